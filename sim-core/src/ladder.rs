@@ -1,0 +1,135 @@
+//! The plain-text ladder diagram: one column per CPU, at most 80 columns, ASCII
+//! only, in the style kernel commit messages use to draw races.
+
+use crate::history::Step;
+use crate::model::Model;
+use crate::outcome::Outcome;
+
+/// Total width the diagram and its text never exceed.
+pub const WIDTH: usize = 80;
+const GUTTER: usize = 4;
+
+/// Replaces anything outside printable ASCII so the diagram pastes into any mail.
+fn ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            ' '..='~' => c,
+            '\u{2192}' => '>',
+            _ => '?',
+        })
+        .collect()
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces when it can.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in ascii(text).split_whitespace() {
+        let mut word = word.to_string();
+        while word.len() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            let rest = word.split_off(width);
+            lines.push(word);
+            word = rest;
+        }
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The ladder diagram of `steps` on `model`, followed by the numbered narrative
+/// and the outcome.
+pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
+    let s = model.scenario();
+    let n = s.cpu_count();
+    let col = (WIDTH - GUTTER) / n;
+    let cell = col - 1;
+    let mut out = String::new();
+    let row = |out: &mut String, gutter: &str, cpu: usize, cells: &[String]| {
+        let mut line = format!("{gutter:>3} ");
+        line.push_str(&" ".repeat(cpu * col));
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                line.push('\n');
+                line.push_str(&" ".repeat(GUTTER + cpu * col));
+            }
+            line.push_str(c);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    };
+    for line in wrap(
+        &format!("{}: {} [mitigation: {}]", s.name(), s.title(), model.mitigation()),
+        WIDTH,
+    ) {
+        row(&mut out, "", 0, &[line]);
+    }
+    row(&mut out, "", 0, &[String::new()]);
+    let header = |f: &dyn Fn(usize) -> String| -> String {
+        let mut line = " ".repeat(GUTTER);
+        for c in 0..n {
+            let mut text = f(c);
+            text.truncate(cell);
+            line.push_str(&format!("{text:<col$}"));
+        }
+        line.trim_end().to_string()
+    };
+    out.push_str(&header(&|c| format!("CPU{c}")));
+    out.push('\n');
+    out.push_str(&header(&|c| ascii(&s.cpus()[c].role)));
+    out.push('\n');
+    out.push_str(&header(&|_| "----".to_string()));
+    out.push('\n');
+    for (i, step) in steps.iter().enumerate() {
+        let step = step.as_ref();
+        let cpu = step.narrative.cpu.index();
+        let mut cells = wrap(&step.narrative.headline, cell);
+        for note in &step.narrative.notes {
+            cells.extend(wrap(&format!("[{note}]"), cell));
+        }
+        row(&mut out, &(i + 1).to_string(), cpu, &cells);
+    }
+    out.push('\n');
+    for (i, step) in steps.iter().enumerate() {
+        let step = step.as_ref();
+        let prefix = format!("{:>3}. ", i + 1);
+        let lines = wrap(
+            &format!("{}: {}", step.narrative.cpu, step.narrative.text),
+            WIDTH - prefix.len(),
+        );
+        for (j, line) in lines.iter().enumerate() {
+            if j == 0 {
+                out.push_str(&prefix);
+            } else {
+                out.push_str(&" ".repeat(prefix.len()));
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    let machine = steps
+        .last()
+        .map(|s| s.as_ref().machine.clone())
+        .unwrap_or_else(|| model.initial());
+    for line in wrap(
+        &format!("Outcome: {}", Outcome::of(model, &machine).describe(model)),
+        WIDTH,
+    ) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}

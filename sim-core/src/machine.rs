@@ -1,0 +1,281 @@
+//! The machine's dynamic state: plain data, cloned for every step, hashed by the
+//! explorer. The rules that change it live in `model.rs`.
+
+use serde::Serialize;
+
+use crate::op::{CpuId, PageId};
+
+/// One cached translation: ASID + virtual page -> physical frame + permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct TlbEntry {
+    /// Address-space identifier the entry is tagged with.
+    pub asid: u16,
+    /// The virtual page (by index into the scenario's pages).
+    pub page: PageId,
+    /// The physical frame the page mapped to when the entry was filled.
+    pub pfn: u32,
+    /// Whether the entry allows writes.
+    pub writable: bool,
+}
+
+/// A CPU's TLB. Entries are kept in least-recently-used order: a hit moves the
+/// entry to the back, a fill into a full TLB evicts the front.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct Tlb {
+    /// Entries, least recently used first.
+    pub entries: Vec<TlbEntry>,
+}
+
+impl Tlb {
+    /// The entry for `page` in `asid`, if cached.
+    pub fn lookup(&self, asid: u16, page: PageId) -> Option<&TlbEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.asid == asid && e.page == page)
+    }
+
+    /// Marks `page`'s entry most recently used.
+    pub(crate) fn touch(&mut self, asid: u16, page: PageId) {
+        if let Some(i) = self
+            .entries
+            .iter()
+            .position(|e| e.asid == asid && e.page == page)
+        {
+            let e = self.entries.remove(i);
+            self.entries.push(e);
+        }
+    }
+
+    /// Inserts an entry, returning the one evicted to make room, if any.
+    pub(crate) fn fill(&mut self, entry: TlbEntry, capacity: usize) -> Option<TlbEntry> {
+        self.entries
+            .retain(|e| !(e.asid == entry.asid && e.page == entry.page));
+        let evicted = (self.entries.len() >= capacity).then(|| self.entries.remove(0));
+        self.entries.push(entry);
+        evicted
+    }
+
+    /// Removes every entry the TLBI matches, returning them.
+    pub(crate) fn invalidate(&mut self, target: TlbiTarget) -> Vec<TlbEntry> {
+        let (gone, kept) = self.entries.iter().partition(|e| target.matches(e));
+        self.entries = kept;
+        gone
+    }
+}
+
+/// A page-table entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Pte {
+    /// Whether the translation is valid.
+    pub present: bool,
+    /// Whether it allows writes (meaningful only when present).
+    pub writable: bool,
+    /// The frame it points to (kept for display after the PTE is cleared).
+    pub pfn: u32,
+}
+
+impl Pte {
+    /// Whether a TLB entry filled from this PTE would still be allowed to write.
+    pub fn allows_write(&self) -> bool {
+        self.present && self.writable
+    }
+}
+
+/// A physical frame, one per page of the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Frame {
+    /// One byte standing for the page's contents.
+    pub data: u8,
+    /// Freed after the page was written to swap: writes here are lost.
+    pub freed: bool,
+}
+
+/// What a TLBI invalidates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum TlbiTarget {
+    /// `tlbi vale1is`: one page of one ASID.
+    Va {
+        /// ASID.
+        asid: u16,
+        /// Page.
+        page: PageId,
+    },
+    /// `tlbi aside1is`: every entry of one ASID.
+    Asid {
+        /// ASID.
+        asid: u16,
+    },
+}
+
+impl TlbiTarget {
+    /// Whether the TLBI removes this entry.
+    pub fn matches(&self, e: &TlbEntry) -> bool {
+        match *self {
+            TlbiTarget::Va { asid, page } => e.asid == asid && e.page == page,
+            TlbiTarget::Asid { asid } => e.asid == asid,
+        }
+    }
+}
+
+/// A set of CPUs as a bit mask (at most 8 CPUs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct CpuSet(pub u8);
+
+impl CpuSet {
+    /// CPU0..CPU`n-1`.
+    pub fn first(n: usize) -> CpuSet {
+        CpuSet(((1u16 << n) - 1) as u8)
+    }
+    /// Whether `cpu` is in the set.
+    pub fn contains(self, cpu: CpuId) -> bool {
+        self.0 & (1 << cpu.0) != 0
+    }
+    /// The set without `cpu`.
+    pub fn without(self, cpu: CpuId) -> CpuSet {
+        CpuSet(self.0 & !(1 << cpu.0))
+    }
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// Members, lowest first.
+    pub fn iter(self) -> impl Iterator<Item = CpuId> {
+        (0..8u8).map(CpuId).filter(move |c| self.contains(*c))
+    }
+}
+
+/// A broadcast TLBI that was issued and has not reached every CPU yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct InFlightTlbi {
+    /// The CPU that executed it; only that CPU's DSB completes it.
+    pub issuer: CpuId,
+    /// What it invalidates.
+    pub target: TlbiTarget,
+    /// CPUs whose TLBs it has not reached yet.
+    pub pending: CpuSet,
+}
+
+/// `mm->tlb_flush_batched`: batches queued for this mm versus batches that
+/// `flush_tlb_batched_pending()` has marked flushed; a flush is owed while they differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct TlbFlushBatched {
+    /// Bumped by `set_tlb_ubc_flush_pending()`.
+    pub pending: u8,
+    /// Set to `pending` by `flush_tlb_batched_pending()`.
+    pub flushed: u8,
+}
+
+impl TlbFlushBatched {
+    /// Whether `flush_tlb_batched_pending()` owes a flush.
+    pub fn flush_owed(&self) -> bool {
+        self.pending != self.flushed
+    }
+}
+
+/// The kind of broken promise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationKind {
+    /// A write through a TLB entry after the PTE was cleared and after
+    /// `mprotect(PROT_READ)` of the page returned.
+    StaleWrite,
+    /// A write through a TLB entry after the page was written to swap and freed.
+    LostWrite,
+}
+
+impl ViolationKind {
+    /// The name the CLI and JSON use (`stale_write`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ViolationKind::StaleWrite => "stale_write",
+            ViolationKind::LostWrite => "lost_write",
+        }
+    }
+}
+
+/// A broken promise, with the CPU and the TLB entry that made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Violation {
+    /// Stale or lost write.
+    pub kind: ViolationKind,
+    /// The CPU that wrote.
+    pub cpu: CpuId,
+    /// The page written.
+    pub page: PageId,
+    /// The TLB entry the write went through.
+    pub entry: TlbEntry,
+}
+
+/// Per-CPU counters. They never influence what happens next, so the explorer
+/// ignores them when it compares states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct CpuStats {
+    /// User reads and writes executed.
+    pub accesses: u32,
+    /// Accesses whose translation was in the TLB.
+    pub hits: u32,
+    /// Accesses that walked the page table.
+    pub misses: u32,
+    /// TLBIs this CPU executed.
+    pub tlbis_issued: u32,
+    /// TLBIs delivered to this CPU's TLB.
+    pub tlbis_received: u32,
+    /// Accesses that faulted.
+    pub faults: u32,
+}
+
+/// One CPU: where it is in its program, and its TLB.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct CpuState {
+    /// Index of the next operation in the CPU's program.
+    pub pc: u8,
+    /// Its TLB.
+    pub tlb: Tlb,
+}
+
+/// The whole dynamic state. Everything that can change is here; the programs,
+/// pages and mitigation are in the [`crate::Model`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Machine {
+    /// CPUs, indexed by [`CpuId`].
+    pub cpus: Vec<CpuState>,
+    /// PTEs, indexed by [`PageId`].
+    pub ptes: Vec<Pte>,
+    /// Frames, indexed by [`PageId`] (page i starts in frame i).
+    pub frames: Vec<Frame>,
+    /// Swap slots, indexed by [`PageId`]: the contents written out, if any.
+    pub swap: Vec<Option<u8>>,
+    /// Broadcast TLBIs in flight, oldest first.
+    pub tlbis: Vec<InFlightTlbi>,
+    /// `mm->tlb_flush_batched`.
+    pub tlb_flush_batched: TlbFlushBatched,
+    /// `current->tlb_ubc.flush_required` of the reclaiming task.
+    pub tlb_ubc_flush_required: bool,
+    /// The page-table lock's holder.
+    pub ptl: Option<CpuId>,
+    /// Pages whose `mprotect(PROT_READ)` has returned: writes must fault from now on.
+    pub prot_read: Vec<bool>,
+    /// The first broken promise, if any.
+    pub violation: Option<Violation>,
+    /// Counters, indexed by [`CpuId`].
+    pub stats: Vec<CpuStats>,
+}
+
+impl Machine {
+    /// The in-flight TLBI that `r` names, with its index in [`Machine::tlbis`].
+    pub fn tlbi(&self, issuer: CpuId, nth: u8) -> Option<(usize, &InFlightTlbi)> {
+        self.tlbis
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.issuer == issuer)
+            .nth(usize::from(nth))
+    }
+
+    /// Whether the entry allows more than the page table now does: it maps a page
+    /// whose PTE is gone, or allows a write the PTE no longer allows.
+    pub fn is_stale(&self, entry: &TlbEntry) -> bool {
+        let pte = self.ptes[entry.page.index()];
+        !pte.present || pte.pfn != entry.pfn || (entry.writable && !pte.writable)
+    }
+}

@@ -1,0 +1,85 @@
+//! What `flush_tlb_batched_pending()` does on the kernel being modelled.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::kernel::{self, Commit};
+
+/// The three kernels the visualizer compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mitigation {
+    /// Before 3ea277194daa: mprotect does not call `flush_tlb_batched_pending()` at all.
+    None,
+    /// arm64 before 4b634918384c: `arch_flush_tlb_batched_pending()` is `dsb(ish)`,
+    /// which completes only the TLBIs of the CPU that executes it.
+    #[default]
+    Dsb,
+    /// The fix (4b634918384c; core code from v6.17): `flush_tlb_mm(mm)`, a broadcast
+    /// invalidation of the whole ASID completed by the caller's own DSB.
+    FlushTlbMm,
+}
+
+impl Mitigation {
+    /// All mitigations, in the order the UI cycles through them.
+    pub const ALL: [Mitigation; 3] = [Mitigation::None, Mitigation::Dsb, Mitigation::FlushTlbMm];
+
+    /// The name used on the command line, in files and in permalinks.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mitigation::None => "none",
+            Mitigation::Dsb => "dsb",
+            Mitigation::FlushTlbMm => "flush_tlb_mm",
+        }
+    }
+
+    /// One line saying which kernel this is.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Mitigation::None => {
+                "Kernel before 3ea277194daa: mprotect() never calls flush_tlb_batched_pending()."
+            }
+            Mitigation::Dsb => {
+                "arm64 before 4b634918384c: a dsb(ish) on the mprotect CPU, which cannot complete another CPU's TLBI."
+            }
+            Mitigation::FlushTlbMm => {
+                "The fix (4b634918384c, core code since v6.17): flush_tlb_mm() invalidates the whole ASID and waits with its own DSB."
+            }
+        }
+    }
+
+    /// The commit that introduced this behaviour.
+    pub fn commit(self) -> Commit {
+        match self {
+            Mitigation::None => kernel::COMMIT_GENERIC_FIX,
+            Mitigation::Dsb => kernel::COMMIT_ARCH_HOOK,
+            Mitigation::FlushTlbMm => kernel::COMMIT_ARM64_FIX,
+        }
+    }
+
+    /// The next mitigation in [`Mitigation::ALL`], wrapping around.
+    pub fn next(self) -> Mitigation {
+        let i = Self::ALL.iter().position(|m| *m == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
+
+impl fmt::Display for Mitigation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Mitigation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mitigation::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                format!("unknown mitigation {s:?}: expected one of none, dsb, flush_tlb_mm")
+            })
+    }
+}

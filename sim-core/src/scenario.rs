@@ -1,0 +1,546 @@
+//! Scenarios: the file format (JSON, documented in docs/scenario-format.md), its
+//! validation, and the built-in scenarios, which are written in that format.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{parse_schedule, Event};
+use crate::op::{CpuId, Op, PageId};
+
+/// The only version of the scenario format so far.
+pub const FORMAT_VERSION: u32 = 1;
+/// Most CPUs a scenario may have.
+pub const MAX_CPUS: usize = 8;
+/// Most pages a scenario's mm may have.
+pub const MAX_PAGES: usize = 16;
+/// Largest TLB a scenario may configure.
+pub const MAX_TLB_CAPACITY: u8 = 16;
+/// Most operations in one CPU's program.
+pub const MAX_PROGRAM_LEN: usize = 32;
+
+/// A scenario as written in a file: pages named by strings, not yet checked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Format version; must be [`FORMAT_VERSION`].
+    pub format: u32,
+    /// Short identifier, e.g. `seed-race`.
+    pub name: String,
+    /// One-line title.
+    pub title: String,
+    /// One paragraph telling what happens and why it matters.
+    pub story: String,
+    /// The mm's address-space identifier.
+    #[serde(default = "default_asid")]
+    pub asid: u16,
+    /// Entries per TLB (least recently used entry evicted first).
+    #[serde(default = "default_tlb_capacity")]
+    pub tlb_capacity: u8,
+    /// Whether `__switch_to()` executes its `dsb(ish)` (false only for the
+    /// hypothetical kernel of `migration-no-switch-dsb`).
+    #[serde(default = "default_true")]
+    pub switch_to_dsb: bool,
+    /// The pages of the mm, all present at the start.
+    pub pages: Vec<PageSpec>,
+    /// One entry per CPU, CPU0 first.
+    pub cpus: Vec<CpuSpec>,
+    /// The schedule that tells the scenario's story, in the text form of events.
+    #[serde(default)]
+    pub default_schedule: String,
+}
+
+/// One page of the mm as a file describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSpec {
+    /// Name used by operations (`"P"`).
+    pub name: String,
+    /// Virtual page number.
+    pub vpn: u32,
+    /// Physical frame number it maps to.
+    pub pfn: u32,
+    /// Whether the PTE starts writable.
+    #[serde(default = "default_true")]
+    pub writable: bool,
+    /// The page's initial contents (one byte stands for the page).
+    #[serde(default)]
+    pub data: u8,
+}
+
+/// One CPU as a file describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuSpec {
+    /// What this CPU runs, in a few words (`"kswapd: reclaim"`).
+    pub role: String,
+    /// Pages whose translation this CPU's TLB holds at the start.
+    #[serde(default)]
+    pub tlb: Vec<String>,
+    /// The operations this CPU executes, in order.
+    pub program: Vec<Op<String>>,
+}
+
+fn default_asid() -> u16 {
+    1
+}
+fn default_tlb_capacity() -> u8 {
+    4
+}
+fn default_true() -> bool {
+    true
+}
+
+/// Why a scenario file was rejected: where, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// The text is not valid JSON of the expected shape.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the JSON parser expected.
+        message: String,
+    },
+    /// The JSON is well formed but a field's value is not acceptable.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// Path of the field, e.g. `cpus[1].program[2].page`.
+        field: String,
+        /// Why it is wrong.
+        message: String,
+    },
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A page once validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// Name used by operations.
+    pub name: String,
+    /// Virtual page number.
+    pub vpn: u32,
+    /// Physical frame number.
+    pub pfn: u32,
+    /// Whether the PTE starts writable.
+    pub writable: bool,
+    /// Initial contents.
+    pub data: u8,
+}
+
+/// A CPU once validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cpu {
+    /// What it runs.
+    pub role: String,
+    /// Pages cached in its TLB at the start.
+    pub tlb: Vec<PageId>,
+    /// Its program.
+    pub program: Vec<Op<PageId>>,
+}
+
+/// A validated scenario: every page name resolved, every CPU index in range,
+/// every program well formed. Only [`ScenarioFile::validate`] makes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    name: String,
+    title: String,
+    story: String,
+    asid: u16,
+    tlb_capacity: u8,
+    switch_to_dsb: bool,
+    pages: Vec<Page>,
+    cpus: Vec<Cpu>,
+    default_schedule: Vec<Event>,
+}
+
+impl Scenario {
+    /// Parses and validates a scenario file's text.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let file: ScenarioFile =
+            serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string().split(" at line ").next().unwrap_or("").to_string(),
+            })?;
+        file.validate()
+    }
+
+    /// Short identifier.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// One-line title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    /// One-paragraph story.
+    pub fn story(&self) -> &str {
+        &self.story
+    }
+    /// The mm's ASID.
+    pub fn asid(&self) -> u16 {
+        self.asid
+    }
+    /// Entries per TLB.
+    pub fn tlb_capacity(&self) -> usize {
+        usize::from(self.tlb_capacity)
+    }
+    /// Whether `__switch_to()` executes `dsb(ish)`.
+    pub fn switch_to_dsb(&self) -> bool {
+        self.switch_to_dsb
+    }
+    /// The pages, indexed by [`PageId`].
+    pub fn pages(&self) -> &[Page] {
+        &self.pages
+    }
+    /// One page.
+    pub fn page(&self, page: PageId) -> &Page {
+        &self.pages[page.index()]
+    }
+    /// The CPUs, indexed by [`CpuId`].
+    pub fn cpus(&self) -> &[Cpu] {
+        &self.cpus
+    }
+    /// One CPU's program.
+    pub fn program(&self, cpu: CpuId) -> &[Op<PageId>] {
+        &self.cpus[cpu.index()].program
+    }
+    /// Number of CPUs.
+    pub fn cpu_count(&self) -> usize {
+        self.cpus.len()
+    }
+    /// The schedule that tells the story.
+    pub fn default_schedule(&self) -> &[Event] {
+        &self.default_schedule
+    }
+    /// A page's name.
+    pub fn page_name(&self, page: PageId) -> &str {
+        &self.pages[page.index()].name
+    }
+
+    /// The file form of this scenario (for export; validates back to `self`).
+    pub fn to_file(&self) -> ScenarioFile {
+        let name = |p: PageId| self.page_name(p).to_string();
+        ScenarioFile {
+            format: FORMAT_VERSION,
+            name: self.name.clone(),
+            title: self.title.clone(),
+            story: self.story.clone(),
+            asid: self.asid,
+            tlb_capacity: self.tlb_capacity,
+            switch_to_dsb: self.switch_to_dsb,
+            pages: self
+                .pages
+                .iter()
+                .map(|p| PageSpec {
+                    name: p.name.clone(),
+                    vpn: p.vpn,
+                    pfn: p.pfn,
+                    writable: p.writable,
+                    data: p.data,
+                })
+                .collect(),
+            cpus: self
+                .cpus
+                .iter()
+                .map(|c| CpuSpec {
+                    role: c.role.clone(),
+                    tlb: c.tlb.iter().map(|p| name(*p)).collect(),
+                    program: c
+                        .program
+                        .iter()
+                        .map(|op| {
+                            op.clone()
+                                .try_map_page(|p| Ok::<_, ()>(name(p)))
+                                .expect("infallible")
+                        })
+                        .collect(),
+                })
+                .collect(),
+            default_schedule: crate::event::format_schedule(&self.default_schedule),
+        }
+    }
+}
+
+impl ScenarioFile {
+    /// Checks every field and resolves page names; the error names the field.
+    pub fn validate(&self) -> Result<Scenario, ScenarioError> {
+        if self.format != FORMAT_VERSION {
+            return Err(invalid(
+                "format",
+                format!(
+                    "version {} is not supported: this tlbsim reads version {FORMAT_VERSION}",
+                    self.format
+                ),
+            ));
+        }
+        check_name("name", &self.name, 40)?;
+        if self.title.trim().is_empty() {
+            return Err(invalid("title", "must not be empty"));
+        }
+        if self.asid == 0 {
+            return Err(invalid("asid", "ASID 0 is reserved; use 1 or more"));
+        }
+        if self.tlb_capacity == 0 || self.tlb_capacity > MAX_TLB_CAPACITY {
+            return Err(invalid(
+                "tlb_capacity",
+                format!("must be 1 to {MAX_TLB_CAPACITY}, not {}", self.tlb_capacity),
+            ));
+        }
+        let pages = self.validate_pages()?;
+        let page_id = |field: &str, name: &str| -> Result<PageId, ScenarioError> {
+            pages
+                .iter()
+                .position(|p| p.name == name)
+                .map(|i| PageId(i as u8))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = pages.iter().map(|p| p.name.as_str()).collect();
+                    invalid(
+                        field,
+                        format!(
+                            "page {name:?} is not mapped (pages: {})",
+                            known.join(", ")
+                        ),
+                    )
+                })
+        };
+        if self.cpus.is_empty() || self.cpus.len() > MAX_CPUS {
+            return Err(invalid(
+                "cpus",
+                format!("must list 1 to {MAX_CPUS} CPUs, not {}", self.cpus.len()),
+            ));
+        }
+        let mut cpus = Vec::with_capacity(self.cpus.len());
+        for (c, spec) in self.cpus.iter().enumerate() {
+            let at = format!("cpus[{c}]");
+            if spec.tlb.len() > usize::from(self.tlb_capacity) {
+                return Err(invalid(
+                    format!("{at}.tlb"),
+                    format!(
+                        "{} entries do not fit a TLB of capacity {}",
+                        spec.tlb.len(),
+                        self.tlb_capacity
+                    ),
+                ));
+            }
+            let mut tlb = Vec::new();
+            for (i, name) in spec.tlb.iter().enumerate() {
+                let id = page_id(&format!("{at}.tlb[{i}]"), name)?;
+                if tlb.contains(&id) {
+                    return Err(invalid(format!("{at}.tlb[{i}]"), format!("page {name:?} listed twice")));
+                }
+                tlb.push(id);
+            }
+            if spec.program.len() > MAX_PROGRAM_LEN {
+                return Err(invalid(
+                    format!("{at}.program"),
+                    format!("at most {MAX_PROGRAM_LEN} operations, not {}", spec.program.len()),
+                ));
+            }
+            let mut program = Vec::with_capacity(spec.program.len());
+            for (i, op) in spec.program.iter().enumerate() {
+                let field = format!("{at}.program[{i}]");
+                let op = op
+                    .clone()
+                    .try_map_page(|name| page_id(&format!("{field}.page"), &name))?;
+                match op {
+                    Op::SwitchTo { to: other } | Op::SwitchIn { from: other } => {
+                        let key = if matches!(op, Op::SwitchTo { .. }) { "to" } else { "from" };
+                        if other.index() >= self.cpus.len() {
+                            return Err(invalid(
+                                format!("{field}.{key}"),
+                                format!("CPU{} does not exist (the scenario has {} CPUs)", other.0, self.cpus.len()),
+                            ));
+                        }
+                        if other.index() == c {
+                            return Err(invalid(format!("{field}.{key}"), "a task cannot migrate to the CPU it is on"));
+                        }
+                    }
+                    _ => {}
+                }
+                program.push(op);
+            }
+            check_ptl_pairing(&at, &program)?;
+            cpus.push(Cpu {
+                role: spec.role.clone(),
+                tlb,
+                program,
+            });
+        }
+        check_migrations(&cpus)?;
+        let default_schedule = parse_schedule(&self.default_schedule)
+            .map_err(|e| invalid("default_schedule", e.to_string()))?;
+        for (i, event) in default_schedule.iter().enumerate() {
+            for cpu in event.cpus() {
+                if cpu.index() >= cpus.len() {
+                    return Err(invalid(
+                        format!("default_schedule[{i}]"),
+                        format!("{cpu} does not exist (the scenario has {} CPUs)", cpus.len()),
+                    ));
+                }
+            }
+        }
+        Ok(Scenario {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            story: self.story.clone(),
+            asid: self.asid,
+            tlb_capacity: self.tlb_capacity,
+            switch_to_dsb: self.switch_to_dsb,
+            pages,
+            cpus,
+            default_schedule,
+        })
+    }
+
+    fn validate_pages(&self) -> Result<Vec<Page>, ScenarioError> {
+        if self.pages.is_empty() || self.pages.len() > MAX_PAGES {
+            return Err(invalid(
+                "pages",
+                format!("must list 1 to {MAX_PAGES} pages, not {}", self.pages.len()),
+            ));
+        }
+        let mut pages: Vec<Page> = Vec::with_capacity(self.pages.len());
+        for (i, p) in self.pages.iter().enumerate() {
+            check_name(&format!("pages[{i}].name"), &p.name, 8)?;
+            if let Some(j) = pages.iter().position(|q| q.name == p.name) {
+                return Err(invalid(format!("pages[{i}].name"), format!("{:?} is also the name of pages[{j}]", p.name)));
+            }
+            if let Some(j) = pages.iter().position(|q| q.vpn == p.vpn) {
+                return Err(invalid(format!("pages[{i}].vpn"), format!("{:#x} is also the vpn of pages[{j}]", p.vpn)));
+            }
+            if let Some(j) = pages.iter().position(|q| q.pfn == p.pfn) {
+                return Err(invalid(format!("pages[{i}].pfn"), format!("{:#x} is also the pfn of pages[{j}]", p.pfn)));
+            }
+            pages.push(Page {
+                name: p.name.clone(),
+                vpn: p.vpn,
+                pfn: p.pfn,
+                writable: p.writable,
+                data: p.data,
+            });
+        }
+        Ok(pages)
+    }
+}
+
+fn check_name(field: &str, name: &str, max: usize) -> Result<(), ScenarioError> {
+    let ok = !name.is_empty()
+        && name.len() <= max
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("{name:?} must be 1 to {max} ASCII letters, digits, '-' or '_'"),
+        ))
+    }
+}
+
+/// The page-table lock is a spinlock: a program must drop it before taking it again,
+/// and must not end holding it, or the model would deadlock by construction.
+fn check_ptl_pairing(at: &str, program: &[Op<PageId>]) -> Result<(), ScenarioError> {
+    let mut held_since: Option<usize> = None;
+    for (i, op) in program.iter().enumerate() {
+        if op.takes_ptl() {
+            if let Some(j) = held_since {
+                return Err(invalid(
+                    format!("{at}.program[{i}]"),
+                    format!(
+                        "{} takes the page-table lock, which this CPU already holds since program[{j}] ({}); drop it first with set_tlb_ubc_flush_pending or change_pte_range",
+                        op.name(),
+                        program[j].name()
+                    ),
+                ));
+            }
+            held_since = Some(i);
+        } else if op.drops_ptl() {
+            held_since = None;
+        } else if let (Some(j), Op::SwitchTo { .. }) = (held_since, op) {
+            return Err(invalid(
+                format!("{at}.program[{i}]"),
+                format!("switch_to while holding the page-table lock taken at program[{j}]"),
+            ));
+        }
+    }
+    match held_since {
+        Some(j) => Err(invalid(
+            format!("{at}.program[{j}]"),
+            format!(
+                "{} takes the page-table lock but the program ends without dropping it",
+                program[j].name()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Every `switch_to` needs the matching `switch_in` on the target CPU and back.
+fn check_migrations(cpus: &[Cpu]) -> Result<(), ScenarioError> {
+    for (c, cpu) in cpus.iter().enumerate() {
+        let me = CpuId(c as u8);
+        for (i, op) in cpu.program.iter().enumerate() {
+            let (other, wanted, what) = match op {
+                Op::SwitchTo { to } => (*to, Op::SwitchIn { from: me }, "switch_in"),
+                Op::SwitchIn { from } => (*from, Op::SwitchTo { to: me }, "switch_to"),
+                _ => continue,
+            };
+            let count = |p: &[Op<PageId>], o: &Op<PageId>| p.iter().filter(|x| *x == o).count();
+            if count(&cpus[other.index()].program, &wanted) != 1 || count(&cpu.program, op) != 1 {
+                return Err(invalid(
+                    format!("cpus[{c}].program[{i}]"),
+                    format!(
+                        "{} needs exactly one matching {what} in {other}'s program (and itself once)",
+                        op.name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The built-in scenarios' files, embedded at compile time.
+const BUILTIN_FILES: [(&str, &str); 6] = [
+    ("seed-race", include_str!("../scenarios/seed-race.json")),
+    ("same-cpu", include_str!("../scenarios/same-cpu.json")),
+    ("migration", include_str!("../scenarios/migration.json")),
+    (
+        "migration-no-switch-dsb",
+        include_str!("../scenarios/migration-no-switch-dsb.json"),
+    ),
+    ("tlb-cost", include_str!("../scenarios/tlb-cost.json")),
+    ("seed-race-4cpu", include_str!("../scenarios/seed-race-4cpu.json")),
+];
+
+/// Names of the built-in scenarios, in the order the UI lists them.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN_FILES.iter().map(|(name, _)| *name)
+}
+
+/// A built-in scenario by name (`None` if there is no such scenario).
+pub fn builtin(name: &str) -> Option<Scenario> {
+    let (_, text) = BUILTIN_FILES.iter().find(|(n, _)| *n == name)?;
+    // The built-in files are checked by tests; a broken one is a bug of this crate.
+    Some(Scenario::from_json(text).unwrap_or_else(|e| panic!("built-in scenario {name}: {e}")))
+}
+
+/// The text of a built-in scenario's file.
+pub fn builtin_json(name: &str) -> Option<&'static str> {
+    BUILTIN_FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// All built-in scenarios.
+pub fn builtins() -> Vec<Scenario> {
+    builtin_names().filter_map(builtin).collect()
+}
