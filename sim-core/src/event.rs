@@ -144,7 +144,10 @@ pub fn parse_schedule(text: &str) -> Result<Vec<Event>, ScheduleParseError> {
     }
     text.split(',')
         .enumerate()
-        .map(|(index, part)| part.parse().map_err(|source| ScheduleParseError { index, source }))
+        .map(|(index, part)| {
+            part.parse()
+                .map_err(|source| ScheduleParseError { index, source })
+        })
         .collect()
 }
 

@@ -183,7 +183,11 @@ impl Explorer {
             for &event in &events {
                 let mut next = self.seen[index].clone();
                 effects.clear();
-                if self.model.apply_in_place(&mut next, event, &mut effects).is_err() {
+                if self
+                    .model
+                    .apply_in_place(&mut next, event, &mut effects)
+                    .is_err()
+                {
                     continue; // cannot happen: the event was listed as enabled
                 }
                 self.report.transitions += 1;
@@ -201,10 +205,11 @@ impl Explorer {
                         ViolationKind::LostWrite => self.report.lost_write_reachable = true,
                     }
                     if self.report.shortest_counterexample.is_none() {
-                        self.report.shortest_counterexample = Some(crate::explorer::Counterexample {
-                            kind: v.kind,
-                            events: self.path_to(id),
-                        });
+                        self.report.shortest_counterexample =
+                            Some(crate::explorer::Counterexample {
+                                kind: v.kind,
+                                events: self.path_to(id),
+                            });
                     }
                 }
                 if self.seen.len() >= self.config.max_states {

@@ -58,17 +58,49 @@ macro_rules! kref {
 
 kref!(DO_PAGE_FAULT, "do_page_fault", "arch/arm64/mm/fault.c");
 kref!(TRY_TO_UNMAP_ONE, "try_to_unmap_one", "mm/rmap.c");
-kref!(PTEP_GET_AND_CLEAR, "ptep_get_and_clear", "arch/arm64/include/asm/pgtable.h");
-kref!(SET_TLB_UBC_FLUSH_PENDING, "set_tlb_ubc_flush_pending", "mm/rmap.c");
-kref!(ARCH_TLBBATCH_ADD_PENDING, "arch_tlbbatch_add_pending", "arch/arm64/include/asm/tlbflush.h");
+kref!(
+    PTEP_GET_AND_CLEAR,
+    "ptep_get_and_clear",
+    "arch/arm64/include/asm/pgtable.h"
+);
+kref!(
+    SET_TLB_UBC_FLUSH_PENDING,
+    "set_tlb_ubc_flush_pending",
+    "mm/rmap.c"
+);
+kref!(
+    ARCH_TLBBATCH_ADD_PENDING,
+    "arch_tlbbatch_add_pending",
+    "arch/arm64/include/asm/tlbflush.h"
+);
 kref!(TRY_TO_UNMAP_FLUSH, "try_to_unmap_flush", "mm/rmap.c");
-kref!(ARCH_TLBBATCH_FLUSH, "arch_tlbbatch_flush", "arch/arm64/include/asm/tlbflush.h");
+kref!(
+    ARCH_TLBBATCH_FLUSH,
+    "arch_tlbbatch_flush",
+    "arch/arm64/include/asm/tlbflush.h"
+);
 kref!(SWAP_WRITEPAGE, "swap_writepage", "mm/page_io.c");
-kref!(FLUSH_TLB_BATCHED_PENDING, "flush_tlb_batched_pending", "mm/rmap.c");
-kref!(ARCH_FLUSH_TLB_BATCHED_PENDING, "arch_flush_tlb_batched_pending", "arch/arm64/include/asm/tlbflush.h");
-kref!(FLUSH_TLB_MM, "flush_tlb_mm", "arch/arm64/include/asm/tlbflush.h");
+kref!(
+    FLUSH_TLB_BATCHED_PENDING,
+    "flush_tlb_batched_pending",
+    "mm/rmap.c"
+);
+kref!(
+    ARCH_FLUSH_TLB_BATCHED_PENDING,
+    "arch_flush_tlb_batched_pending",
+    "arch/arm64/include/asm/tlbflush.h"
+);
+kref!(
+    FLUSH_TLB_MM,
+    "flush_tlb_mm",
+    "arch/arm64/include/asm/tlbflush.h"
+);
 kref!(CHANGE_PTE_RANGE, "change_pte_range", "mm/mprotect.c");
-kref!(FLUSH_TLB_RANGE, "flush_tlb_range", "arch/arm64/include/asm/tlbflush.h");
+kref!(
+    FLUSH_TLB_RANGE,
+    "flush_tlb_range",
+    "arch/arm64/include/asm/tlbflush.h"
+);
 kref!(MPROTECT, "do_mprotect_pkey", "mm/mprotect.c");
 kref!(SWITCH_TO, "__switch_to", "arch/arm64/kernel/process.c");
 kref!(TLBI_VA, "__tlbi", "arch/arm64/include/asm/tlbflush.h");
@@ -86,7 +118,8 @@ pub const COMMIT_GENERIC_FIX: Commit = Commit {
 pub const COMMIT_ARM64_BATCH: Commit = Commit {
     id: "43b3dfdd0455",
     subject: "arm64: support batched/deferred tlb shootdown during page reclamation/migration",
-    why: "arm64 batching: broadcast TLBI when queued, dsb(ish) only in arch_tlbbatch_flush() (v6.5)",
+    why:
+        "arm64 batching: broadcast TLBI when queued, dsb(ish) only in arch_tlbbatch_flush() (v6.5)",
 };
 
 /// The arch hook that let arm64 make the pending flush a bare DSB.
@@ -100,7 +133,8 @@ pub const COMMIT_ARCH_HOOK: Commit = Commit {
 pub const COMMIT_ARM64_FIX: Commit = Commit {
     id: "4b634918384c",
     subject: "arm64/mm: Close theoretical race where stale TLB entry remains valid",
-    why: "arch_flush_tlb_batched_pending() calls flush_tlb_mm(mm) (v6.16-rc1, backported to 6.15.y)",
+    why:
+        "arch_flush_tlb_batched_pending() calls flush_tlb_mm(mm) (v6.16-rc1, backported to 6.15.y)",
 };
 
 /// Every commit the model cites, oldest first.

@@ -71,7 +71,12 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         out.push('\n');
     };
     for line in wrap(
-        &format!("{}: {} [mitigation: {}]", s.name(), s.title(), model.mitigation()),
+        &format!(
+            "{}: {} [mitigation: {}]",
+            s.name(),
+            s.title(),
+            model.mitigation()
+        ),
         WIDTH,
     ) {
         row(&mut out, "", 0, &[line]);

@@ -440,10 +440,7 @@ impl Model {
                     return;
                 }
                 let entry = self.entry_from_pte(page, pte);
-                if let Some(evicted) = m.cpus[c]
-                    .tlb
-                    .fill(entry, self.scenario.tlb_capacity())
-                {
+                if let Some(evicted) = m.cpus[c].tlb.fill(entry, self.scenario.tlb_capacity()) {
                     fx.push(Effect::TlbEvict {
                         cpu,
                         entry: evicted,

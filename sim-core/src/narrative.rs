@@ -57,7 +57,9 @@ fn short_perm(writable: bool) -> &'static str {
 
 fn target_text(model: &Model, target: TlbiTarget) -> String {
     match target {
-        TlbiTarget::Va { page, .. } => format!("tlbi vale1is for {}", model.scenario().page_name(page)),
+        TlbiTarget::Va { page, .. } => {
+            format!("tlbi vale1is for {}", model.scenario().page_name(page))
+        }
         TlbiTarget::Asid { asid } => format!("tlbi aside1is for ASID {asid}"),
     }
 }
@@ -77,7 +79,9 @@ fn flush_text(model: &Model, effects: &[Effect]) -> String {
             Effect::Dsb { cpu, completed } => parts.push(match completed {
                 0 => format!("dsb(ish) on {cpu} completes no TLBI: {cpu} has none in flight."),
                 1 => format!("dsb(ish) on {cpu} completes the TLBI {cpu} issued, on every CPU."),
-                n => format!("dsb(ish) on {cpu} completes the {n} TLBIs {cpu} issued, on every CPU."),
+                n => {
+                    format!("dsb(ish) on {cpu} completes the {n} TLBIs {cpu} issued, on every CPU.")
+                }
             }),
             Effect::TlbInvalidate { cpu, entry, issuer } => parts.push(format!(
                 "{cpu} loses its {} entry for {} (TLBI from {issuer}).",
@@ -159,7 +163,11 @@ pub fn narrate(model: &Model, before: &Machine, event: Event, effects: &[Effect]
                 .unwrap_or(TlbiTarget::Asid {
                     asid: model.scenario().asid(),
                 });
-            let mut notes = vec![format!("{} from {} arrives", short_target(model, target), tlbi.issuer)];
+            let mut notes = vec![format!(
+                "{} from {} arrives",
+                short_target(model, target),
+                tlbi.issuer
+            )];
             removed_notes(model, effects, &mut notes);
             let removed = flush_text(model, effects);
             let text = join(&[
@@ -186,10 +194,7 @@ pub fn narrate(model: &Model, before: &Machine, event: Event, effects: &[Effect]
             }
         }
         Event::Step(cpu) => {
-            let op = model
-                .next_op(before, cpu)
-                .cloned()
-                .unwrap_or(Op::DsbIsh);
+            let op = model.next_op(before, cpu).cloned().unwrap_or(Op::DsbIsh);
             step_narrative(model, before, &after, cpu, &op, effects)
         }
     }
@@ -208,7 +213,9 @@ fn step_narrative(
     let mut n = Narrative {
         cpu,
         headline: match op.page() {
-            Some(p) if op.mode() == crate::op::Mode::Kernel => format!("{}({})", op.name(), name(*p)),
+            Some(p) if op.mode() == crate::op::Mode::Kernel => {
+                format!("{}({})", op.name(), name(*p))
+            }
             Some(p) => format!("{} {}", op.name(), name(*p)),
             None => op.name().to_string(),
         },
@@ -232,7 +239,8 @@ fn step_narrative(
             );
         }
         Op::SetTlbUbcFlushPending { page } => {
-            n.notes.push(format!("tlbi {} in flight, no DSB", name(page)));
+            n.notes
+                .push(format!("tlbi {} in flight, no DSB", name(page)));
             n.notes.push("PTL dropped".into());
             n.text = format!(
                 "set_tlb_ubc_flush_pending() defers the flush. On arm64, arch_tlbbatch_add_pending() issues a broadcast tlbi vale1is for {} without the completing DSB (43b3dfdd0455): the TLBI is in flight and may reach each CPU at any time. The task's batch is marked (tlb_ubc.flush_required) and mm->tlb_flush_batched records a pending batch (pending {}, flushed {}). {cpu} drops the page-table lock.",
@@ -363,7 +371,10 @@ fn step_narrative(
         }
         Op::TlbiVa { page } => {
             n.notes.push("in flight".into());
-            n.text = format!("{cpu} executes a broadcast tlbi vale1is for {}, without a DSB: it is in flight.", name(page));
+            n.text = format!(
+                "{cpu} executes a broadcast tlbi vale1is for {}, without a DSB: it is in flight.",
+                name(page)
+            );
         }
         Op::TlbiAside => {
             n.notes.push("in flight".into());
@@ -417,7 +428,8 @@ fn access_narrative(
     for e in effects {
         match *e {
             Effect::TlbHit { entry, .. } => {
-                n.notes.push(format!("TLB hit: {pname} {}", short_perm(entry.writable)));
+                n.notes
+                    .push(format!("TLB hit: {pname} {}", short_perm(entry.writable)));
                 parts.push(format!(
                     "The TLB holds {pname} -> frame {:#x}, {}, so no page-table walk happens.",
                     entry.pfn,
@@ -438,7 +450,8 @@ fn access_narrative(
                 s.page_name(entry.page)
             )),
             Effect::TlbFill { entry, .. } => {
-                n.notes.push(format!("fill {pname} {}", short_perm(entry.writable)));
+                n.notes
+                    .push(format!("fill {pname} {}", short_perm(entry.writable)));
                 parts.push(format!(
                     "The PTE is present (frame {:#x}, {}), so the translation is cached.",
                     entry.pfn,
@@ -460,7 +473,8 @@ fn access_narrative(
                 n.notes.push("fault: read-only".into());
                 n.function = Some(kernel::DO_PAGE_FAULT);
                 parts.push(if before.prot_read[page.index()] {
-                    "Permission fault: the kernel sends SIGSEGV, as mprotect(PROT_READ) promised.".to_string()
+                    "Permission fault: the kernel sends SIGSEGV, as mprotect(PROT_READ) promised."
+                        .to_string()
                 } else {
                     "Permission fault: the translation is read-only.".to_string()
                 });

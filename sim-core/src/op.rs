@@ -175,7 +175,10 @@ impl<P> Op<P> {
 
     /// Whether this step takes the page-table lock.
     pub fn takes_ptl(&self) -> bool {
-        matches!(self, Op::PtepGetAndClear { .. } | Op::FlushTlbBatchedPending)
+        matches!(
+            self,
+            Op::PtepGetAndClear { .. } | Op::FlushTlbBatchedPending
+        )
     }
 
     /// Whether this step drops the page-table lock (if this CPU holds it).

@@ -163,12 +163,16 @@ pub struct Scenario {
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let file: ScenarioFile =
-            serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string().split(" at line ").next().unwrap_or("").to_string(),
-            })?;
+        let file: ScenarioFile = serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        })?;
         file.validate()
     }
 
@@ -304,10 +308,7 @@ impl ScenarioFile {
                     let known: Vec<&str> = pages.iter().map(|p| p.name.as_str()).collect();
                     invalid(
                         field,
-                        format!(
-                            "page {name:?} is not mapped (pages: {})",
-                            known.join(", ")
-                        ),
+                        format!("page {name:?} is not mapped (pages: {})", known.join(", ")),
                     )
                 })
         };
@@ -334,14 +335,20 @@ impl ScenarioFile {
             for (i, name) in spec.tlb.iter().enumerate() {
                 let id = page_id(&format!("{at}.tlb[{i}]"), name)?;
                 if tlb.contains(&id) {
-                    return Err(invalid(format!("{at}.tlb[{i}]"), format!("page {name:?} listed twice")));
+                    return Err(invalid(
+                        format!("{at}.tlb[{i}]"),
+                        format!("page {name:?} listed twice"),
+                    ));
                 }
                 tlb.push(id);
             }
             if spec.program.len() > MAX_PROGRAM_LEN {
                 return Err(invalid(
                     format!("{at}.program"),
-                    format!("at most {MAX_PROGRAM_LEN} operations, not {}", spec.program.len()),
+                    format!(
+                        "at most {MAX_PROGRAM_LEN} operations, not {}",
+                        spec.program.len()
+                    ),
                 ));
             }
             let mut program = Vec::with_capacity(spec.program.len());
@@ -352,15 +359,26 @@ impl ScenarioFile {
                     .try_map_page(|name| page_id(&format!("{field}.page"), &name))?;
                 match op {
                     Op::SwitchTo { to: other } | Op::SwitchIn { from: other } => {
-                        let key = if matches!(op, Op::SwitchTo { .. }) { "to" } else { "from" };
+                        let key = if matches!(op, Op::SwitchTo { .. }) {
+                            "to"
+                        } else {
+                            "from"
+                        };
                         if other.index() >= self.cpus.len() {
                             return Err(invalid(
                                 format!("{field}.{key}"),
-                                format!("CPU{} does not exist (the scenario has {} CPUs)", other.0, self.cpus.len()),
+                                format!(
+                                    "CPU{} does not exist (the scenario has {} CPUs)",
+                                    other.0,
+                                    self.cpus.len()
+                                ),
                             ));
                         }
                         if other.index() == c {
-                            return Err(invalid(format!("{field}.{key}"), "a task cannot migrate to the CPU it is on"));
+                            return Err(invalid(
+                                format!("{field}.{key}"),
+                                "a task cannot migrate to the CPU it is on",
+                            ));
                         }
                     }
                     _ => {}
@@ -382,7 +400,10 @@ impl ScenarioFile {
                 if cpu.index() >= cpus.len() {
                     return Err(invalid(
                         format!("default_schedule[{i}]"),
-                        format!("{cpu} does not exist (the scenario has {} CPUs)", cpus.len()),
+                        format!(
+                            "{cpu} does not exist (the scenario has {} CPUs)",
+                            cpus.len()
+                        ),
                     ));
                 }
             }
@@ -411,13 +432,22 @@ impl ScenarioFile {
         for (i, p) in self.pages.iter().enumerate() {
             check_name(&format!("pages[{i}].name"), &p.name, 8)?;
             if let Some(j) = pages.iter().position(|q| q.name == p.name) {
-                return Err(invalid(format!("pages[{i}].name"), format!("{:?} is also the name of pages[{j}]", p.name)));
+                return Err(invalid(
+                    format!("pages[{i}].name"),
+                    format!("{:?} is also the name of pages[{j}]", p.name),
+                ));
             }
             if let Some(j) = pages.iter().position(|q| q.vpn == p.vpn) {
-                return Err(invalid(format!("pages[{i}].vpn"), format!("{:#x} is also the vpn of pages[{j}]", p.vpn)));
+                return Err(invalid(
+                    format!("pages[{i}].vpn"),
+                    format!("{:#x} is also the vpn of pages[{j}]", p.vpn),
+                ));
             }
             if let Some(j) = pages.iter().position(|q| q.pfn == p.pfn) {
-                return Err(invalid(format!("pages[{i}].pfn"), format!("{:#x} is also the pfn of pages[{j}]", p.pfn)));
+                return Err(invalid(
+                    format!("pages[{i}].pfn"),
+                    format!("{:#x} is also the pfn of pages[{j}]", p.pfn),
+                ));
             }
             pages.push(Page {
                 name: p.name.clone(),
@@ -520,7 +550,10 @@ const BUILTIN_FILES: [(&str, &str); 6] = [
         include_str!("../scenarios/migration-no-switch-dsb.json"),
     ),
     ("tlb-cost", include_str!("../scenarios/tlb-cost.json")),
-    ("seed-race-4cpu", include_str!("../scenarios/seed-race-4cpu.json")),
+    (
+        "seed-race-4cpu",
+        include_str!("../scenarios/seed-race-4cpu.json"),
+    ),
 ];
 
 /// Names of the built-in scenarios, in the order the UI lists them.
@@ -537,7 +570,10 @@ pub fn builtin(name: &str) -> Option<Scenario> {
 
 /// The text of a built-in scenario's file.
 pub fn builtin_json(name: &str) -> Option<&'static str> {
-    BUILTIN_FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    BUILTIN_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
 }
 
 /// All built-in scenarios.

@@ -5,7 +5,10 @@ use sim_core::{explore, scenario, ExploreConfig, Mitigation, Model, Verdict};
 fn verdict(name: &str, mitigation: Mitigation) -> Verdict {
     let scenario = scenario::builtin(name).expect("built-in scenario");
     let report = explore(&Model::new(scenario, mitigation), ExploreConfig::default());
-    assert!(report.complete, "{name}/{mitigation}: exploration hit the bound");
+    assert!(
+        report.complete,
+        "{name}/{mitigation}: exploration hit the bound"
+    );
     report.verdict()
 }
 
