@@ -70,6 +70,7 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     };
+    // The title spans the whole width, so it is not indented like the rows.
     for line in wrap(
         &format!(
             "{}: {} [mitigation: {}]",
@@ -79,9 +80,10 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         ),
         WIDTH,
     ) {
-        row(&mut out, "", 0, &[line]);
+        out.push_str(&line);
+        out.push('\n');
     }
-    row(&mut out, "", 0, &[String::new()]);
+    out.push('\n');
     let header = |f: &dyn Fn(usize) -> String| -> String {
         let mut line = " ".repeat(GUTTER);
         for c in 0..n {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::{parse_schedule, Event};
+use crate::mitigation::Mitigation;
 use crate::op::{CpuId, Op, PageId};
 
 /// The only version of the scenario format so far.
@@ -112,6 +113,21 @@ pub enum ScenarioError {
     },
 }
 
+/// A JSON error with its position; serde_json's own text repeats the position, so
+/// it is cut off the message.
+fn syntax(e: serde_json::Error) -> ScenarioError {
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message,
+    };
+    ScenarioError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message,
+    }
+}
+
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
         field: field.into(),
@@ -163,16 +179,7 @@ pub struct Scenario {
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let file: ScenarioFile = serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or("")
-                .to_string(),
-        })?;
+        let file: ScenarioFile = serde_json::from_str(text).map_err(syntax)?;
         file.validate()
     }
 
@@ -538,6 +545,69 @@ fn check_migrations(cpus: &[Cpu]) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+/// What [`import`] found in a file: a scenario, and when the file was an exported
+/// trace, the mitigation and schedule it was played with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// The trace's mitigation (`None` for a plain scenario file).
+    pub mitigation: Option<Mitigation>,
+    /// The trace's schedule (`None` for a plain scenario file).
+    pub schedule: Option<Vec<Event>>,
+}
+
+/// The fields of an exported [`crate::trace::Trace`] that matter for re-importing
+/// it. Other fields (steps, outcome, machine) are derived, so they are ignored.
+#[derive(Deserialize)]
+struct TraceFile {
+    format: Option<u32>,
+    scenario: ScenarioFile,
+    mitigation: Option<Mitigation>,
+    schedule: Option<String>,
+}
+
+/// Reads a scenario file, or a trace exported by `tlbsim run --json` or the web app
+/// (recognised by its `scenario` field). Errors name the line and column, or the
+/// field (prefixed with `scenario.` inside a trace).
+pub fn import(text: &str) -> Result<Imported, ScenarioError> {
+    // Parsing into a generic value first tells the two kinds apart; the typed parse
+    // below then runs on the text again so that its errors keep line and column.
+    let value: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+    if value.get("scenario").is_none() {
+        return Ok(Imported {
+            scenario: Scenario::from_json(text)?,
+            mitigation: None,
+            schedule: None,
+        });
+    }
+    let trace: TraceFile = serde_json::from_str(text).map_err(syntax)?;
+    if let Some(format) = trace.format.filter(|f| *f != FORMAT_VERSION) {
+        return Err(invalid(
+            "format",
+            format!(
+                "version {format} is not supported: this tlbsim reads version {FORMAT_VERSION}"
+            ),
+        ));
+    }
+    let scenario = trace.scenario.validate().map_err(|e| match e {
+        ScenarioError::Invalid { field, message } => ScenarioError::Invalid {
+            field: format!("scenario.{field}"),
+            message,
+        },
+        syntax @ ScenarioError::Syntax { .. } => syntax,
+    })?;
+    let schedule = trace
+        .schedule
+        .map(|text| parse_schedule(&text).map_err(|e| invalid("schedule", e.to_string())))
+        .transpose()?;
+    Ok(Imported {
+        scenario,
+        mitigation: trace.mitigation,
+        schedule,
+    })
 }
 
 /// The built-in scenarios' files, embedded at compile time.

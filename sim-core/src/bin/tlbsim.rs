@@ -1,1 +1,359 @@
-fn main() {}
+//! `tlbsim`: the command-line shell around sim-core. Lists the built-in scenarios,
+//! plays a schedule as a ladder diagram or a JSON trace, and runs the explorer.
+//! All the rules live in the library; this file only parses, loads, times and prints.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde::Serialize;
+use sim_core::{
+    explore, format_schedule, ladder, parse_schedule, scenario, trace::Trace, Event, ExploreConfig,
+    History, Mitigation, Model, Scenario,
+};
+
+const HELP: &str = "\
+tlbsim: play and explore the arm64 batched TLB flush race (stale writable TLB
+entry after mprotect() returns).
+
+USAGE:
+    tlbsim list [--json]
+    tlbsim run SCENARIO|FILE [--mitigation M] [--schedule EVENTS] [--json]
+    tlbsim explore SCENARIO|FILE [--mitigation M] [--max-states N] [--json]
+    tlbsim help | --help
+
+COMMANDS:
+    list       The built-in scenarios.
+    run        Plays a schedule: a ladder diagram (one column per CPU), the
+               narrative of every step and the outcome; with --json, the trace.
+    explore    Visits every interleaving and gives the verdict: safe,
+               stale_write_reachable or lost_write_reachable, with the shortest
+               schedule that breaks a promise (replay it with run --schedule).
+
+SCENARIO|FILE:
+    A built-in scenario's name (see `tlbsim list`), or the path of a scenario
+    file (docs/scenario-format.md) or of a trace written by `run --json`, whose
+    mitigation and schedule then become the defaults.
+
+OPTIONS:
+    --mitigation M     What flush_tlb_batched_pending() does: none (kernel before
+                       3ea277194daa), dsb (arm64 before the fix) or flush_tlb_mm
+                       (the fix, 4b634918384c). Default: dsb, or the trace's.
+    --schedule EVENTS  Events separated by commas: sN steps CPU N; dI>T delivers
+                       the oldest in-flight TLBI of CPU I to CPU T; dI.K>T the
+                       K-th oldest (from 0). Default: the scenario's own
+                       schedule, or the trace's. Quote it: '>' is special in shells.
+    --max-states N     Stop exploring after N states (verdict unknown if no
+                       violation was found by then). Default: 2000000.
+    --json             Machine-readable output.
+    -h, --help         This help.
+
+Errors go to standard error with exit status 2.
+";
+
+/// A parsed command line.
+enum Command {
+    Help,
+    List {
+        json: bool,
+    },
+    Run {
+        source: String,
+        mitigation: Option<Mitigation>,
+        schedule: Option<String>,
+        json: bool,
+    },
+    Explore {
+        source: String,
+        mitigation: Option<Mitigation>,
+        max_states: Option<usize>,
+        json: bool,
+    },
+}
+
+fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
+    use lexopt::prelude::*;
+
+    let mut parser = lexopt::Parser::from_args(args);
+    let name = match parser.next().map_err(|e| e.to_string())? {
+        None => return Err("no command given; try `tlbsim --help`".into()),
+        Some(Short('h') | Long("help")) => return Ok(Command::Help),
+        Some(Value(v)) => v.string().map_err(|e| e.to_string())?,
+        Some(other) => return Err(other.unexpected().to_string()),
+    };
+    let mut source = None;
+    let mut mitigation = None;
+    let mut schedule = None;
+    let mut max_states = None;
+    let mut json = false;
+    let takes_source = matches!(name.as_str(), "run" | "explore");
+    match name.as_str() {
+        "help" => return Ok(Command::Help),
+        "list" | "run" | "explore" => {}
+        _ => {
+            return Err(format!(
+                "unknown command {name:?}: expected list, run, explore or help"
+            ))
+        }
+    }
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Long("json") => json = true,
+            Long("mitigation") if takes_source => {
+                let v = parser.value().map_err(|e| e.to_string())?;
+                mitigation = Some(v.string().map_err(|e| e.to_string())?.parse()?);
+            }
+            Long("schedule") if name == "run" => {
+                let v = parser.value().map_err(|e| e.to_string())?;
+                schedule = Some(v.string().map_err(|e| e.to_string())?);
+            }
+            Long("max-states") if name == "explore" => {
+                let v = parser.value().map_err(|e| e.to_string())?;
+                let v = v.string().map_err(|e| e.to_string())?;
+                max_states =
+                    Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        format!("--max-states wants a positive number, not {v:?}")
+                    })?);
+            }
+            Value(v) if takes_source && source.is_none() => {
+                source = Some(v.string().map_err(|e| e.to_string())?);
+            }
+            other => return Err(format!("{name}: {}", other.unexpected())),
+        }
+    }
+    let need_source = || {
+        source
+            .clone()
+            .ok_or_else(|| format!("{name}: missing SCENARIO|FILE; try `tlbsim list`"))
+    };
+    Ok(match name.as_str() {
+        "list" => Command::List { json },
+        "run" => Command::Run {
+            source: need_source()?,
+            mitigation,
+            schedule,
+            json,
+        },
+        _ => Command::Explore {
+            source: need_source()?,
+            mitigation,
+            max_states,
+            json,
+        },
+    })
+}
+
+/// A scenario with the defaults its source brings (a trace's mitigation and schedule).
+struct Loaded {
+    scenario: Scenario,
+    mitigation: Option<Mitigation>,
+    schedule: Option<Vec<Event>>,
+}
+
+/// A built-in name first; otherwise a file, read as a scenario or a trace.
+fn load(source: &str) -> Result<Loaded, String> {
+    if let Some(scenario) = scenario::builtin(source) {
+        return Ok(Loaded {
+            scenario,
+            mitigation: None,
+            schedule: None,
+        });
+    }
+    let text = std::fs::read_to_string(source).map_err(|e| {
+        let names: Vec<&str> = scenario::builtin_names().collect();
+        if e.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "unknown scenario {source:?}: not a built-in ({}) and no such file",
+                names.join(", ")
+            )
+        } else {
+            format!("{source}: {e}")
+        }
+    })?;
+    let imported = scenario::import(&text).map_err(|e| format!("{source}: {e}"))?;
+    Ok(Loaded {
+        scenario: imported.scenario,
+        mitigation: imported.mitigation,
+        schedule: imported.schedule,
+    })
+}
+
+/// Plays `schedule`; a refused event is reported with its index, the reason and
+/// what could have happened instead.
+fn play(model: Model, schedule: &[Event]) -> Result<History, String> {
+    History::replay(model, schedule).map_err(|(history, e)| {
+        let enabled = history.model().enabled_events(history.current());
+        let instead = if enabled.is_empty() {
+            "nothing can happen there: the run is over".to_string()
+        } else {
+            format!("enabled there: {}", format_schedule(&enabled))
+        };
+        format!("{e} ({instead})")
+    })
+}
+
+#[derive(Serialize)]
+struct ListEntry<'a> {
+    name: &'a str,
+    title: &'a str,
+    cpus: usize,
+    pages: usize,
+    story: &'a str,
+    default_schedule: String,
+}
+
+#[derive(Serialize)]
+struct ExploreJson<'a> {
+    scenario: &'a str,
+    mitigation: Mitigation,
+    states: usize,
+    terminal_states: usize,
+    violation_states: usize,
+    transitions: usize,
+    complete: bool,
+    stale_write_reachable: bool,
+    lost_write_reachable: bool,
+    verdict: &'static str,
+    /// The events as `--schedule` accepts them, one string each.
+    shortest_counterexample: Option<Vec<String>>,
+    elapsed_ms: f64,
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("plain data serializes");
+    text.push('\n');
+    text
+}
+
+fn execute(command: Command) -> Result<String, String> {
+    match command {
+        Command::Help => Ok(HELP.to_string()),
+        Command::List { json } => {
+            let scenarios = scenario::builtins();
+            if json {
+                let entries: Vec<ListEntry> = scenarios
+                    .iter()
+                    .map(|s| ListEntry {
+                        name: s.name(),
+                        title: s.title(),
+                        cpus: s.cpu_count(),
+                        pages: s.pages().len(),
+                        story: s.story(),
+                        default_schedule: format_schedule(s.default_schedule()),
+                    })
+                    .collect();
+                return Ok(to_json(&entries));
+            }
+            let width = scenarios.iter().map(|s| s.name().len()).max().unwrap_or(0);
+            Ok(scenarios
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{:width$}  {} CPUs  {}\n",
+                        s.name(),
+                        s.cpu_count(),
+                        s.title()
+                    )
+                })
+                .collect())
+        }
+        Command::Run {
+            source,
+            mitigation,
+            schedule,
+            json,
+        } => {
+            let loaded = load(&source)?;
+            let schedule = match schedule {
+                Some(text) => parse_schedule(&text).map_err(|e| format!("--schedule: {e}"))?,
+                None => loaded
+                    .schedule
+                    .unwrap_or_else(|| loaded.scenario.default_schedule().to_vec()),
+            };
+            let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
+            let history = play(Model::new(loaded.scenario, mitigation), &schedule)?;
+            Ok(if json {
+                to_json(&Trace::of(&history))
+            } else {
+                ladder::render(history.model(), history.steps())
+            })
+        }
+        Command::Explore {
+            source,
+            mitigation,
+            max_states,
+            json,
+        } => {
+            let loaded = load(&source)?;
+            let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
+            let model = Model::new(loaded.scenario, mitigation);
+            let mut config = ExploreConfig::default();
+            if let Some(max) = max_states {
+                config.max_states = max;
+            }
+            let start = Instant::now();
+            let report = explore(&model, config);
+            let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
+            let name = model.scenario().name();
+            if json {
+                return Ok(to_json(&ExploreJson {
+                    scenario: name,
+                    mitigation,
+                    states: report.states,
+                    terminal_states: report.terminal_states,
+                    violation_states: report.violation_states,
+                    transitions: report.transitions,
+                    complete: report.complete,
+                    stale_write_reachable: report.stale_write_reachable,
+                    lost_write_reachable: report.lost_write_reachable,
+                    verdict: report.verdict().name(),
+                    shortest_counterexample: report
+                        .shortest_counterexample
+                        .as_ref()
+                        .map(|c| c.events.iter().map(Event::to_string).collect()),
+                    elapsed_ms,
+                }));
+            }
+            let mut out = format!(
+                "{name} [mitigation: {mitigation}]\n\
+                 verdict: {}\n\
+                 states: {} ({} terminal, {} breaking a promise), {} transitions{}\n\
+                 time: {elapsed_ms:.3} ms\n",
+                report.verdict().name(),
+                report.states,
+                report.terminal_states,
+                report.violation_states,
+                report.transitions,
+                if report.complete {
+                    ""
+                } else {
+                    " (stopped at --max-states: incomplete)"
+                },
+            );
+            if let Some(schedule) = report.shortest_schedule() {
+                out.push_str(&format!(
+                    "shortest counterexample: {schedule}\n\
+                     replay: tlbsim run {name} --mitigation {mitigation} --schedule '{schedule}'\n"
+                ));
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let result = parse_args(std::env::args_os().skip(1)).and_then(execute);
+    match result {
+        Ok(out) => {
+            // A closed pipe (`tlbsim run ... | head`) is not an error worth a panic.
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("tlbsim: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

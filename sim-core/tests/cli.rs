@@ -1,0 +1,275 @@
+//! The `tlbsim` binary as a user runs it: output, JSON shape, exit codes, errors.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// What one run of tlbsim printed and returned.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn tlbsim(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(args)
+        .output()
+        .expect("tlbsim runs");
+    Run {
+        code: out.status.code().expect("tlbsim exits normally"),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn ok(args: &[&str]) -> String {
+    let run = tlbsim(args);
+    assert_eq!(run.code, 0, "tlbsim {args:?} failed: {}", run.stderr);
+    assert!(
+        run.stderr.is_empty(),
+        "tlbsim {args:?} wrote to stderr: {}",
+        run.stderr
+    );
+    run.stdout
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&ok(args)).expect("tlbsim --json prints JSON")
+}
+
+/// Runs tlbsim expecting a usage error: exit status 2, nothing on stdout, and a
+/// message on stderr containing every one of `expect`.
+fn check_error(args: &[&str], expect: &[&str]) {
+    let run = tlbsim(args);
+    assert_eq!(run.code, 2, "tlbsim {args:?}: stderr {}", run.stderr);
+    assert!(
+        run.stdout.is_empty(),
+        "tlbsim {args:?} printed {}",
+        run.stdout
+    );
+    assert!(run.stderr.starts_with("tlbsim: "), "{}", run.stderr);
+    for e in expect {
+        assert!(
+            run.stderr.contains(e),
+            "tlbsim {args:?}: stderr {:?} lacks {e:?}",
+            run.stderr
+        );
+    }
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlbsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn shortest_counterexample_of_seed_race_replays_to_a_stale_write() {
+    let report = json(&["explore", "seed-race", "--mitigation", "dsb", "--json"]);
+    assert_eq!(report["scenario"], "seed-race");
+    assert_eq!(report["mitigation"], "dsb");
+    assert_eq!(report["verdict"], "stale_write_reachable");
+    assert_eq!(report["complete"], true);
+    assert!(report["states"].as_u64().unwrap() > 0);
+    assert!(report["terminal_states"].as_u64().is_some());
+    assert!(report["elapsed_ms"].as_f64().unwrap() >= 0.0);
+    let events: Vec<&str> = report["shortest_counterexample"]
+        .as_array()
+        .expect("a counterexample")
+        .iter()
+        .map(|e| e.as_str().expect("events are strings"))
+        .collect();
+    let schedule = events.join(",");
+
+    let trace = json(&[
+        "run",
+        "seed-race",
+        "--mitigation",
+        "dsb",
+        "--schedule",
+        &schedule,
+        "--json",
+    ]);
+    assert_eq!(trace["schedule"], schedule.as_str());
+    assert_eq!(trace["outcome"]["outcome"], "stale_write");
+    assert_eq!(trace["steps"].as_array().unwrap().len(), events.len());
+
+    let text = ok(&[
+        "run",
+        "seed-race",
+        "--mitigation",
+        "dsb",
+        "--schedule",
+        &schedule,
+    ]);
+    assert!(text.contains("Outcome: STALE WRITE"), "{text}");
+}
+
+#[test]
+fn explore_verdicts_and_null_counterexample() {
+    let safe = json(&[
+        "explore",
+        "seed-race",
+        "--mitigation",
+        "flush_tlb_mm",
+        "--json",
+    ]);
+    assert_eq!(safe["verdict"], "safe");
+    assert_eq!(safe["shortest_counterexample"], Value::Null);
+    let lost = json(&["explore", "migration-no-switch-dsb", "--json"]);
+    assert_eq!(lost["mitigation"], "dsb", "dsb is the default mitigation");
+    assert_eq!(lost["verdict"], "lost_write_reachable");
+    let bounded = json(&[
+        "explore",
+        "seed-race-4cpu",
+        "--mitigation",
+        "flush_tlb_mm",
+        "--max-states",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(bounded["complete"], false);
+    assert_eq!(bounded["verdict"], "unknown");
+}
+
+#[test]
+fn run_prints_a_ladder_at_most_80_columns_wide() {
+    for name in ["seed-race", "seed-race-4cpu"] {
+        let text = ok(&["run", name, "--mitigation", "flush_tlb_mm"]);
+        assert!(text.contains("CPU0"), "{text}");
+        assert!(text.contains("Outcome: Finished safely"), "{text}");
+        for line in text.lines() {
+            assert!(
+                line.len() <= 80 && line.is_ascii(),
+                "too wide or not ASCII: {line:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn list_names_every_builtin() {
+    let text = ok(&["list"]);
+    let list = json(&["list", "--json"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        sim_core::scenario::builtin_names().collect::<Vec<_>>()
+    );
+    for name in names {
+        assert!(text.contains(name), "{text}");
+    }
+}
+
+#[test]
+fn files_and_traces_load_like_builtins() {
+    let path = temp_file(
+        "seed.json",
+        sim_core::scenario::builtin_json("seed-race").unwrap(),
+    );
+    let from_file = ok(&["run", path.to_str().unwrap(), "--mitigation", "none"]);
+    assert_eq!(from_file, ok(&["run", "seed-race", "--mitigation", "none"]));
+
+    // A trace brings its mitigation and schedule along as defaults.
+    let trace = ok(&[
+        "run",
+        "seed-race",
+        "--mitigation",
+        "none",
+        "--schedule",
+        "s1,s0",
+        "--json",
+    ]);
+    let path = temp_file("trace.json", &trace);
+    let replayed: Value = json(&["run", path.to_str().unwrap(), "--json"]);
+    assert_eq!(replayed["mitigation"], "none");
+    assert_eq!(replayed["schedule"], "s1,s0");
+    let explored = json(&[
+        "explore",
+        path.to_str().unwrap(),
+        "--mitigation",
+        "flush_tlb_mm",
+        "--json",
+    ]);
+    assert_eq!(explored["verdict"], "safe");
+}
+
+#[test]
+fn help_goes_to_stdout() {
+    for args in [&["--help"][..], &["help"], &["run", "--help"]] {
+        let text = ok(args);
+        assert!(text.contains("USAGE"), "{text}");
+        assert!(text.contains("Default: dsb"), "{text}");
+    }
+}
+
+#[test]
+fn errors_exit_2_and_say_what_is_wrong() {
+    check_error(&[], &["no command"]);
+    check_error(&["frob"], &["unknown command \"frob\""]);
+    check_error(&["list", "--bogus"], &["--bogus"]);
+    check_error(&["run"], &["missing SCENARIO|FILE"]);
+    check_error(
+        &["explore", "seed-race", "--schedule", "s0"],
+        &["--schedule"],
+    );
+    check_error(
+        &["run", "no-such-scenario"],
+        &["unknown scenario \"no-such-scenario\"", "seed-race"],
+    );
+    check_error(
+        &["run", "seed-race", "--mitigation", "tlbi"],
+        &["unknown mitigation \"tlbi\"", "flush_tlb_mm"],
+    );
+    check_error(
+        &["run", "seed-race", "--schedule", "s1,x"],
+        &["event 1", "\"x\""],
+    );
+    // Step 2 of the seed race's CPU1 is mprotect, but CPU0 has not issued a TLBI yet.
+    check_error(
+        &["run", "seed-race", "--schedule", "s1,d0>1"],
+        &[
+            "event 1 (d0>1)",
+            "no TLBI from CPU0",
+            "enabled there: s0,s1",
+        ],
+    );
+    check_error(
+        &["run", "seed-race", "--schedule", "s0,s9"],
+        &["event 1 (s9)", "CPU9 does not exist"],
+    );
+    check_error(
+        &["explore", "seed-race", "--max-states", "many"],
+        &["--max-states"],
+    );
+
+    let bad = temp_file(
+        "bad.json",
+        "{\n  \"format\": 1,\n  \"name\": \"x\",\n  oops\n}\n",
+    );
+    check_error(
+        &["run", bad.to_str().unwrap()],
+        &["bad.json: line 4, column 3"],
+    );
+    let seed = sim_core::scenario::builtin_json("seed-race").unwrap();
+    let bad = temp_file(
+        "unmapped.json",
+        &seed.replacen(
+            "\"change_pte_range\", \"page\": \"P\"",
+            "\"change_pte_range\", \"page\": \"Z\"",
+            1,
+        ),
+    );
+    check_error(
+        &["explore", bad.to_str().unwrap()],
+        &["cpus[1].program[2].page", "\"Z\" is not mapped"],
+    );
+}
