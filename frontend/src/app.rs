@@ -1,0 +1,143 @@
+//! The page: one reducer at the top, the keyboard and the play timer, and the
+//! layout of the components.
+
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use sim_core::{CpuId, Mitigation};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
+use crate::components::cost::CostChart;
+use crate::components::explorer::ExplorerPanel;
+use crate::components::help::ShortcutHelp;
+use crate::components::memory::{BatchState, PageTable};
+use crate::components::narrative::{HistoryList, NarrativePanel};
+use crate::components::outcome::OutcomeBar;
+use crate::components::timeline::Timeline;
+use crate::components::tlb_table::TlbTable;
+use crate::keyboard::action_for_key;
+use crate::state::{Action, AppState, DEFAULT_SCENARIO};
+use crate::view::View;
+
+/// Whether a key press belongs to the element that has focus (typing in a field,
+/// pressing a focused button), so the shortcut must not fire as well.
+fn key_is_for_focused_element(event: &KeyboardEvent) -> bool {
+    let Some(target) = event
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+    else {
+        return false;
+    };
+    let tag = target.tag_name().to_ascii_lowercase();
+    match tag.as_str() {
+        "input" | "select" | "textarea" => true,
+        "button" | "a" | "summary" => matches!(event.key().as_str(), " " | "Enter"),
+        _ => target.is_content_editable(),
+    }
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(|| AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb));
+    let dispatch: Callback<Action> = {
+        let state = state.clone();
+        Callback::from(move |a| state.dispatch(a))
+    };
+
+    {
+        // Shortcuts on the whole document, installed once.
+        let dispatch = dispatch.clone();
+        let help_open = state.show_help;
+        use_effect_with(help_open, move |help_open| {
+            let help_open = *help_open;
+            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+                EventListener::new(&doc, "keydown", move |e| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() || key_is_for_focused_element(e)
+                    {
+                        return;
+                    }
+                    if let Some(action) = action_for_key(&e.key(), help_open) {
+                        e.prevent_default();
+                        dispatch.emit(action);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    {
+        // One timer per played step; dropping it (on pause or a new state) cancels it.
+        let dispatch = dispatch.clone();
+        let key = (state.playing, state.history.cursor(), state.play_delay_ms);
+        use_effect_with(key, move |(playing, _, delay)| {
+            let timer =
+                playing.then(|| Timeout::new(*delay, move || dispatch.emit(Action::PlayTick)));
+            move || drop(timer)
+        });
+    }
+
+    let view = View {
+        state: Rc::new((*state).clone()),
+        dispatch: dispatch.clone(),
+    };
+    let cpus = view.state.model().scenario().cpu_count();
+    let notice = view.state.notice.clone();
+    html! {
+        <>
+            <header class="top">
+                <h1>{ "tlbrace" }</h1>
+                <p class="tagline">{ "How a stale TLB entry stayed writable on arm64 after mprotect() returned: a batched TLB flush completed with a DSB on the wrong CPU." }</p>
+            </header>
+            <main>
+                <div class="setup">
+                    <ScenarioPicker view={view.clone()} />
+                    <MitigationPicker view={view.clone()} />
+                </div>
+                <OutcomeBar view={view.clone()} />
+                if let Some(text) = notice {
+                    <div class="notice" role="note">
+                        <span>{ text }</span>
+                        <button onclick={view.send(Action::DismissNotice)} aria-label="Dismiss">{ "\u{2715}" }</button>
+                    </div>
+                }
+                <Playback view={view.clone()} />
+                <div class="board">
+                    <Timeline view={view.clone()} />
+                    <section class="tlbs" aria-labelledby="tlbs-title">
+                        <h2 id="tlbs-title">{ "TLBs" }</h2>
+                        <div class="tlb-grid">
+                            { for (0..cpus).map(|c| html! {
+                                <TlbTable key={c} view={view.clone()} cpu={CpuId(c as u8)} />
+                            }) }
+                        </div>
+                        <PageTable view={view.clone()} />
+                        <BatchState view={view.clone()} />
+                    </section>
+                </div>
+                <div class="details">
+                    <NarrativePanel view={view.clone()} />
+                    <HistoryList view={view.clone()} />
+                    <ExplorerPanel view={view.clone()} />
+                    <CostChart view={view.clone()} />
+                </div>
+            </main>
+            <footer>
+                <p>
+                    { "Model: sim-core, a deterministic model of CPUs, TLBs and broadcast TLBIs that complete only at the issuing CPU's DSB. Sources link to Linux " }
+                    { sim_core::kernel::KERNEL_VERSION }
+                    { ". Fix: commit 4b634918384c (arm64/mm: Close theoretical race where stale TLB entry remains valid)." }
+                </p>
+            </footer>
+            <ShortcutHelp view={view} />
+        </>
+    }
+}

@@ -1,0 +1,112 @@
+//! The scenario picker, the mitigation choice and the playback buttons.
+
+use sim_core::{scenario, Mitigation};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::state::Action;
+use crate::view::View;
+
+/// Props of the control components.
+#[derive(Properties, PartialEq)]
+pub struct ControlProps {
+    /// State and dispatcher.
+    pub view: View,
+}
+
+/// Chooses a built-in scenario and tells its story.
+#[component]
+pub fn ScenarioPicker(props: &ControlProps) -> Html {
+    let view = &props.view;
+    let current = view.state.model().scenario();
+    let onchange = {
+        let dispatch = view.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            dispatch.emit(Action::LoadScenario(select.value()));
+        })
+    };
+    html! {
+        <section class="scenario" aria-labelledby="scenario-label">
+            <label id="scenario-label" for="scenario-select">{ "Scenario" }</label>
+            <select id="scenario-select" {onchange}>
+                { for scenario::builtins().into_iter().map(|s| {
+                    let selected = s.name() == current.name();
+                    html! {
+                        <option key={s.name().to_string()} value={s.name().to_string()} {selected}>
+                            { format!("{} \u{2014} {}", s.name(), s.title()) }
+                        </option>
+                    }
+                }) }
+            </select>
+            <p class="story">{ current.story() }</p>
+        </section>
+    }
+}
+
+/// The three kernels: no pending flush, arm64's bare DSB, and the fix.
+#[component]
+pub fn MitigationPicker(props: &ControlProps) -> Html {
+    let view = &props.view;
+    let current = view.state.model().mitigation();
+    html! {
+        <fieldset class="mitigation">
+            <legend>{ "Kernel: what flush_tlb_batched_pending() does" }</legend>
+            { for Mitigation::ALL.into_iter().map(|m| {
+                let onchange = view.send::<Event>(Action::SetMitigation(m));
+                let id = format!("mitigation-{}", m.name());
+                html! {
+                    <div class={classes!("option", (m == current).then_some("chosen"))} key={m.name()}>
+                        <input type="radio" name="mitigation" id={id.clone()} value={m.name()}
+                            checked={m == current} {onchange} />
+                        <label for={id}>
+                            <code>{ m.name() }</code>
+                            <span class="summary">{ m.summary() }</span>
+                        </label>
+                    </div>
+                }
+            }) }
+        </fieldset>
+    }
+}
+
+/// Back, Forward, Reset, Play/Pause with speed, and "Show the race".
+#[component]
+pub fn Playback(props: &ControlProps) -> Html {
+    let view = &props.view;
+    let state = &view.state;
+    let history = &state.history;
+    let at_start = history.cursor() == 0;
+    let at_end = history.cursor() >= history.all_steps().len();
+    let ondelay = {
+        let dispatch = view.dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(v) = input.value().parse::<u32>() {
+                dispatch.emit(Action::SetDelay(v));
+            }
+        })
+    };
+    let play_label = if state.playing { "Pause" } else { "Play" };
+    html! {
+        <div class="playback" role="group" aria-label="Playback">
+            <button onclick={view.send(Action::Back)} disabled={at_start}
+                aria-keyshortcuts="ArrowLeft">{ "\u{25C0} Back" }</button>
+            <button onclick={view.send(Action::Forward)} disabled={at_end}
+                aria-keyshortcuts="ArrowRight">{ "Forward \u{25B6}" }</button>
+            <button onclick={view.send(Action::Reset)} disabled={history.all_steps().is_empty()}
+                aria-keyshortcuts="r">{ "Reset" }</button>
+            <button onclick={view.send(Action::TogglePlay)} aria-keyshortcuts="Space"
+                aria-pressed={state.playing.to_string()}>{ play_label }</button>
+            <label class="speed">
+                { "Delay " }
+                <input type="range" min="200" max="2000" step="100"
+                    value={state.play_delay_ms.to_string()} oninput={ondelay} />
+                <output>{ format!("{:.1} s", f64::from(state.play_delay_ms) / 1000.0) }</output>
+            </label>
+            <button class="race" onclick={view.send(Action::ShowRace)}>{ "Show the race" }</button>
+            <button class="help-button" onclick={view.send(Action::ToggleHelp)}
+                aria-keyshortcuts="?">{ "Keys ?" }</button>
+        </div>
+    }
+}

@@ -1,0 +1,105 @@
+//! What the fix costs: TLB misses per CPU after mprotect() returns, when the
+//! scenario's story is played under `dsb` and under `flush_tlb_mm`.
+
+use std::sync::Arc;
+
+use sim_core::{Effect, History, Mitigation, Model, Scenario};
+use yew::prelude::*;
+
+use crate::view::View;
+
+/// Misses per CPU between the return of mprotect() and the end of the default
+/// schedule, played under `mitigation`; `None` if the story has no mprotect().
+pub fn misses_after_mprotect(scenario: &Arc<Scenario>, mitigation: Mitigation) -> Option<Vec<u32>> {
+    let model = Model::shared(scenario.clone(), mitigation);
+    let history = match History::replay(model, scenario.default_schedule()) {
+        Ok(h) | Err((h, _)) => h,
+    };
+    let returned = history.steps().iter().position(|s| {
+        s.effects
+            .iter()
+            .any(|e| matches!(e, Effect::MprotectReturned { .. }))
+    })?;
+    let at = &history.steps()[returned].machine.stats;
+    let end = &history.current().stats;
+    Some(
+        end.iter()
+            .zip(at)
+            .map(|(e, a)| e.misses - a.misses)
+            .collect(),
+    )
+}
+
+/// Props of the cost chart.
+#[derive(Properties, PartialEq)]
+pub struct CostProps {
+    /// State and dispatcher.
+    pub view: View,
+}
+
+const COMPARED: [Mitigation; 2] = [Mitigation::Dsb, Mitigation::FlushTlbMm];
+
+/// A small SVG bar chart of misses after mprotect, dsb versus flush_tlb_mm.
+#[component]
+pub fn CostChart(props: &CostProps) -> Html {
+    let scenario = props.view.state.model().scenario_arc().clone();
+    let Some(rows) = COMPARED
+        .iter()
+        .map(|m| misses_after_mprotect(&scenario, *m))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return html! {};
+    };
+    let max = rows.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let cpus = scenario.cpu_count();
+    let bar_h = 14.0;
+    let group_h = bar_h * 2.0 + 10.0;
+    let label_w = 52.0;
+    let width = 320.0;
+    let height = group_h * cpus as f64 + 8.0;
+    // Room on the right for the value and the mitigation's name.
+    let scale = (width - label_w - 110.0) / f64::from(max);
+    let bars = (0..cpus).map(|c| {
+        let y0 = 4.0 + group_h * c as f64;
+        let pair = COMPARED.iter().enumerate().map(|(i, m)| {
+            let v = rows[i][c];
+            let y = y0 + bar_h * i as f64;
+            let w = (f64::from(v) * scale).max(1.0);
+            html! {
+                <g key={m.name()}>
+                    <rect class={classes!("bar", m.name())} x={label_w.to_string()} y={y.to_string()}
+                        width={w.to_string()} height={(bar_h - 2.0).to_string()} />
+                    <text class="value" x={(label_w + w + 4.0).to_string()} y={(y + bar_h - 4.0).to_string()}>
+                        { format!("{v} {}", m.name()) }
+                    </text>
+                </g>
+            }
+        });
+        html! {
+            <g key={c}>
+                <text class="cpu" x="0" y={(y0 + bar_h + 2.0).to_string()}>{ format!("CPU{c}") }</text>
+                { for pair }
+            </g>
+        }
+    });
+    let summary = (0..cpus)
+        .map(|c| {
+            format!(
+                "CPU{c}: {} with dsb, {} with flush_tlb_mm",
+                rows[0][c], rows[1][c]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    html! {
+        <section class="panel cost" aria-labelledby="cost-title">
+            <h2 id="cost-title">{ "What the fix costs" }</h2>
+            <p class="hint">{ "TLB misses after mprotect() returns, playing this scenario's story under each kernel. flush_tlb_mm() empties every CPU's TLB of this mm, not just the page's entry." }</p>
+            <svg class="bars" viewBox={format!("0 0 {width} {height}")} role="img"
+                aria-label={format!("Misses after mprotect: {summary}")}>
+                { for bars }
+            </svg>
+            <p class="legend"><span class="swatch dsb"></span>{ "dsb " }<span class="swatch flush_tlb_mm"></span>{ "flush_tlb_mm" }</p>
+        </section>
+    }
+}

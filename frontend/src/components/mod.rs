@@ -1,0 +1,11 @@
+//! The page's components, one small component a file.
+
+pub mod controls;
+pub mod cost;
+pub mod explorer;
+pub mod help;
+pub mod memory;
+pub mod narrative;
+pub mod outcome;
+pub mod timeline;
+pub mod tlb_table;

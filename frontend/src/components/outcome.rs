@@ -1,0 +1,71 @@
+//! The outcome, in a live region: running, stale write, lost write, or safe.
+
+use sim_core::{Effect, Outcome};
+use yew::prelude::*;
+
+use crate::view::View;
+
+/// Props of the outcome bar.
+#[derive(Properties, PartialEq)]
+pub struct OutcomeProps {
+    /// State and dispatcher.
+    pub view: View,
+}
+
+/// Where the run stands, and for a violation: who, through which entry, and why.
+#[component]
+pub fn OutcomeBar(props: &OutcomeProps) -> Html {
+    let state = &props.view.state;
+    let model = state.model();
+    let history = &state.history;
+    let outcome = Outcome::of(model, history.current());
+    let class = match outcome {
+        Outcome::Running => "running",
+        Outcome::StaleWrite(_) | Outcome::LostWrite(_) => "violation",
+        Outcome::FinishedSafely => "safe",
+    };
+    let detail = match outcome {
+        Outcome::StaleWrite(v) | Outcome::LostWrite(v) => {
+            let page = model.scenario().page(v.page);
+            let at = history
+                .steps()
+                .iter()
+                .position(|s| s.effects.iter().any(|e| matches!(e, Effect::Violation(_))));
+            let why = at
+                .map(|i| history.steps()[i].narrative.text.clone())
+                .unwrap_or_default();
+            html! {
+                <p class="detail">
+                    { format!(
+                        "At step {}, through {}'s TLB entry ASID {} {} (VA {:#x}) \u{2192} frame {:#x}, {}. ",
+                        at.map(|i| i + 1).unwrap_or(0),
+                        v.cpu,
+                        v.entry.asid,
+                        page.name,
+                        u64::from(page.vpn) << 12,
+                        v.entry.pfn,
+                        if v.entry.writable { "read-write" } else { "read-only" },
+                    ) }
+                    { why }
+                </p>
+            }
+        }
+        Outcome::Running => html! {
+            <p class="detail">{ format!("{} of the steps played; mitigation {}.", history.cursor(), model.mitigation()) }</p>
+        },
+        Outcome::FinishedSafely => html! {},
+    };
+    html! {
+        <section class={classes!("outcome", class)} role="status" aria-live="polite" aria-atomic="true">
+            <p class="verdict">
+                <span class="icon" aria-hidden="true">{ match outcome {
+                    Outcome::Running => "\u{25B6}",
+                    Outcome::FinishedSafely => "\u{2714}",
+                    _ => "\u{26A0}",
+                } }</span>
+                { outcome.describe(model) }
+            </p>
+            { detail }
+        </section>
+    }
+}

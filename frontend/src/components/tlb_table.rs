@@ -1,0 +1,157 @@
+//! One CPU's TLB as a table, with its counters. Entries animate when the last
+//! step filled, hit or invalidated them; stale entries carry a warning in words.
+
+use sim_core::machine::{CpuStats, Machine, TlbEntry};
+use sim_core::{CpuId, Effect};
+use yew::prelude::*;
+
+use crate::view::View;
+
+/// Props of a TLB table.
+#[derive(Properties, PartialEq)]
+pub struct TlbTableProps {
+    /// State and dispatcher.
+    pub view: View,
+    /// Whose TLB.
+    pub cpu: CpuId,
+}
+
+/// What the last step did to an entry of this TLB.
+fn touched(effects: &[Effect], cpu: CpuId, entry: &TlbEntry) -> Option<&'static str> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::TlbFill { cpu: c, entry: e } if *c == cpu && e.page == entry.page => Some("filled"),
+        Effect::TlbHit { cpu: c, entry: e } if *c == cpu && e.page == entry.page => Some("hit"),
+        _ => None,
+    })
+}
+
+fn hex(n: u64) -> String {
+    format!("{n:#x}")
+}
+
+/// The CPU's TLB and counters.
+#[component]
+pub fn TlbTable(props: &TlbTableProps) -> Html {
+    let view = &props.view;
+    let cpu = props.cpu;
+    let model = view.state.model();
+    let scenario = model.scenario();
+    let history = &view.state.history;
+    let machine: &Machine = history.current();
+    let step_no = history.cursor();
+    let effects: &[Effect] = history.last().map(|s| s.effects.as_slice()).unwrap_or(&[]);
+    let previous: &Machine = match step_no {
+        0 | 1 => history.initial(),
+        n => &history.steps()[n - 2].machine,
+    };
+    let row = |entry: &TlbEntry, class: Option<&'static str>, gone: Option<String>| {
+        let page = scenario.page(entry.page);
+        let stale = gone.is_none() && machine.is_stale(entry);
+        let key = format!(
+            "{}-{}-{}",
+            page.name,
+            class.unwrap_or("steady"),
+            if class.is_some() { step_no } else { 0 }
+        );
+        html! {
+            <tr key={key} class={classes!(class, stale.then_some("stale"), gone.is_some().then_some("gone"))}>
+                <td>{ entry.asid }</td>
+                <td><span class="page-name">{ &page.name }</span>{ " " }<code>{ hex(u64::from(page.vpn) << 12) }</code></td>
+                <td><code>{ hex(u64::from(entry.pfn)) }</code></td>
+                <td>{ if entry.writable { "rw" } else { "ro" } }</td>
+                <td class="note">
+                    if let Some(why) = gone {
+                        <span class="gone-note">{ why }</span>
+                    } else if stale {
+                        <span class="stale-note"><span aria-hidden="true">{ "\u{26A0} " }</span>{ "stale" }<span class="why">{ if machine.ptes[entry.page.index()].present { ": PTE is read-only" } else { ": PTE cleared" } }</span></span>
+                    } else if let Some(c) = class {
+                        <span class="touch-note">{ if c == "filled" { "filled" } else { "hit" } }</span>
+                    }
+                </td>
+            </tr>
+        }
+    };
+    let entries = machine.cpus[cpu.index()]
+        .tlb
+        .entries
+        .iter()
+        .rev()
+        .map(|e| row(e, touched(effects, cpu, e), None));
+    let ghosts = effects.iter().filter_map(|e| match e {
+        Effect::TlbInvalidate {
+            cpu: c,
+            entry,
+            issuer,
+        } if *c == cpu => Some(row(
+            entry,
+            Some("invalidated"),
+            Some(format!("invalidated by {issuer}'s TLBI")),
+        )),
+        Effect::TlbEvict { cpu: c, entry } if *c == cpu => Some(row(
+            entry,
+            Some("evicted"),
+            Some("evicted (least recently used)".into()),
+        )),
+        _ => None,
+    });
+    let empty = machine.cpus[cpu.index()].tlb.entries.is_empty();
+    html! {
+        <section class="tlb" aria-label={format!("CPU{} TLB and counters", cpu.0)}>
+            <table>
+                <caption>{ format!("{cpu} TLB") }</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{ "ASID" }</th>
+                        <th scope="col">{ "Virtual page" }</th>
+                        <th scope="col">{ "Frame" }</th>
+                        <th scope="col">{ "Perm" }</th>
+                        <th scope="col">{ "Note" }</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    { for entries }
+                    { for ghosts }
+                    if empty {
+                        <tr class="empty-row" key="empty"><td colspan="5">{ "empty" }</td></tr>
+                    }
+                </tbody>
+            </table>
+            <Counters stats={machine.stats[cpu.index()]} previous={previous.stats[cpu.index()]} step={step_no} />
+        </section>
+    }
+}
+
+/// Props of the counters.
+#[derive(Properties, PartialEq)]
+pub struct CountersProps {
+    /// The counters now.
+    pub stats: CpuStats,
+    /// The counters before the last step (to animate changes).
+    pub previous: CpuStats,
+    /// The step number (so a change re-triggers the animation).
+    pub step: usize,
+}
+
+/// Hits, misses, TLBIs issued and received.
+#[component]
+pub fn Counters(props: &CountersProps) -> Html {
+    let item = |name: &'static str, now: u32, before: u32| {
+        let changed = now != before;
+        html! {
+            <div class={classes!("counter", changed.then_some("changed"))}
+                key={format!("{name}-{}", if changed { props.step } else { 0 })}>
+                <dt>{ name }</dt>
+                <dd>{ now }</dd>
+            </div>
+        }
+    };
+    let (s, p) = (props.stats, props.previous);
+    html! {
+        <dl class="counters">
+            { item("hits", s.hits, p.hits) }
+            { item("misses", s.misses, p.misses) }
+            { item("TLBIs issued", s.tlbis_issued, p.tlbis_issued) }
+            { item("TLBIs received", s.tlbis_received, p.tlbis_received) }
+        </dl>
+    }
+}

@@ -1,0 +1,267 @@
+//! The app's state, the actions a user can take, and the reducer that turns an
+//! action into a new state. Every rule of the race is sim-core's: this module only
+//! asks the model what is enabled and what an event does.
+
+use std::rc::Rc;
+
+use sim_core::{
+    explore, scenario, CpuId, Event, ExploreConfig, ExploreReport, History, Mitigation, Model,
+    Scenario,
+};
+
+/// The explorer's result for one mitigation, with the time it took in the browser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExplorerRow {
+    /// The mitigation explored.
+    pub mitigation: Mitigation,
+    /// What the explorer found.
+    pub report: ExploreReport,
+    /// Wall-clock time in milliseconds, measured around the call.
+    pub millis: f64,
+}
+
+/// Everything the page shows. Cheap to clone: the history shares its steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// The scenario, its mitigation, the steps played and the cursor.
+    pub history: History,
+    /// Whether "Play" is running.
+    pub playing: bool,
+    /// Delay between played steps, in milliseconds.
+    pub play_delay_ms: u32,
+    /// Whether the keyboard shortcut help is open.
+    pub show_help: bool,
+    /// A message for the user about the last action (e.g. "no counterexample").
+    pub notice: Option<String>,
+    /// Explorer results for the current scenario, one per mitigation.
+    pub explorer: Rc<Vec<ExplorerRow>>,
+}
+
+/// What a user can do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Apply an event (a step or a delivery).
+    Apply(Event),
+    /// Step a CPU if it can step.
+    StepCpu(CpuId),
+    /// Undo one step.
+    Back,
+    /// Redo one step.
+    Forward,
+    /// Jump to a number of applied steps (0 = the start).
+    Jump(usize),
+    /// Back to the start, forgetting the steps.
+    Reset,
+    /// Switch to a built-in scenario.
+    LoadScenario(String),
+    /// Switch mitigation, keeping the schedule where it can.
+    SetMitigation(Mitigation),
+    /// Cycle to the next mitigation.
+    CycleMitigation,
+    /// Start or stop playing.
+    TogglePlay,
+    /// Set the play delay.
+    SetDelay(u32),
+    /// One tick of "Play".
+    PlayTick,
+    /// Load the explorer's shortest counterexample for the current mitigation.
+    ShowRace,
+    /// Load the shortest counterexample for a given mitigation (explorer panel).
+    ShowRaceFor(Mitigation),
+    /// Open or close the shortcut help.
+    ToggleHelp,
+    /// Dismiss the notice.
+    DismissNotice,
+}
+
+/// The scenario the page opens with.
+pub const DEFAULT_SCENARIO: &str = "seed-race";
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// Explores `scenario` under every mitigation, timing each run.
+pub fn explore_all(scenario: &Rc<Scenario>) -> Vec<ExplorerRow> {
+    let shared = std::sync::Arc::new((**scenario).clone());
+    Mitigation::ALL
+        .into_iter()
+        .map(|mitigation| {
+            let start = now_ms();
+            let report = explore(
+                &Model::shared(shared.clone(), mitigation),
+                ExploreConfig {
+                    max_states: 200_000,
+                },
+            );
+            ExplorerRow {
+                mitigation,
+                report,
+                millis: now_ms() - start,
+            }
+        })
+        .collect()
+}
+
+impl AppState {
+    /// A fresh state on a built-in scenario (the default one if the name is unknown).
+    pub fn new(name: &str, mitigation: Mitigation) -> AppState {
+        let scenario = scenario::builtin(name)
+            .or_else(|| scenario::builtin(DEFAULT_SCENARIO))
+            .expect("the default scenario is built in");
+        AppState::with_scenario(scenario, mitigation)
+    }
+
+    /// A fresh state on any validated scenario.
+    pub fn with_scenario(scenario: Scenario, mitigation: Mitigation) -> AppState {
+        let scenario = Rc::new(scenario);
+        let explorer = Rc::new(explore_all(&scenario));
+        AppState {
+            history: History::new(Model::new((*scenario).clone(), mitigation)),
+            playing: false,
+            play_delay_ms: 900,
+            show_help: false,
+            notice: None,
+            explorer,
+        }
+    }
+
+    /// The model being shown.
+    pub fn model(&self) -> &Model {
+        self.history.model()
+    }
+
+    /// The event "Play" would apply next: the redo list first, then the
+    /// scenario's default schedule while the user is still on it.
+    pub fn next_play_event(&self) -> Option<Event> {
+        if let Some(step) = self.history.all_steps().get(self.history.cursor()) {
+            return Some(step.event);
+        }
+        let default = self.model().scenario().default_schedule();
+        let played = self.history.schedule();
+        if default.starts_with(&played) {
+            let next = default.get(played.len()).copied()?;
+            return self
+                .model()
+                .enabled_events(self.history.current())
+                .contains(&next)
+                .then_some(next);
+        }
+        None
+    }
+
+    fn load_counterexample(&mut self, mitigation: Mitigation) {
+        let row = self.explorer.iter().find(|r| r.mitigation == mitigation);
+        match row.and_then(|r| r.report.shortest_counterexample.clone()) {
+            Some(c) => {
+                let model = self.model().with_mitigation(mitigation);
+                self.history = match History::replay(model, &c.events) {
+                    Ok(h) | Err((h, _)) => h,
+                };
+                self.notice = Some(format!(
+                    "Loaded the shortest race under {mitigation}: {} events ending in a {}.",
+                    c.events.len(),
+                    c.kind.name().replace('_', " ")
+                ));
+            }
+            None => {
+                let states = row.map(|r| r.report.states).unwrap_or(0);
+                self.notice = Some(format!(
+                    "No race under {mitigation}: the explorer checked all {states} states and none breaks a promise."
+                ));
+            }
+        }
+    }
+}
+
+impl yew::Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        next.notice = None;
+        match action {
+            Action::Apply(event) => {
+                if let Err(e) = next.history.apply(event) {
+                    next.notice = Some(e.to_string());
+                }
+            }
+            Action::StepCpu(cpu) => {
+                if cpu.index() < next.model().scenario().cpu_count() {
+                    if let Err(e) = next.history.apply(Event::Step(cpu)) {
+                        next.notice = Some(e.to_string());
+                    }
+                }
+            }
+            Action::Back => {
+                next.history.undo();
+                next.playing = false;
+            }
+            Action::Forward => {
+                next.history.redo();
+            }
+            Action::Jump(n) => {
+                next.history.jump(n);
+                next.playing = false;
+            }
+            Action::Reset => {
+                next.history = History::new(next.model().clone());
+                next.playing = false;
+            }
+            Action::LoadScenario(name) => {
+                if name == next.model().scenario().name() {
+                    return self;
+                }
+                let mitigation = next.model().mitigation();
+                next = AppState::new(&name, mitigation);
+            }
+            Action::SetMitigation(m) => {
+                if m == next.model().mitigation() {
+                    return self;
+                }
+                next.history = next.history.with_mitigation(m);
+            }
+            Action::CycleMitigation => {
+                let m = next.model().mitigation().next();
+                next.history = next.history.with_mitigation(m);
+            }
+            Action::TogglePlay => {
+                next.playing = !next.playing && next.next_play_event().is_some();
+                if !next.playing && !self.playing {
+                    next.notice = Some(
+                        "Nothing to play from here: Reset to play the scenario's story again."
+                            .into(),
+                    );
+                }
+            }
+            Action::SetDelay(ms) => next.play_delay_ms = ms.clamp(100, 5000),
+            Action::PlayTick => {
+                if !next.playing {
+                    return self;
+                }
+                match next.next_play_event() {
+                    Some(event) => {
+                        let _ = next.history.apply(event);
+                        next.playing = next.next_play_event().is_some();
+                    }
+                    None => next.playing = false,
+                }
+            }
+            Action::ShowRace => {
+                let m = next.model().mitigation();
+                next.load_counterexample(m);
+                next.playing = false;
+            }
+            Action::ShowRaceFor(m) => {
+                next.load_counterexample(m);
+                next.playing = false;
+            }
+            Action::ToggleHelp => next.show_help = !next.show_help,
+            Action::DismissNotice => {}
+        }
+        Rc::new(next)
+    }
+}

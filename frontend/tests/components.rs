@@ -1,0 +1,168 @@
+//! Component tests in headless Chromium: mount a component over a real sim-core
+//! state and read the DOM a user would see.
+
+use frontend::components::timeline::{Timeline, TimelineProps};
+use frontend::components::tlb_table::{TlbTable, TlbTableProps};
+use frontend::keyboard::action_for_key;
+use frontend::state::{Action, AppState};
+use frontend::view::View;
+use sim_core::{parse_schedule, CpuId, History, Mitigation};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlButtonElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn root() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+/// The seed race under `mitigation` after playing `schedule`.
+fn state_after(schedule: &str, mitigation: Mitigation) -> AppState {
+    let mut state = AppState::new("seed-race", mitigation);
+    let events = parse_schedule(schedule).unwrap();
+    state.history = History::replay(state.history.model().clone(), &events).unwrap();
+    state
+}
+
+async fn mount_tlb(state: AppState, cpu: u8) -> Element {
+    let div = root();
+    let props = TlbTableProps {
+        view: View::read_only(state),
+        cpu: CpuId(cpu),
+    };
+    yew::Renderer::<TlbTable>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    div
+}
+
+async fn mount_timeline(state: AppState) -> Element {
+    let div = root();
+    let props = TimelineProps {
+        view: View::read_only(state),
+    };
+    yew::Renderer::<Timeline>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    div
+}
+
+fn rows(div: &Element) -> Vec<String> {
+    let list = div.query_selector_all("tbody tr").unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
+}
+
+fn button(div: &Element, name: &str) -> HtmlButtonElement {
+    let list = div.query_selector_all("button").unwrap();
+    (0..list.length())
+        .map(|i| {
+            list.item(i)
+                .unwrap()
+                .dyn_into::<HtmlButtonElement>()
+                .unwrap()
+        })
+        .find(|b| b.text_content().unwrap_or_default().trim() == name)
+        .unwrap_or_else(|| panic!("no button {name:?}"))
+}
+
+#[wasm_bindgen_test]
+async fn tlb_table_shows_the_fill_of_a_miss() {
+    let div = mount_tlb(state_after("s1", Mitigation::Dsb), 1).await;
+    let caption = div.query_selector("caption").unwrap().unwrap();
+    assert_eq!(caption.text_content().unwrap(), "CPU1 TLB");
+    let rows = rows(&div);
+    assert_eq!(rows.len(), 3, "P filled next to Q and R: {rows:?}");
+    assert!(
+        rows[0].contains('P') && rows[0].contains("rw") && rows[0].contains("filled"),
+        "{rows:?}"
+    );
+    let counters = div
+        .query_selector(".counters")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        counters.contains("hits0") && counters.contains("misses1"),
+        "{counters}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn tlb_table_marks_the_stale_entry_in_words() {
+    // Reclaim cleared P and mprotect returned; CPU1 still caches P read-write.
+    let div = mount_tlb(state_after("s1,s0,s0,s1,s1,s1", Mitigation::Dsb), 1).await;
+    let stale: Vec<String> = rows(&div)
+        .into_iter()
+        .filter(|r| r.contains("stale"))
+        .collect();
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert!(
+        stale[0].contains('P') && stale[0].contains("PTE cleared"),
+        "{stale:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn tlb_table_shows_what_flush_tlb_mm_removed() {
+    let div = mount_tlb(state_after("s1,s0,s0,s1", Mitigation::FlushTlbMm), 1).await;
+    let rows = rows(&div);
+    let gone: Vec<&String> = rows.iter().filter(|r| r.contains("invalidated")).collect();
+    assert_eq!(
+        gone.len(),
+        3,
+        "P, Q and R all invalidated by the ASID flush: {rows:?}"
+    );
+    assert!(!rows.iter().any(|r| r.contains("stale")), "{rows:?}");
+}
+
+#[wasm_bindgen_test]
+async fn timeline_disables_a_cpu_spinning_on_the_ptl() {
+    // CPU0 holds the PTL after ptep_get_and_clear; CPU1's next step needs it.
+    let div = mount_timeline(state_after("s0,s1", Mitigation::Dsb)).await;
+    assert!(!button(&div, "Step CPU0").disabled());
+    assert!(button(&div, "Step CPU1").disabled());
+    let text = div.text_content().unwrap();
+    assert!(
+        text.contains("spinning on the page-table lock (CPU0 holds it)"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn timeline_offers_to_deliver_an_inflight_tlbi() {
+    let div = mount_timeline(state_after("s1,s0,s0", Mitigation::Dsb)).await;
+    let chip = div
+        .query_selector(".chip")
+        .unwrap()
+        .expect("a TLBI in flight");
+    let text = chip.text_content().unwrap();
+    assert!(
+        text.contains("tlbi vale1is P") && text.contains("issued by CPU0"),
+        "{text}"
+    );
+    button(&div, "Deliver to CPU1");
+    button(&div, "Deliver to CPU0");
+    let marked = div.query_selector_all("[aria-current=step]").unwrap();
+    let next: Vec<String> = (0..marked.length())
+        .map(|i| marked.item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(next.len(), 2, "one next step per CPU: {next:?}");
+    assert!(next[0].contains("try_to_unmap_flush"), "{next:?}");
+    assert!(next[1].contains("flush_tlb_batched_pending"), "{next:?}");
+}
+
+#[wasm_bindgen_test]
+fn keys_map_to_actions() {
+    assert_eq!(action_for_key("1", false), Some(Action::StepCpu(CpuId(1))));
+    assert_eq!(action_for_key("7", false), Some(Action::StepCpu(CpuId(7))));
+    assert_eq!(action_for_key("8", false), None);
+    assert_eq!(action_for_key("ArrowLeft", false), Some(Action::Back));
+    assert_eq!(action_for_key("m", false), Some(Action::CycleMitigation));
+    assert_eq!(action_for_key("Escape", false), None);
+    assert_eq!(action_for_key("Escape", true), Some(Action::ToggleHelp));
+}
