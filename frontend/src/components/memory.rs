@@ -34,8 +34,8 @@ pub fn PageTable(props: &MemoryProps) -> Html {
                 <td>{ yes_no(pte.present) }</td>
                 <td>{ if pte.present { yes_no(pte.writable) } else { "\u{2014}" } }</td>
                 <td><code>{ if pte.present { format!("{:#x}", pte.pfn) } else { "\u{2014}".into() } }</code></td>
-                <td>{ if m.prot_read[i] { "PROT_READ" } else { "PROT_READ|WRITE" } }</td>
-                <td>{ if frame.freed { format!("{} (freed)", frame.data) } else { frame.data.to_string() } }</td>
+                <td>{ if m.prot_read[i] { "read-only" } else { "rw" } }</td>
+                <td>{ if frame.freed { format!("{} freed", frame.data) } else { frame.data.to_string() } }</td>
                 <td>{ m.swap[i].map(|d| d.to_string()).unwrap_or_else(|| "\u{2014}".into()) }</td>
             </tr>
         }
@@ -50,9 +50,9 @@ pub fn PageTable(props: &MemoryProps) -> Html {
                         <th scope="col">{ "Present" }</th>
                         <th scope="col">{ "Writable" }</th>
                         <th scope="col">{ "Frame" }</th>
-                        <th scope="col">{ "Protection" }</th>
-                        <th scope="col">{ "In memory" }</th>
-                        <th scope="col">{ "In swap" }</th>
+                        <th scope="col" title="what mprotect() has promised">{ "VMA" }</th>
+                        <th scope="col">{ "Memory" }</th>
+                        <th scope="col">{ "Swap" }</th>
                     </tr>
                 </thead>
                 <tbody>{ for rows }</tbody>
