@@ -1,1 +1,174 @@
-fn main() {}
+//! Project tasks for tlbrace, run as `cargo xtask <task>` (the cargo-xtask convention).
+//!
+//! `serve` builds the release app with Trunk and serves it on 127.0.0.1; `test` runs every
+//! test layer and ends with one `N passed, N failed` line. Both first install whatever tool
+//! is missing (see [`tools`]), so a fresh clone needs nothing but Rust, Node.js and npm.
+
+mod app;
+mod cmd;
+mod server;
+mod test;
+mod tools;
+
+use std::fmt;
+use std::process::ExitCode;
+
+const HELP: &str = "\
+Usage: cargo xtask <task> [options]
+
+Tasks:
+  serve [--port N]  install missing tools, build the release app with Trunk into dist/
+                    and serve it on http://127.0.0.1:N/ (default port 8080)
+  test              install missing tools and test tools, then run lint, native tests,
+                    in-browser wasm tests and end-to-end tests; the last line is
+                    `N passed, N failed`
+  help              show this list
+
+The first run installs Trunk (about 6 minutes) and the wasm-bindgen CLI (about 1.5
+minutes); later runs install nothing.";
+
+/// Why a task stopped early.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Error {
+    /// xtask was called wrongly; the message says what to do instead (exit status 2).
+    Usage(String),
+    /// A step failed; the message says which one (exit status 1).
+    Failed(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(msg) | Error::Failed(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The result of every fallible step in xtask.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Shorthand for a failed step with a message.
+pub fn failed(msg: impl Into<String>) -> Error {
+    Error::Failed(msg.into())
+}
+
+/// A task and its options, as parsed from the command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    Help,
+    Serve { port: u16 },
+    Test,
+}
+
+/// The port `serve` uses when `--port` is not given.
+const DEFAULT_PORT: u16 = 8080;
+
+fn parse(args: &[String]) -> Result<Task> {
+    let Some((task, options)) = args.split_first() else {
+        return Ok(Task::Help);
+    };
+    match task.as_str() {
+        "help" | "-h" | "--help" => Ok(Task::Help),
+        "serve" => parse_serve(options),
+        "test" => match options.first() {
+            None => Ok(Task::Test),
+            Some(option) => Err(Error::Usage(format!(
+                "`cargo xtask test` takes no options (got `{option}`); run `cargo xtask test`"
+            ))),
+        },
+        other => Err(Error::Usage(format!(
+            "unknown task `{other}`; run `cargo xtask help` to list the tasks"
+        ))),
+    }
+}
+
+fn parse_serve(options: &[String]) -> Result<Task> {
+    let mut port = DEFAULT_PORT;
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        let value = match option.as_str() {
+            "--port" => rest.next().map(String::as_str),
+            _ => match option.strip_prefix("--port=") {
+                Some(value) => Some(value),
+                None => {
+                    return Err(Error::Usage(format!(
+                        "unknown option `{option}` for serve; usage: cargo xtask serve [--port N]"
+                    )))
+                }
+            },
+        };
+        port = value.and_then(|v| v.parse().ok()).ok_or_else(|| {
+            Error::Usage(
+                "--port needs a number from 0 to 65535, e.g. `cargo xtask serve --port 8081`"
+                    .to_string(),
+            )
+        })?;
+    }
+    Ok(Task::Serve { port })
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = parse(&args).and_then(|task| match task {
+        Task::Help => {
+            println!("{HELP}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Task::Serve { port } => server::serve_task(port).map(|()| ExitCode::SUCCESS),
+        Task::Test => test::run(),
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(err @ Error::Usage(_)) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn parses_tasks_and_options() {
+        assert_eq!(parse(&args("")), Ok(Task::Help));
+        assert_eq!(parse(&args("help")), Ok(Task::Help));
+        assert_eq!(parse(&args("test")), Ok(Task::Test));
+        assert_eq!(parse(&args("serve")), Ok(Task::Serve { port: 8080 }));
+        assert_eq!(
+            parse(&args("serve --port 9000")),
+            Ok(Task::Serve { port: 9000 })
+        );
+        assert_eq!(
+            parse(&args("serve --port=9001")),
+            Ok(Task::Serve { port: 9001 })
+        );
+    }
+
+    #[test]
+    fn bad_input_is_a_one_line_usage_error() {
+        for line in [
+            "bench",
+            "serve --prot 1",
+            "serve --port",
+            "serve --port 70000",
+            "test --fast",
+        ] {
+            match parse(&args(line)) {
+                Err(Error::Usage(msg)) => assert!(!msg.contains('\n'), "{line}: {msg}"),
+                other => panic!("{line}: expected a usage error, got {other:?}"),
+            }
+        }
+    }
+}
