@@ -1,0 +1,79 @@
+// Helpers for the end-to-end tests: a headless /usr/bin/chromium driven by
+// playwright-core, pointed at the app that `cargo xtask test` serves on 127.0.0.1.
+//
+// Every page records its console errors, uncaught exceptions, failed responses
+// and any request to another origin (which is blocked, so a test can never reach
+// the network); tests assert these lists are empty.
+
+import { chromium } from 'playwright-core';
+
+/** The app's URL; `cargo xtask test` sets it to its own loopback server. */
+export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:8080/';
+
+/** The browser binary: Debian's package, never a downloaded one. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+// Root needs --no-sandbox; the rest keeps Chromium from calling home.
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** How long a lookup may wait for the app before the test fails. */
+const TIMEOUT_MS = 10_000;
+
+/**
+ * Launches headless Chromium with a fresh context and opens `path` (relative to
+ * BASE_URL). Returns { browser, context, page, consoleErrors, foreignRequests,
+ * badResponses, close }; call close() when done (e.g. with t.after).
+ */
+export async function openApp(path = '', { viewport = { width: 1280, height: 800 } } = {}) {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
+  try {
+    const context = await browser.newContext({ viewport });
+    context.setDefaultTimeout(TIMEOUT_MS);
+    const origin = new URL(BASE_URL).origin;
+    const consoleErrors = [];
+    const foreignRequests = [];
+    const badResponses = [];
+
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (new URL(url).origin === origin) return route.continue();
+      foreignRequests.push(url);
+      return route.abort('blockedbyclient');
+    });
+
+    const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+    page.on('response', (res) => {
+      if (res.status() >= 400) badResponses.push(`${res.status()} ${res.url()}`);
+    });
+
+    await page.goto(new URL(path, BASE_URL).href);
+    return {
+      browser,
+      context,
+      page,
+      consoleErrors,
+      foreignRequests,
+      badResponses,
+      close: () => browser.close(),
+    };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+}
