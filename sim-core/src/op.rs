@@ -51,7 +51,13 @@ pub enum Mode {
 /// One operation of a CPU's program. `P` is how a page is named: by name (`String`)
 /// in a scenario file, by [`PageId`] once the scenario is validated.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "op",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    from = "OpFile<P>",
+    bound(deserialize = "P: Deserialize<'de>")
+)]
 pub enum Op<P> {
     /// A user-space load from the page: TLB lookup, page-table walk on a miss.
     Read { page: P },
@@ -85,6 +91,49 @@ pub enum Op<P> {
     TlbiAside,
     /// Raw `dsb(ish)`: completes this CPU's TLBIs in flight.
     DsbIsh,
+}
+
+/// How an operation is read from a file. Serde ignores unknown fields of unit
+/// variants of an internally tagged enum, so `{"op": "dsb_ish", "page": "P"}`
+/// would load silently as `dsb_ish`; empty struct variants reject the `page`.
+#[derive(Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+enum OpFile<P> {
+    Read { page: P },
+    Write { page: P, value: u8 },
+    PtepGetAndClear { page: P },
+    SetTlbUbcFlushPending { page: P },
+    TryToUnmapFlush {},
+    SwapWritepage { page: P },
+    FlushTlbBatchedPending {},
+    ChangePteRange { page: P },
+    MprotectReturn { page: P },
+    SwitchTo { to: CpuId },
+    SwitchIn { from: CpuId },
+    TlbiVa { page: P },
+    TlbiAside {},
+    DsbIsh {},
+}
+
+impl<P> From<OpFile<P>> for Op<P> {
+    fn from(op: OpFile<P>) -> Op<P> {
+        match op {
+            OpFile::Read { page } => Op::Read { page },
+            OpFile::Write { page, value } => Op::Write { page, value },
+            OpFile::PtepGetAndClear { page } => Op::PtepGetAndClear { page },
+            OpFile::SetTlbUbcFlushPending { page } => Op::SetTlbUbcFlushPending { page },
+            OpFile::TryToUnmapFlush {} => Op::TryToUnmapFlush,
+            OpFile::SwapWritepage { page } => Op::SwapWritepage { page },
+            OpFile::FlushTlbBatchedPending {} => Op::FlushTlbBatchedPending,
+            OpFile::ChangePteRange { page } => Op::ChangePteRange { page },
+            OpFile::MprotectReturn { page } => Op::MprotectReturn { page },
+            OpFile::SwitchTo { to } => Op::SwitchTo { to },
+            OpFile::SwitchIn { from } => Op::SwitchIn { from },
+            OpFile::TlbiVa { page } => Op::TlbiVa { page },
+            OpFile::TlbiAside {} => Op::TlbiAside,
+            OpFile::DsbIsh {} => Op::DsbIsh,
+        }
+    }
 }
 
 impl<P> Op<P> {

@@ -93,7 +93,8 @@ fn default_true() -> bool {
 /// Why a scenario file was rejected: where, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
-    /// The text is not valid JSON of the expected shape.
+    /// The text is not valid JSON of the expected shape. The message starts with
+    /// the path of the value being read when there is one (`cpus[1].program[2]: `).
     #[error("line {line}, column {column}: {message}")]
     Syntax {
         /// 1-based line.
@@ -113,9 +114,27 @@ pub enum ScenarioError {
     },
 }
 
+/// Parses JSON text into `T`. Errors carry serde_json's line and column and, in
+/// front of the message, the path of the value being read (`cpus[1].program[2]`):
+/// serde reports some errors only after the whole value (an operation) is read,
+/// so the position alone can point past the culprit.
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // "." is the root and "?" a value serde could not name: no path to show.
+        let path = e.path().to_string();
+        let path = path.trim_end_matches(".?").trim_end_matches('?');
+        let path = (!path.is_empty() && path != ".").then(|| path.to_string());
+        syntax(e.into_inner(), path)
+    })?;
+    // Like serde_json::from_str: nothing but whitespace may follow the value.
+    de.end().map_err(|e| syntax(e, None))?;
+    Ok(value)
+}
+
 /// A JSON error with its position; serde_json's own text repeats the position, so
 /// it is cut off the message.
-fn syntax(e: serde_json::Error) -> ScenarioError {
+fn syntax(e: serde_json::Error, path: Option<String>) -> ScenarioError {
     let message = e.to_string();
     let message = match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),
@@ -124,7 +143,10 @@ fn syntax(e: serde_json::Error) -> ScenarioError {
     ScenarioError::Syntax {
         line: e.line(),
         column: e.column(),
-        message,
+        message: match path {
+            Some(path) => format!("{path}: {message}"),
+            None => message,
+        },
     }
 }
 
@@ -179,7 +201,7 @@ pub struct Scenario {
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let file: ScenarioFile = serde_json::from_str(text).map_err(syntax)?;
+        let file: ScenarioFile = parse(text)?;
         file.validate()
     }
 
@@ -575,7 +597,7 @@ struct TraceFile {
 pub fn import(text: &str) -> Result<Imported, ScenarioError> {
     // Parsing into a generic value first tells the two kinds apart; the typed parse
     // below then runs on the text again so that its errors keep line and column.
-    let value: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+    let value: serde_json::Value = parse(text)?;
     if value.get("scenario").is_none() {
         return Ok(Imported {
             scenario: Scenario::from_json(text)?,
@@ -583,7 +605,7 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
             schedule: None,
         });
     }
-    let trace: TraceFile = serde_json::from_str(text).map_err(syntax)?;
+    let trace: TraceFile = parse(text)?;
     if let Some(format) = trace.format.filter(|f| *f != FORMAT_VERSION) {
         return Err(invalid(
             "format",
