@@ -20,6 +20,17 @@ fn ascii(s: &str) -> String {
         .collect()
 }
 
+/// Where to break a word longer than `width` (ASCII): after the last `_` or before
+/// the last `(` that fits, so `change_pte_range(P)` breaks as `change_pte_range`
+/// and `(P)`; at `width` if there is neither.
+fn split_point(word: &str, width: usize) -> usize {
+    let bytes = word.as_bytes();
+    (1..=width)
+        .rev()
+        .find(|&i| bytes[i - 1] == b'_' || bytes[i] == b'(')
+        .unwrap_or(width)
+}
+
 /// Splits `text` into lines of at most `width` characters, at spaces when it can.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -31,7 +42,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
-            let rest = word.split_off(width);
+            let rest = word.split_off(split_point(&word, width));
             lines.push(word);
             word = rest;
         }
@@ -70,16 +81,13 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     };
-    // The title spans the whole width, so it is not indented like the rows.
-    for line in wrap(
-        &format!(
-            "{}: {} [mitigation: {}]",
-            s.name(),
-            s.title(),
-            model.mitigation()
-        ),
-        WIDTH,
-    ) {
+    // The title and the kernel line span the whole width, so they are not
+    // indented like the rows.
+    let m = model.mitigation();
+    for line in wrap(&format!("{}: {}", s.name(), s.title()), WIDTH)
+        .into_iter()
+        .chain(wrap(&format!("Kernel ({m}): {}", m.summary()), WIDTH))
+    {
         out.push_str(&line);
         out.push('\n');
     }
@@ -131,10 +139,16 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         .last()
         .map(|s| s.as_ref().machine.clone())
         .unwrap_or_else(|| model.initial());
-    for line in wrap(
-        &format!("Outcome: {}", Outcome::of(model, &machine).describe(model)),
-        WIDTH,
-    ) {
+    // The cost side of the story (tlb-cost): how often each CPU's TLB helped.
+    let counters: Vec<String> = machine
+        .stats
+        .iter()
+        .enumerate()
+        .map(|(c, st)| format!("CPU{c} {}/{}", st.hits, st.misses))
+        .collect();
+    let outcome = format!("Outcome: {}", Outcome::of(model, &machine).describe(model));
+    let tlb = format!("TLB hits/misses: {}.", counters.join(", "));
+    for line in wrap(&outcome, WIDTH).into_iter().chain(wrap(&tlb, WIDTH)) {
         out.push_str(&line);
         out.push('\n');
     }

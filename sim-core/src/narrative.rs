@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::effect::{Effect, FaultKind};
 use crate::event::Event;
 use crate::kernel::{self, Commit, KernelRef};
-use crate::machine::{Machine, TlbiTarget, ViolationKind};
+use crate::machine::{Machine, TlbEntry, TlbiTarget, ViolationKind};
 use crate::mitigation::Mitigation;
 use crate::model::Model;
 use crate::op::{CpuId, Op, PageId};
@@ -71,37 +71,78 @@ fn short_target(model: &Model, target: TlbiTarget) -> String {
     }
 }
 
-/// What the TLBIs and DSBs among `effects` did, in words.
+/// What the TLBIs and DSBs among `effects` did, in words: the DSB first (it is
+/// the cause), then the entries each CPU lost, one sentence per CPU and issuer.
 fn flush_text(model: &Model, effects: &[Effect]) -> String {
     let mut parts = Vec::new();
     for e in effects {
-        match *e {
-            Effect::Dsb { cpu, completed } => parts.push(match completed {
+        if let Effect::Dsb { cpu, completed } = *e {
+            parts.push(match completed {
                 0 => format!("dsb(ish) on {cpu} completes no TLBI: {cpu} has none in flight."),
                 1 => format!("dsb(ish) on {cpu} completes the TLBI {cpu} issued, on every CPU."),
                 n => {
                     format!("dsb(ish) on {cpu} completes the {n} TLBIs {cpu} issued, on every CPU.")
                 }
-            }),
-            Effect::TlbInvalidate { cpu, entry, issuer } => parts.push(format!(
-                "{cpu} loses its {} entry for {} (TLBI from {issuer}).",
-                perm(entry.writable),
-                model.scenario().page_name(entry.page)
-            )),
-            _ => {}
+            });
         }
+    }
+    for ((cpu, issuer), entries) in losses(effects) {
+        let pages = list(entries.iter().map(|e| model.scenario().page_name(e.page)));
+        let writable = entries.iter().filter(|e| e.writable).count();
+        let kind = match writable {
+            w if w == entries.len() => "read-write ",
+            0 => "read-only ",
+            _ => "",
+        };
+        let plural = if entries.len() == 1 {
+            "entry"
+        } else {
+            "entries"
+        };
+        parts.push(format!(
+            "{cpu} loses its {kind}{plural} for {pages} (TLBI from {issuer})."
+        ));
     }
     parts.join(" ")
 }
 
-fn removed_notes(model: &Model, effects: &[Effect], notes: &mut Vec<String>) {
+/// The TLB entries that `effects` invalidated, grouped by losing CPU and issuer,
+/// in the order they first happened.
+fn losses(effects: &[Effect]) -> Vec<((CpuId, CpuId), Vec<TlbEntry>)> {
+    let mut groups: Vec<((CpuId, CpuId), Vec<TlbEntry>)> = Vec::new();
     for e in effects {
-        if let Effect::TlbInvalidate { cpu, entry, .. } = *e {
-            notes.push(format!(
-                "{cpu}: {} entry gone",
-                model.scenario().page_name(entry.page)
-            ));
+        if let Effect::TlbInvalidate { cpu, entry, issuer } = *e {
+            match groups.iter_mut().find(|(key, _)| *key == (cpu, issuer)) {
+                Some((_, entries)) => entries.push(entry),
+                None => groups.push(((cpu, issuer), vec![entry])),
+            }
         }
+    }
+    groups
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<&str> = items.collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// One short note per CPU that lost entries: `CPU1: Q, R gone`.
+fn removed_notes(model: &Model, effects: &[Effect], notes: &mut Vec<String>) {
+    let mut per_cpu: Vec<(CpuId, Vec<&str>)> = Vec::new();
+    for ((cpu, _), entries) in losses(effects) {
+        let names = entries.iter().map(|e| model.scenario().page_name(e.page));
+        match per_cpu.iter_mut().find(|(c, _)| *c == cpu) {
+            Some((_, pages)) => pages.extend(names),
+            None => per_cpu.push((cpu, names.collect())),
+        }
+    }
+    for (cpu, pages) in per_cpu {
+        notes.push(format!("{cpu}: {} gone", pages.join(", ")));
     }
 }
 
@@ -127,15 +168,27 @@ fn leftovers(model: &Model, after: &Machine, page: PageId) -> String {
             ));
         }
     }
-    for (c, cpu) in after.cpus.iter().enumerate() {
-        if let Some(e) = cpu.tlb.lookup(model.scenario().asid(), page) {
-            if e.writable && after.is_stale(e) {
-                parts.push(format!(
-                    "CPU{c}'s TLB still holds {} read-write: a stale entry.",
-                    model.scenario().page_name(page)
-                ));
-            }
-        }
+    let holders: Vec<String> = after
+        .cpus
+        .iter()
+        .enumerate()
+        .filter(|(_, cpu)| {
+            cpu.tlb
+                .lookup(model.scenario().asid(), page)
+                .is_some_and(|e| e.writable && after.is_stale(e))
+        })
+        .map(|(c, _)| format!("CPU{c}"))
+        .collect();
+    let pname = model.scenario().page_name(page);
+    match holders.as_slice() {
+        [] => {}
+        [one] => parts.push(format!(
+            "{one}'s TLB still holds {pname} read-write: a stale entry."
+        )),
+        many => parts.push(format!(
+            "The TLBs of {} still hold {pname} read-write: stale entries.",
+            list(many.iter().map(String::as_str))
+        )),
     }
     parts.join(" ")
 }
@@ -284,7 +337,11 @@ fn step_narrative(
             n.notes.push("PTL taken".into());
             match model.mitigation() {
                 Mitigation::None => {
-                    n.notes.push("no flush (pre-3ea277194daa)".into());
+                    // The kernel takes the lock here but calls no flush_tlb_batched_pending():
+                    // the headline must not name a function that does not run.
+                    n.headline = "pte_offset_map_lock".into();
+                    n.notes
+                        .push("no flush_tlb_batched_pending (pre-3ea277194daa)".into());
                     n.text = format!("mprotect() on {cpu}: change_pte_range() takes the page-table lock. This kernel predates 3ea277194daa, so it does not call flush_tlb_batched_pending(): a reclaim flush still pending for this mm is not waited for.");
                     n.commit = Some(kernel::COMMIT_GENERIC_FIX);
                     n.function = Some(kernel::CHANGE_PTE_RANGE);
@@ -300,7 +357,11 @@ fn step_narrative(
                         format!("mprotect() on {cpu}: change_pte_range() takes the page-table lock and calls flush_tlb_batched_pending(). A reclaim batch is pending ({counters}), so it calls arch_flush_tlb_batched_pending(), which on this arm64 kernel is a bare dsb(ish) (db6c1f6f236d)."),
                         flushes,
                         others_in_flight(model, after, cpu),
-                        "The batch is marked flushed all the same.".into(),
+                        if after.tlbis.iter().any(|t| t.issuer != cpu) {
+                            "The batch is marked flushed all the same.".into()
+                        } else {
+                            "The batch is marked flushed.".into()
+                        },
                     ]);
                     n.commit = Some(kernel::COMMIT_ARCH_HOOK);
                     n.architecture = Some(ARM_RULE);
@@ -359,8 +420,8 @@ fn step_narrative(
             } else {
                 n.notes.push("no dsb (hypothetical)".into());
                 n.text = join(&[
-                    format!("The reclaim task is switched out of {cpu} and continues on {to}. On this hypothetical kernel __switch_to() has no dsb(ish), so the TLBIs {cpu} issued stay in flight and no later DSB on another CPU can complete them."),
-                    others_in_flight(model, after, to),
+                    format!("The reclaim task is switched out of {cpu} and continues on {to}. On this hypothetical kernel __switch_to() has no dsb(ish), so nothing forces the TLBIs {cpu} issued to complete: they stay in flight until hardware delivers them, and a DSB on another CPU cannot complete them."),
+                    still_in_flight(model, after),
                 ]);
             }
             n.architecture = Some(ARM_RULE);
@@ -387,6 +448,20 @@ fn step_narrative(
         }
     }
     n
+}
+
+/// Every TLBI still in flight after the event, or nothing if there is none.
+fn still_in_flight(model: &Model, after: &Machine) -> String {
+    let all: Vec<String> = after
+        .tlbis
+        .iter()
+        .map(|t| format!("{}'s {}", t.issuer, target_text(model, t.target)))
+        .collect();
+    if all.is_empty() {
+        String::new()
+    } else {
+        format!("Still in flight: {}.", list(all.iter().map(String::as_str)))
+    }
 }
 
 /// TLBIs of other CPUs that a DSB on `cpu` did not complete.
@@ -464,7 +539,15 @@ fn access_narrative(
             } => {
                 n.notes.push("fault: not present".into());
                 n.function = Some(kernel::DO_PAGE_FAULT);
-                parts.push(format!("{pname}'s PTE is not present (reclaim cleared it): translation fault. The kernel would read the page back from swap; the model stops this access here. Armv8 TLBs never cache a faulting translation."));
+                parts.push(format!(
+                    "{pname}'s PTE is not present (reclaim cleared it): translation fault."
+                ));
+                parts.push(if matches!(op, Op::Write { .. }) && before.prot_read[page.index()] {
+                    "The fault handler finds the mapping read-only since mprotect(PROT_READ) and sends SIGSEGV, as promised.".to_string()
+                } else {
+                    "The fault handler would map the page again, from the swap cache or from swap; the model ends this access here.".to_string()
+                });
+                parts.push("Armv8 TLBs never cache a faulting translation.".into());
             }
             Effect::Fault {
                 kind: FaultKind::Permission,
@@ -483,7 +566,7 @@ fn access_narrative(
             Effect::Write { .. } => {}
             Effect::Violation(v) => match v.kind {
                 ViolationKind::StaleWrite => {
-                    n.notes.push("*** STALE WRITE ***".into());
+                    n.notes.push("**STALE WRITE**".into());
                     n.commit = Some(match model.mitigation() {
                         Mitigation::None => kernel::COMMIT_GENERIC_FIX,
                         Mitigation::Dsb => kernel::COMMIT_ARM64_FIX,
@@ -496,7 +579,7 @@ fn access_narrative(
                     parts.push(why_not_flushed(model, before, cpu, page));
                 }
                 ViolationKind::LostWrite => {
-                    n.notes.push("*** LOST WRITE ***".into());
+                    n.notes.push("**LOST WRITE**".into());
                     n.architecture = Some(ARM_RULE);
                     parts.push(format!(
                         "The write succeeds: a LOST WRITE. {pname} was already written to swap and its frame freed, so this data will never reach swap (and a reused frame would be corrupted)."

@@ -45,7 +45,18 @@ impl Outcome {
                 v.cpu,
                 name(v)
             ),
-            Outcome::FinishedSafely => "Finished safely: every write after mprotect() faulted and no write was lost.".into(),
+            Outcome::FinishedSafely => {
+                let mprotects = model.scenario().cpus().iter().any(|c| {
+                    c.program
+                        .iter()
+                        .any(|op| matches!(op, crate::op::Op::MprotectReturn { .. }))
+                });
+                if mprotects {
+                    "Finished safely: no write went through a stale entry after mprotect() returned, and no write was lost.".into()
+                } else {
+                    "Finished safely: no write was lost.".into()
+                }
+            }
         }
     }
 }
