@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
 use sim_core::{CpuId, Mitigation};
 use wasm_bindgen::JsCast;
@@ -56,19 +56,28 @@ pub fn App() -> Html {
         use_effect_with(help_open, move |help_open| {
             let help_open = *help_open;
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
-                EventListener::new(&doc, "keydown", move |e| {
-                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
-                        return;
-                    };
-                    if e.ctrl_key() || e.meta_key() || e.alt_key() || key_is_for_focused_element(e)
-                    {
-                        return;
-                    }
-                    if let Some(action) = action_for_key(&e.key(), help_open) {
-                        e.prevent_default();
-                        dispatch.emit(action);
-                    }
-                })
+                EventListener::new_with_options(
+                    &doc,
+                    "keydown",
+                    // Not passive: a shortcut must stop Space from scrolling the page.
+                    EventListenerOptions::enable_prevent_default(),
+                    move |e| {
+                        let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                            return;
+                        };
+                        if e.ctrl_key()
+                            || e.meta_key()
+                            || e.alt_key()
+                            || key_is_for_focused_element(e)
+                        {
+                            return;
+                        }
+                        if let Some(action) = action_for_key(&e.key(), help_open) {
+                            e.prevent_default();
+                            dispatch.emit(action);
+                        }
+                    },
+                )
             });
             move || drop(listener)
         });

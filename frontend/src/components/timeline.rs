@@ -132,11 +132,12 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             }
         });
         chips.push(html! {
-            <li class="chip" key={format!("{}-{}", tlbi.issuer.0, tlbi.nth)} role="group"
-                aria-label={format!("{what} from {}", tlbi.issuer)}>
+            <li class="chip" key={format!("{}-{}", tlbi.issuer.0, tlbi.nth)}>
+                <div class="chip-body" role="group" aria-label={format!("{what} from {}", tlbi.issuer)}>
                 <span class="what"><strong>{ what }</strong>{ format!(" issued by {}", tlbi.issuer) }</span>
                 <span class="pending">{ "not yet at: " }{ inflight.pending.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ") }</span>
                 <span class="buttons">{ for buttons }</span>
+                </div>
             </li>
         });
     }
