@@ -120,7 +120,10 @@ pub fn App() -> Html {
                 }
                 <Playback view={view.clone()} />
                 <div class="board">
-                    <Timeline view={view.clone()} />
+                    <div class="left">
+                        <Timeline view={view.clone()} />
+                        <NarrativePanel view={view.clone()} />
+                    </div>
                     <section class="tlbs" aria-labelledby="tlbs-title">
                         <h2 id="tlbs-title">{ "TLBs" }</h2>
                         <div class="tlb-grid">
@@ -133,7 +136,6 @@ pub fn App() -> Html {
                     </section>
                 </div>
                 <div class="details">
-                    <NarrativePanel view={view.clone()} />
                     <HistoryList view={view.clone()} />
                     <ExplorerPanel view={view.clone()} />
                     <CostChart view={view.clone()} />

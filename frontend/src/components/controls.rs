@@ -14,7 +14,7 @@ pub struct ControlProps {
     pub view: View,
 }
 
-/// Chooses a built-in scenario and tells its story.
+/// Chooses a built-in scenario (its story is told in the narrative panel at step 0).
 #[component]
 pub fn ScenarioPicker(props: &ControlProps) -> Html {
     let view = &props.view;
@@ -39,7 +39,6 @@ pub fn ScenarioPicker(props: &ControlProps) -> Html {
                     }
                 }) }
             </select>
-            <p class="story">{ current.story() }</p>
         </section>
     }
 }
@@ -52,6 +51,7 @@ pub fn MitigationPicker(props: &ControlProps) -> Html {
     html! {
         <fieldset class="mitigation">
             <legend>{ "Kernel: what flush_tlb_batched_pending() does" }</legend>
+            <div class="options">
             { for Mitigation::ALL.into_iter().map(|m| {
                 let onchange = view.send::<Event>(Action::SetMitigation(m));
                 let id = format!("mitigation-{}", m.name());
@@ -66,6 +66,7 @@ pub fn MitigationPicker(props: &ControlProps) -> Html {
                     </div>
                 }
             }) }
+            </div>
         </fieldset>
     }
 }

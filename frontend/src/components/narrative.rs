@@ -18,9 +18,16 @@ pub struct NarrativeProps {
 pub fn NarrativePanel(props: &NarrativeProps) -> Html {
     let history = &props.view.state.history;
     let body = match history.last() {
-        None => html! {
-            <p>{ "Nothing has happened yet. Step a CPU to begin: each step is explained here, with the kernel source it stands for." }</p>
-        },
+        None => {
+            let scenario = props.view.state.model().scenario();
+            html! {
+                <>
+                    <p class="headline"><strong>{ scenario.title() }</strong></p>
+                    <p class="text story">{ scenario.story() }</p>
+                    <p class="hint">{ "Step a CPU to begin (or press Play): each step is explained here, with the kernel source it stands for." }</p>
+                </>
+            }
+        }
         Some(step) => {
             let n = &step.narrative;
             html! {
@@ -44,7 +51,7 @@ pub fn NarrativePanel(props: &NarrativeProps) -> Html {
     };
     html! {
         <section class="panel narrative" aria-labelledby="narrative-title">
-            <h2 id="narrative-title">{ "What just happened" }</h2>
+            <h2 id="narrative-title">{ if history.cursor() == 0 { "The story" } else { "What just happened" } }</h2>
             { body }
         </section>
     }
