@@ -668,6 +668,48 @@ pub fn builtin_json(name: &str) -> Option<&'static str> {
         .map(|(_, t)| *t)
 }
 
+/// A generated member of the seed race's family, for measuring how exploration
+/// grows with the number of CPUs: `seed-race` (reclaim on CPU0, mprotect and a
+/// write on CPU1) plus `cpus - 2` more threads of the same mm, each writing P
+/// twice (the first write caches P, the second may go through a stale entry).
+/// `cpus` is clamped to 2..=[`MAX_CPUS`]; `family(2)` explores like `seed-race`.
+pub fn family(cpus: usize) -> Scenario {
+    let cpus = cpus.clamp(2, MAX_CPUS);
+    let seed = builtin("seed-race").expect("seed-race is built in");
+    let mut file = seed.to_file();
+    file.name = format!("family-{cpus}");
+    file.title = format!("The seed race with {} more threads writing P", cpus - 2);
+    file.story = format!(
+        "Generated: the seed race, plus {} threads of the same mm on CPU2 to CPU{} that each write P twice. Used to measure how the number of states grows with the number of CPUs.",
+        cpus - 2,
+        cpus - 1
+    );
+    let mut schedule: Vec<String> = vec!["s1".into()];
+    for c in 2..cpus {
+        let value = u8::try_from(c * 10).unwrap_or(u8::MAX);
+        file.cpus.push(CpuSpec {
+            role: "thread: writes P".into(),
+            tlb: Vec::new(),
+            program: vec![
+                Op::Write {
+                    page: "P".into(),
+                    value,
+                },
+                Op::Write {
+                    page: "P".into(),
+                    value: value + 1,
+                },
+            ],
+        });
+        schedule.push(format!("s{c}"));
+    }
+    schedule.extend(["s0", "s0", "s1", "s1", "s1", "s1"].map(String::from));
+    schedule.extend((2..cpus).map(|c| format!("s{c}")));
+    schedule.extend(["s0", "s0"].map(String::from));
+    file.default_schedule = schedule.join(",");
+    file.validate().expect("a generated family member is valid")
+}
+
 /// All built-in scenarios.
 pub fn builtins() -> Vec<Scenario> {
     builtin_names().filter_map(builtin).collect()

@@ -221,3 +221,45 @@ fn counts_agree_with_a_naive_depth_first_walk() {
         }
     }
 }
+
+#[test]
+fn the_generated_family_grows_from_the_seed_race() {
+    let seed = scenario::builtin("seed-race").unwrap();
+    for m in Mitigation::ALL {
+        let two = explore(
+            &Model::new(scenario::family(2), m),
+            ExploreConfig::default(),
+        );
+        let base = explore(&Model::new(seed.clone(), m), ExploreConfig::default());
+        assert_eq!(two, base, "family(2) explores like seed-race under {m}");
+    }
+    assert_eq!(scenario::family(0).cpu_count(), 2);
+    assert_eq!(scenario::family(99).cpu_count(), 8);
+    check_family(3, Dsb, expect(912, 7, 26, Stale, "s1,s0,s0,s1,s1,s1,s1"));
+    check_family(3, FlushTlbMm, expect(856, 7, 0, Safe, ""));
+    for cpus in 2..=8 {
+        let s = scenario::family(cpus);
+        let history = History::replay(Model::new(s.clone(), Dsb), s.default_schedule()).unwrap();
+        assert!(matches!(
+            Outcome::of(history.model(), history.current()),
+            Outcome::StaleWrite(_)
+        ));
+    }
+}
+
+fn check_family(cpus: usize, m: Mitigation, e: Expect) {
+    let report = explore(
+        &Model::new(scenario::family(cpus), m),
+        ExploreConfig::default(),
+    );
+    assert_eq!(
+        (
+            report.states,
+            report.terminal_states,
+            report.violation_states,
+            report.verdict()
+        ),
+        (e.states, e.terminal, e.violations, e.verdict)
+    );
+    assert_eq!(report.shortest_schedule().unwrap_or_default(), e.shortest);
+}

@@ -1,0 +1,107 @@
+//! Explorer throughput: every built-in scenario under every mitigation, and the
+//! generated family of the seed race from 2 to 8 CPUs (bounded by
+//! `ExploreConfig::max_states`). Prints a table of states, time and states per
+//! second first, then divan's precise timings. Run with `cargo bench -p sim-core`.
+//!
+//! Targets (issue 4): seed-race under 5 ms, seed-race-4cpu under 1 s, at least a
+//! million states per second.
+
+use std::time::{Duration, Instant};
+
+use divan::Bencher;
+use sim_core::{explore, scenario, ExploreConfig, ExploreReport, Mitigation, Model};
+
+/// The bound for the family's larger members, so the bench ends in seconds.
+const FAMILY_BOUND: usize = 1_000_000;
+
+/// The best of a few runs (at least three, and at least 200 ms in total), so a
+/// busy machine disturbs the figure as little as possible.
+fn measure(model: &Model, config: ExploreConfig) -> (ExploreReport, Duration) {
+    let mut best = Duration::MAX;
+    let mut report = None;
+    let start = Instant::now();
+    let mut runs = 0;
+    while runs < 3 || (start.elapsed() < Duration::from_millis(200) && runs < 1000) {
+        let t = Instant::now();
+        report = Some(divan::black_box(explore(model, config)));
+        best = best.min(t.elapsed());
+        runs += 1;
+    }
+    (report.expect("at least one run"), best)
+}
+
+fn row(name: &str, mitigation: Mitigation, report: &ExploreReport, time: Duration) {
+    let rate = report.states as f64 / time.as_secs_f64();
+    println!(
+        "{name:<24} {:<13} {:>9} {:>4} {:>10.3} {:>12.0}  {}{}",
+        mitigation.name(),
+        report.states,
+        report.terminal_states,
+        time.as_secs_f64() * 1e3,
+        rate,
+        report.verdict().name(),
+        if report.complete { "" } else { " (bounded)" }
+    );
+}
+
+fn table() {
+    println!(
+        "{:<24} {:<13} {:>9} {:>4} {:>10} {:>12}  verdict",
+        "scenario", "mitigation", "states", "term", "ms (best)", "states/s"
+    );
+    for s in scenario::builtins() {
+        let name = s.name().to_string();
+        for m in Mitigation::ALL {
+            let model = Model::new(s.clone(), m);
+            let (report, time) = measure(&model, ExploreConfig::default());
+            row(&name, m, &report, time);
+        }
+    }
+    for cpus in 2..=scenario::MAX_CPUS {
+        for m in [Mitigation::Dsb, Mitigation::FlushTlbMm] {
+            let model = Model::new(scenario::family(cpus), m);
+            let config = ExploreConfig {
+                max_states: FAMILY_BOUND,
+            };
+            let (report, time) = measure(&model, config);
+            row(&format!("family-{cpus}"), m, &report, time);
+        }
+    }
+    println!();
+}
+
+fn main() {
+    table();
+    divan::main();
+}
+
+/// One built-in scenario under one mitigation, named `seed-race/dsb` in divan's output.
+#[derive(Clone, Copy)]
+struct Case(&'static str, Mitigation);
+
+impl std::fmt::Display for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.0, self.1.name())
+    }
+}
+
+fn cases() -> Vec<Case> {
+    scenario::builtin_names()
+        .flat_map(|name| Mitigation::ALL.map(|m| Case(name, m)))
+        .collect()
+}
+
+#[divan::bench(args = cases())]
+fn builtin(bencher: Bencher, case: Case) {
+    let model = Model::new(scenario::builtin(case.0).expect("built-in"), case.1);
+    bencher.bench(|| explore(&model, ExploreConfig::default()));
+}
+
+#[divan::bench(args = [2, 3, 4, 5], sample_count = 10)]
+fn family_flush_tlb_mm(bencher: Bencher, cpus: usize) {
+    let model = Model::new(scenario::family(cpus), Mitigation::FlushTlbMm);
+    let config = ExploreConfig {
+        max_states: FAMILY_BOUND,
+    };
+    bencher.bench(|| explore(&model, config));
+}
