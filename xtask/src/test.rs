@@ -28,8 +28,10 @@ const LAYERS: usize = 4;
 
 /// Runs all layers; the exit code is failure if any test or layer failed.
 pub fn run() -> Result<ExitCode> {
-    let trunk = tools::ensure_build_tools()?;
+    // Test tools first: when Chromium is missing and we are not root, say so at once,
+    // not after minutes of installing Trunk.
     tools::ensure_test_tools()?;
+    let trunk = tools::ensure_build_tools()?;
 
     let mut total = Tally::default();
     total += layer(1, "lint: rustfmt, clippy native and wasm32", lint);

@@ -63,6 +63,7 @@ pub fn ensure_build_tools() -> Result<PathBuf> {
 /// Makes sure Chromium, ChromeDriver and the e2e npm packages are installed.
 pub fn ensure_test_tools() -> Result<()> {
     ensure_chromium()?;
+    need_npm()?;
     ensure_e2e_packages()
 }
 
