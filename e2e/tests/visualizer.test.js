@@ -110,6 +110,7 @@ test('back and forward restore the exact TLB tables', async (t) => {
   const app = await openApp();
   t.after(() => app.close());
   const { page } = app;
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
   const snapshots = [await tlbTables(page)];
   for (const cpu of SEED_RACE) {
     await step(page, cpu);
@@ -184,7 +185,12 @@ test('axe-core finds no serious or critical accessibility issue', async (t) => {
   const app = await openApp();
   t.after(() => app.close());
   const { page } = app;
+  // Without motion, so colours are measured at rest and not halfway through a
+  // fade-in (prefers-reduced-motion turns every animation off).
+  await page.emulateMedia({ reducedMotion: 'reduce' });
   await play(page, ['1', '0', '0']);
+  const animated = await page.evaluate(() => document.getAnimations().length);
+  assert.equal(animated, 0, 'reduced motion leaves no animation running');
   // Injected through the DevTools protocol, which the page's CSP does not govern.
   const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(axe);
