@@ -18,6 +18,7 @@ pub mod model;
 pub mod narrative;
 pub mod op;
 pub mod outcome;
+pub mod permalink;
 pub mod scenario;
 pub mod trace;
 

@@ -1,0 +1,411 @@
+//! Permalinks: a whole view (scenario, mitigation, the events played and the
+//! position among them) as a short, versioned text for a URL fragment.
+//!
+//! Form (documented in docs/permalinks.md):
+//! `v1/SCENARIO/MITIGATION/EVENTS[/CURSOR]` where SCENARIO is a built-in name or
+//! `x.` followed by the scenario file's JSON in unpadded base64url, EVENTS is one
+//! character per step (`0`-`7`: step that CPU) and `dIT` for delivering CPU I's
+//! oldest TLBI in flight to CPU T (`DIKT` for its K-th, K in `0-9a-z`), and CURSOR
+//! is how many events are applied (all of them when left out).
+
+use std::fmt;
+
+use crate::event::{Event, TlbiRef};
+use crate::history::History;
+use crate::mitigation::Mitigation;
+use crate::model::Model;
+use crate::op::CpuId;
+use crate::scenario::{self, Scenario, ScenarioError};
+
+/// The version this code writes and reads.
+pub const VERSION: &str = "v1";
+
+/// Where a scenario of a permalink comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioRef {
+    /// A built-in scenario, by name.
+    Builtin(String),
+    /// A scenario carried in the link itself, as its file's JSON text.
+    Inline(String),
+}
+
+/// A decoded permalink, not yet replayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permalink {
+    /// The scenario.
+    pub scenario: ScenarioRef,
+    /// The mitigation.
+    pub mitigation: Mitigation,
+    /// Every event known (applied ones and the redo list).
+    pub events: Vec<Event>,
+    /// How many of `events` are applied.
+    pub cursor: usize,
+}
+
+/// Why a permalink cannot be opened: which part is wrong, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PermalinkError {
+    /// The part of the link (`version`, `scenario`, `mitigation`, `events`, `cursor`).
+    pub part: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for PermalinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "broken link ({}): {}", self.part, self.message)
+    }
+}
+
+impl std::error::Error for PermalinkError {}
+
+fn err(part: &'static str, message: impl Into<String>) -> PermalinkError {
+    PermalinkError {
+        part,
+        message: message.into(),
+    }
+}
+
+const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// Writes events in the compact form of permalinks.
+pub fn encode_events(events: &[Event]) -> String {
+    let mut out = String::new();
+    for e in events {
+        match *e {
+            Event::Step(cpu) => out.push(char::from(b'0' + cpu.0)),
+            Event::Deliver { tlbi, to } if tlbi.nth == 0 => {
+                out.push('d');
+                out.push(char::from(b'0' + tlbi.issuer.0));
+                out.push(char::from(b'0' + to.0));
+            }
+            Event::Deliver { tlbi, to } => {
+                out.push('D');
+                out.push(char::from(b'0' + tlbi.issuer.0));
+                out.push(char::from(BASE36[usize::from(tlbi.nth).min(35)]));
+                out.push(char::from(b'0' + to.0));
+            }
+        }
+    }
+    out
+}
+
+fn cpu_digit(c: Option<char>, at: usize) -> Result<CpuId, PermalinkError> {
+    match c {
+        Some(d @ '0'..='7') => Ok(CpuId(d as u8 - b'0')),
+        Some(other) => Err(err(
+            "events",
+            format!("character {at}: expected a CPU digit 0-7, found {other:?}"),
+        )),
+        None => Err(err(
+            "events",
+            format!("character {at}: the link ends inside an event"),
+        )),
+    }
+}
+
+/// Reads the compact event form; the error names the character position.
+pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut events = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '0'..='7' => {
+                events.push(Event::Step(cpu_digit(Some(chars[i]), i)?));
+                i += 1;
+            }
+            'd' => {
+                let issuer = cpu_digit(chars.get(i + 1).copied(), i + 1)?;
+                let to = cpu_digit(chars.get(i + 2).copied(), i + 2)?;
+                events.push(Event::Deliver {
+                    tlbi: TlbiRef { issuer, nth: 0 },
+                    to,
+                });
+                i += 3;
+            }
+            'D' => {
+                let issuer = cpu_digit(chars.get(i + 1).copied(), i + 1)?;
+                let nth = chars
+                    .get(i + 2)
+                    .and_then(|c| BASE36.iter().position(|b| char::from(*b) == *c))
+                    .ok_or_else(|| {
+                        err("events", format!("character {}: expected a TLBI index 0-9 or a-z", i + 2))
+                    })?;
+                let to = cpu_digit(chars.get(i + 3).copied(), i + 3)?;
+                events.push(Event::Deliver {
+                    tlbi: TlbiRef {
+                        issuer,
+                        nth: nth as u8,
+                    },
+                    to,
+                });
+                i += 4;
+            }
+            other => {
+                return Err(err(
+                    "events",
+                    format!("character {i}: {other:?} is not an event (0-7 step a CPU, dIT delivers a TLBI)"),
+                ))
+            }
+        }
+    }
+    Ok(events)
+}
+
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Unpadded base64url (RFC 4648 section 5). Hand-written because it is all the
+/// app needs from a base64 crate, and every byte of the web bundle is budgeted.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(BASE64URL[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// Decodes unpadded base64url; `None` on any character outside the alphabet or a
+/// length no encoding produces.
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for chunk in text.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            let v = BASE64URL.iter().position(|b| b == c)? as u32;
+            n |= v << (18 - 6 * i);
+        }
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+impl Permalink {
+    /// The permalink of a history: its scenario (by name when it is the built-in
+    /// one of that name, inline otherwise), mitigation, events and cursor.
+    pub fn of(history: &History) -> Permalink {
+        let s = history.model().scenario();
+        let scenario = match scenario::builtin(s.name()) {
+            Some(b) if b == *s => ScenarioRef::Builtin(s.name().to_string()),
+            _ => ScenarioRef::Inline(serde_json::to_string(&s.to_file()).unwrap_or_default()),
+        };
+        Permalink {
+            scenario,
+            mitigation: history.model().mitigation(),
+            events: history.full_schedule(),
+            cursor: history.cursor(),
+        }
+    }
+
+    /// The text for the URL fragment (without `#`).
+    pub fn encode(&self) -> String {
+        let scenario = match &self.scenario {
+            ScenarioRef::Builtin(name) => name.clone(),
+            ScenarioRef::Inline(json) => format!("x.{}", base64url_encode(json.as_bytes())),
+        };
+        let mut out = format!(
+            "{VERSION}/{scenario}/{}/{}",
+            self.mitigation,
+            encode_events(&self.events)
+        );
+        if self.cursor != self.events.len() {
+            out.push_str(&format!("/{}", self.cursor));
+        }
+        out
+    }
+
+    /// Reads a fragment (with or without its leading `#`).
+    pub fn decode(fragment: &str) -> Result<Permalink, PermalinkError> {
+        let text = fragment.trim().trim_start_matches('#');
+        let parts: Vec<&str> = text.split('/').collect();
+        let version = parts.first().copied().unwrap_or("");
+        if version != VERSION {
+            return Err(
+                if version.starts_with('v') && version[1..].parse::<u32>().is_ok() {
+                    err(
+                        "version",
+                        format!(
+                            "{version:?} was made by a newer tlbrace; this one reads {VERSION}"
+                        ),
+                    )
+                } else {
+                    err(
+                        "version",
+                        format!("expected {VERSION:?} at the start, found {version:?}"),
+                    )
+                },
+            );
+        }
+        if !(4..=5).contains(&parts.len()) {
+            return Err(err(
+                "version",
+                format!(
+                    "a {VERSION} link has 4 or 5 parts separated by '/', this one has {}",
+                    parts.len()
+                ),
+            ));
+        }
+        let scenario = match parts[1].strip_prefix("x.") {
+            Some(b64) => {
+                let bytes = base64url_decode(b64).ok_or_else(|| {
+                    err(
+                        "scenario",
+                        "the inline scenario is not valid base64url (truncated or altered?)",
+                    )
+                })?;
+                let json = String::from_utf8(bytes)
+                    .map_err(|_| err("scenario", "the inline scenario is not UTF-8 text"))?;
+                ScenarioRef::Inline(json)
+            }
+            None => {
+                if scenario::builtin_json(parts[1]).is_none() {
+                    let known: Vec<&str> = scenario::builtin_names().collect();
+                    return Err(err(
+                        "scenario",
+                        format!(
+                            "no built-in scenario {:?} (known: {})",
+                            parts[1],
+                            known.join(", ")
+                        ),
+                    ));
+                }
+                ScenarioRef::Builtin(parts[1].to_string())
+            }
+        };
+        let mitigation: Mitigation = parts[2].parse().map_err(|e: String| err("mitigation", e))?;
+        let events = decode_events(parts[3])?;
+        let cursor = match parts.get(4) {
+            None => events.len(),
+            Some(c) => c
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= events.len())
+                .ok_or_else(|| {
+                    err(
+                        "cursor",
+                        format!("{c:?} is not a position between 0 and {}", events.len()),
+                    )
+                })?,
+        };
+        Ok(Permalink {
+            scenario,
+            mitigation,
+            events,
+            cursor,
+        })
+    }
+
+    /// The scenario the link names, validated.
+    pub fn scenario(&self) -> Result<Scenario, PermalinkError> {
+        match &self.scenario {
+            ScenarioRef::Builtin(name) => scenario::builtin(name)
+                .ok_or_else(|| err("scenario", format!("no built-in scenario {name:?}"))),
+            ScenarioRef::Inline(json) => Scenario::from_json(json).map_err(|e: ScenarioError| {
+                err("scenario", format!("the inline scenario is invalid: {e}"))
+            }),
+        }
+    }
+
+    /// Replays the link into a history at its cursor. An event that cannot
+    /// happen is an error naming its position and why.
+    pub fn history(&self) -> Result<History, PermalinkError> {
+        let model = Model::new(self.scenario()?, self.mitigation);
+        let mut history = History::replay(model, &self.events).map_err(|(_, e)| {
+            err(
+                "events",
+                format!(
+                    "event {} ({}) cannot happen there: {}",
+                    e.index + 1,
+                    e.event,
+                    e.error
+                ),
+            )
+        })?;
+        history.jump(self.cursor);
+        Ok(history)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_round_trips_every_length() {
+        for len in 0..40u8 {
+            let bytes: Vec<u8> = (0..len).map(|i| i.wrapping_mul(37) ^ 0xa5).collect();
+            let text = base64url_encode(&bytes);
+            assert!(!text.contains('='), "unpadded");
+            assert_eq!(base64url_decode(&text), Some(bytes), "length {len}");
+        }
+        assert_eq!(base64url_encode(b"tlb"), "dGxi");
+        assert_eq!(base64url_encode(b"\xfb\xff"), "-_8");
+        assert_eq!(base64url_decode("a"), None);
+        assert_eq!(base64url_decode("ab=c"), None);
+    }
+
+    #[test]
+    fn the_seed_race_link_is_short_and_replays() {
+        let scenario = scenario::builtin("seed-race").unwrap();
+        let model = Model::new(scenario.clone(), Mitigation::Dsb);
+        let history = History::replay(model, scenario.default_schedule()).unwrap();
+        let link = Permalink::of(&history).encode();
+        assert_eq!(link, "v1/seed-race/dsb/100111100");
+        let back = Permalink::decode(&format!("#{link}"))
+            .unwrap()
+            .history()
+            .unwrap();
+        assert_eq!(back, history);
+    }
+
+    #[test]
+    fn deliveries_and_cursor_round_trip() {
+        let events = crate::event::parse_schedule("s1,s0,s0,d0>1,d0.2>0,s1").unwrap();
+        let link = Permalink {
+            scenario: ScenarioRef::Builtin("seed-race".into()),
+            mitigation: Mitigation::None,
+            events: events.clone(),
+            cursor: 4,
+        };
+        let text = link.encode();
+        assert_eq!(text, "v1/seed-race/none/100d01D0201/4");
+        assert_eq!(Permalink::decode(&text).unwrap(), link);
+    }
+
+    #[test]
+    fn broken_links_say_which_part_is_wrong() {
+        let cases = [
+            ("", "version"),
+            ("v2/seed-race/dsb/1", "version"),
+            ("v1/seed-race/dsb", "version"),
+            ("v1/nope/dsb/1", "scenario"),
+            ("v1/x.!!!/dsb/1", "scenario"),
+            ("v1/seed-race/dbs/1", "mitigation"),
+            ("v1/seed-race/dsb/19", "events"),
+            ("v1/seed-race/dsb/1d0", "events"),
+            ("v1/seed-race/dsb/11/3", "cursor"),
+        ];
+        for (link, part) in cases {
+            let e = Permalink::decode(link).unwrap_err();
+            assert_eq!(e.part, part, "{link}: {e}");
+        }
+        // Decodes, but CPU1's second step needs the PTL that CPU0 holds.
+        let e = Permalink::decode("v1/seed-race/dsb/101")
+            .unwrap()
+            .history()
+            .unwrap_err();
+        assert_eq!(e.part, "events");
+        assert!(e.message.contains("event 3"), "{e}");
+    }
+}
