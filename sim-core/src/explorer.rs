@@ -1,20 +1,24 @@
 //! Exhaustive breadth-first exploration of every interleaving of enabled events.
 //!
-//! States are deduplicated by hashing. One sound reduction: per-CPU counters are
-//! zeroed before a state is stored, since they never influence which events are
-//! enabled or what they do, so two states that differ only in counters have the
-//! same futures. A state with a violation is recorded and not expanded further.
+//! States are deduplicated by hashing a compact byte encoding of each machine.
+//! One sound reduction: per-CPU counters are left out of that encoding, since they
+//! never influence which events are enabled or what they do, so two states that
+//! differ only in counters have the same futures. A state with a violation is recorded and not expanded further.
 //! Breadth-first order makes the first violation found a shortest one.
 
-use std::hash::BuildHasherDefault;
+use std::hash::Hasher;
 
-use indexmap::IndexSet;
+use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::FxHasher;
 use serde::Serialize;
 
+use crate::effect::Effect;
 use crate::event::{format_schedule, Event};
-use crate::machine::{CpuStats, Machine, ViolationKind};
+use crate::machine::{
+    CpuSet, InFlightTlbi, Machine, TlbEntry, TlbiTarget, Violation, ViolationKind,
+};
 use crate::model::Model;
+use crate::op::{CpuId, PageId};
 
 /// Exploration bounds, in one value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,38 +110,254 @@ impl ExploreReport {
     }
 }
 
-type StateSet = IndexSet<Machine, BuildHasherDefault<FxHasher>>;
+/// The states seen so far, each as its compact byte key (see [`encode`]), all in
+/// one arena: id `i` is `arena[starts[i]..starts[i + 1]]`. Ids are handed out in
+/// breadth-first order, so the ids not yet expanded are the queue, and a state is
+/// decoded back into a machine when its turn comes: no per-state allocation.
+#[derive(Default)]
+struct Visited {
+    arena: Vec<u8>,
+    starts: Vec<usize>,
+    /// (hash of the key, id); the hash is kept so that growing never rehashes keys.
+    table: HashTable<(u64, u32)>,
+}
+
+impl Visited {
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    fn key(&self, id: usize) -> &[u8] {
+        let end = self.starts.get(id + 1).copied().unwrap_or(self.arena.len());
+        &self.arena[self.starts[id]..end]
+    }
+
+    /// Adds `key` if it is new, returning its id; `None` if it was seen before.
+    fn insert(&mut self, key: &[u8]) -> Option<usize> {
+        let mut hasher = FxHasher::default();
+        hasher.write(key);
+        let hash = hasher.finish();
+        let Visited {
+            arena,
+            starts,
+            table,
+        } = self;
+        let key_of = |id: u32| {
+            let id = id as usize;
+            let end = starts.get(id + 1).copied().unwrap_or(arena.len());
+            &arena[starts[id]..end]
+        };
+        match table.entry(hash, |&(h, id)| h == hash && key_of(id) == key, |&(h, _)| h) {
+            Entry::Occupied(_) => None,
+            Entry::Vacant(slot) => {
+                let id = starts.len();
+                slot.insert((hash, id as u32));
+                starts.push(arena.len());
+                arena.extend_from_slice(key);
+                Some(id)
+            }
+        }
+    }
+}
 
 /// An exploration that can run in slices (so a UI can show progress and cancel).
 pub struct Explorer {
     model: Model,
     config: ExploreConfig,
-    seen: StateSet,
-    /// For each stored state: the state it was first reached from, and the event.
-    parents: Vec<Option<(u32, Event)>>,
+    seen: Visited,
+    /// The next state id to expand; every id below it is done.
     next: usize,
+    /// For each state id: the state it was first reached from, and the event.
+    parents: Vec<Option<(u32, Event)>>,
     report: ExploreReport,
     events: Vec<Event>,
-    effects: Vec<crate::effect::Effect>,
+    effects: Vec<Effect>,
+    /// The state being expanded, decoded into reused allocations.
+    parent: Machine,
+    /// Reset from `parent` before each event (`clone_from` reuses its
+    /// allocations), so a transition allocates nothing.
+    scratch: Machine,
+    key: Vec<u8>,
 }
 
-fn forget_counters(m: &mut Machine) {
-    m.stats.iter_mut().for_each(|s| *s = CpuStats::default());
+/// Writes the parts of `m` that decide its future as bytes: injective over the
+/// machines of one model (whose CPU and page counts are fixed; every list of
+/// varying length is preceded by its length). Per-CPU counters are left out: they
+/// never influence what is enabled or what an event does. [`decode`] reads it back.
+fn encode(m: &Machine, out: &mut Vec<u8>) {
+    fn entry(e: &TlbEntry, out: &mut Vec<u8>) {
+        out.extend_from_slice(&e.asid.to_le_bytes());
+        out.push(e.page.0);
+        out.extend_from_slice(&e.pfn.to_le_bytes());
+        out.push(u8::from(e.writable));
+    }
+    out.clear();
+    for cpu in &m.cpus {
+        out.push(cpu.pc);
+        out.push(cpu.tlb.entries.len() as u8);
+        for e in &cpu.tlb.entries {
+            entry(e, out);
+        }
+    }
+    for p in &m.ptes {
+        out.push(u8::from(p.present) | u8::from(p.writable) << 1);
+        out.extend_from_slice(&p.pfn.to_le_bytes());
+    }
+    for f in &m.frames {
+        out.push(f.data);
+        out.push(u8::from(f.freed));
+    }
+    for slot in &m.swap {
+        match slot {
+            None => out.push(0),
+            Some(data) => out.extend_from_slice(&[1, *data]),
+        }
+    }
+    // u16: with 8 CPUs of 32 operations, 256 TLBIs could be in flight at once.
+    out.extend_from_slice(&(m.tlbis.len() as u16).to_le_bytes());
+    for t in &m.tlbis {
+        out.push(t.issuer.0);
+        out.push(t.pending.0);
+        match t.target {
+            TlbiTarget::Va { asid, page } => {
+                out.push(0);
+                out.extend_from_slice(&asid.to_le_bytes());
+                out.push(page.0);
+            }
+            TlbiTarget::Asid { asid } => {
+                out.push(1);
+                out.extend_from_slice(&asid.to_le_bytes());
+            }
+        }
+    }
+    out.push(m.tlb_flush_batched.pending);
+    out.push(m.tlb_flush_batched.flushed);
+    out.push(u8::from(m.tlb_ubc_flush_required));
+    match m.ptl {
+        None => out.push(0),
+        Some(cpu) => out.extend_from_slice(&[1, cpu.0]),
+    }
+    out.extend(m.prot_read.iter().map(|b| u8::from(*b)));
+    match m.violation {
+        None => out.push(0),
+        Some(v) => {
+            out.push(match v.kind {
+                ViolationKind::StaleWrite => 1,
+                ViolationKind::LostWrite => 2,
+            });
+            out.push(v.cpu.0);
+            out.push(v.page.0);
+            entry(&v.entry, out);
+        }
+    }
+}
+
+/// Reads bytes written by [`encode`] back into `m`, a machine of the same model
+/// (so its per-CPU and per-page lists already have the right lengths). Counters are
+/// left as they are. Lists are refilled in place, reusing their allocations.
+fn decode(bytes: &[u8], m: &mut Machine) {
+    let mut at = 0;
+    let mut byte = || {
+        at += 1;
+        bytes[at - 1]
+    };
+    fn u16_of(lo: u8, hi: u8) -> u16 {
+        u16::from_le_bytes([lo, hi])
+    }
+    fn u32_of(b: [u8; 4]) -> u32 {
+        u32::from_le_bytes(b)
+    }
+    let entry = |byte: &mut dyn FnMut() -> u8| TlbEntry {
+        asid: u16_of(byte(), byte()),
+        page: PageId(byte()),
+        pfn: u32_of([byte(), byte(), byte(), byte()]),
+        writable: byte() != 0,
+    };
+    for cpu in m.cpus.iter_mut() {
+        cpu.pc = byte();
+        let len = byte();
+        cpu.tlb.entries.clear();
+        for _ in 0..len {
+            cpu.tlb.entries.push(entry(&mut byte));
+        }
+    }
+    for p in m.ptes.iter_mut() {
+        let flags = byte();
+        p.present = flags & 1 != 0;
+        p.writable = flags & 2 != 0;
+        p.pfn = u32_of([byte(), byte(), byte(), byte()]);
+    }
+    for f in m.frames.iter_mut() {
+        f.data = byte();
+        f.freed = byte() != 0;
+    }
+    for slot in m.swap.iter_mut() {
+        *slot = match byte() {
+            0 => None,
+            _ => Some(byte()),
+        };
+    }
+    let len = u16_of(byte(), byte());
+    m.tlbis.clear();
+    for _ in 0..len {
+        let issuer = CpuId(byte());
+        let pending = CpuSet(byte());
+        let target = match byte() {
+            0 => TlbiTarget::Va {
+                asid: u16_of(byte(), byte()),
+                page: PageId(byte()),
+            },
+            _ => TlbiTarget::Asid {
+                asid: u16_of(byte(), byte()),
+            },
+        };
+        m.tlbis.push(InFlightTlbi {
+            issuer,
+            target,
+            pending,
+        });
+    }
+    m.tlb_flush_batched.pending = byte();
+    m.tlb_flush_batched.flushed = byte();
+    m.tlb_ubc_flush_required = byte() != 0;
+    m.ptl = match byte() {
+        0 => None,
+        _ => Some(CpuId(byte())),
+    };
+    for b in m.prot_read.iter_mut() {
+        *b = byte() != 0;
+    }
+    m.violation = match byte() {
+        0 => None,
+        kind => Some(Violation {
+            kind: if kind == 1 {
+                ViolationKind::StaleWrite
+            } else {
+                ViolationKind::LostWrite
+            },
+            cpu: CpuId(byte()),
+            page: PageId(byte()),
+            entry: entry(&mut byte),
+        }),
+    };
 }
 
 impl Explorer {
     /// Starts an exploration of `model` from its initial machine.
     pub fn new(model: Model, config: ExploreConfig) -> Explorer {
-        let mut initial = model.initial();
-        forget_counters(&mut initial);
-        let mut seen = StateSet::default();
-        seen.insert(initial);
+        let initial = model.initial();
+        let mut key = Vec::new();
+        encode(&initial, &mut key);
+        let mut seen = Visited::default();
+        seen.insert(&key);
         Explorer {
             model,
             config,
             seen,
-            parents: vec![None],
             next: 0,
+            scratch: initial.clone(),
+            parent: initial,
+            parents: vec![None],
             report: ExploreReport {
                 states: 1,
                 terminal_states: 0,
@@ -150,6 +370,7 @@ impl Explorer {
             },
             events: Vec::new(),
             effects: Vec::new(),
+            key,
         }
     }
 
@@ -165,51 +386,48 @@ impl Explorer {
 
     /// Expands up to `budget` states; returns whether the exploration is over.
     pub fn run(&mut self, budget: usize) -> bool {
-        let mut events = std::mem::take(&mut self.events);
-        let mut effects = std::mem::take(&mut self.effects);
         let stop = self.next.saturating_add(budget);
         while self.next < stop && !self.is_done() {
-            let index = self.next;
+            let id = self.next;
             self.next += 1;
-            let state = &self.seen[index];
-            if state.violation.is_some() {
+            decode(self.seen.key(id), &mut self.parent);
+            // A state that broke a promise is recorded, not expanded.
+            if self.parent.violation.is_some() {
                 continue;
             }
-            self.model.enabled_events_into(state, &mut events);
-            if events.is_empty() {
+            self.model
+                .enabled_events_into(&self.parent, &mut self.events);
+            if self.events.is_empty() {
                 self.report.terminal_states += 1;
                 continue;
             }
-            for &event in &events {
-                let mut next = self.seen[index].clone();
-                effects.clear();
+            for &event in &self.events {
+                self.scratch.clone_from(&self.parent);
+                self.effects.clear();
                 if self
                     .model
-                    .apply_in_place(&mut next, event, &mut effects)
+                    .apply_in_place(&mut self.scratch, event, &mut self.effects)
                     .is_err()
                 {
                     continue; // cannot happen: the event was listed as enabled
                 }
                 self.report.transitions += 1;
-                forget_counters(&mut next);
-                let violation = next.violation;
-                let (id, fresh) = self.seen.insert_full(next);
-                if !fresh {
+                encode(&self.scratch, &mut self.key);
+                let Some(fresh) = self.seen.insert(&self.key) else {
                     continue;
-                }
-                self.parents.push(Some((index as u32, event)));
-                if let Some(v) = violation {
+                };
+                self.parents.push(Some((id as u32, event)));
+                if let Some(v) = self.scratch.violation {
                     self.report.violation_states += 1;
                     match v.kind {
                         ViolationKind::StaleWrite => self.report.stale_write_reachable = true,
                         ViolationKind::LostWrite => self.report.lost_write_reachable = true,
                     }
                     if self.report.shortest_counterexample.is_none() {
-                        self.report.shortest_counterexample =
-                            Some(crate::explorer::Counterexample {
-                                kind: v.kind,
-                                events: self.path_to(id),
-                            });
+                        self.report.shortest_counterexample = Some(Counterexample {
+                            kind: v.kind,
+                            events: self.path_to(fresh),
+                        });
                     }
                 }
                 if self.seen.len() >= self.config.max_states {
@@ -217,8 +435,6 @@ impl Explorer {
                 }
             }
         }
-        self.events = events;
-        self.effects = effects;
         self.report.states = self.seen.len();
         self.report.complete = self.next >= self.seen.len();
         self.is_done()
@@ -245,4 +461,45 @@ pub fn explore(model: &Model, config: ExploreConfig) -> ExploreReport {
     let mut explorer = Explorer::new(model.clone(), config);
     while !explorer.run(usize::MAX) {}
     explorer.report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{scenario, Mitigation};
+
+    /// `decode(encode(m))` gives back `m` (counters aside) for every state the
+    /// built-in scenarios reach, and distinct states get distinct keys.
+    #[test]
+    fn encoding_round_trips() {
+        for s in scenario::builtins()
+            .into_iter()
+            .chain([scenario::family(5)])
+        {
+            for mitigation in Mitigation::ALL {
+                let model = Model::new(s.clone(), mitigation);
+                let mut todo = vec![model.initial()];
+                let mut keys = std::collections::HashMap::new();
+                let mut key = Vec::new();
+                let mut decoded = model.initial();
+                while let Some(m) = todo.pop() {
+                    encode(&m, &mut key);
+                    decode(&key, &mut decoded);
+                    let mut expected = m.clone();
+                    expected.stats.clone_from(&decoded.stats);
+                    assert_eq!(decoded, expected, "{}/{mitigation}", s.name());
+                    if let Some(other) = keys.insert(key.clone(), expected.clone()) {
+                        assert_eq!(other, expected, "two states, one key");
+                        continue;
+                    }
+                    if keys.len() > 3_000 {
+                        break;
+                    }
+                    for event in model.enabled_events(&m) {
+                        todo.push(model.apply(&m, event).unwrap().machine);
+                    }
+                }
+            }
+        }
+    }
 }

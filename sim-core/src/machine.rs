@@ -20,10 +20,23 @@ pub struct TlbEntry {
 
 /// A CPU's TLB. Entries are kept in least-recently-used order: a hit moves the
 /// entry to the back, a fill into a full TLB evicts the front.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize, Default)]
 pub struct Tlb {
     /// Entries, least recently used first.
     pub entries: Vec<TlbEntry>,
+}
+
+// Clone by hand so that `clone_from` reuses the allocations all the way down: the
+// explorer resets one scratch machine per transition instead of allocating one.
+impl Clone for Tlb {
+    fn clone(&self) -> Self {
+        Tlb {
+            entries: self.entries.clone(),
+        }
+    }
+    fn clone_from(&mut self, source: &Self) {
+        self.entries.clone_from(&source.entries);
+    }
 }
 
 impl Tlb {
@@ -55,11 +68,16 @@ impl Tlb {
         evicted
     }
 
-    /// Removes every entry the TLBI matches, returning them.
-    pub(crate) fn invalidate(&mut self, target: TlbiTarget) -> Vec<TlbEntry> {
-        let (gone, kept) = self.entries.iter().partition(|e| target.matches(e));
-        self.entries = kept;
-        gone
+    /// Removes every entry the TLBI matches, handing each to `gone` in order.
+    /// (A callback rather than a returned Vec: this is on the explorer's hot path.)
+    pub(crate) fn invalidate(&mut self, target: TlbiTarget, mut gone: impl FnMut(TlbEntry)) {
+        self.entries.retain(|e| {
+            let matches = target.matches(e);
+            if matches {
+                gone(*e);
+            }
+            !matches
+        });
     }
 }
 
@@ -226,7 +244,7 @@ pub struct CpuStats {
 }
 
 /// One CPU: where it is in its program, and its TLB.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct CpuState {
     /// Index of the next operation in the CPU's program.
     pub pc: u8,
@@ -234,9 +252,22 @@ pub struct CpuState {
     pub tlb: Tlb,
 }
 
+impl Clone for CpuState {
+    fn clone(&self) -> Self {
+        CpuState {
+            pc: self.pc,
+            tlb: self.tlb.clone(),
+        }
+    }
+    fn clone_from(&mut self, source: &Self) {
+        self.pc = source.pc;
+        self.tlb.clone_from(&source.tlb);
+    }
+}
+
 /// The whole dynamic state. Everything that can change is here; the programs,
 /// pages and mitigation are in the [`crate::Model`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Machine {
     /// CPUs, indexed by [`CpuId`].
     pub cpus: Vec<CpuState>,
@@ -260,6 +291,39 @@ pub struct Machine {
     pub violation: Option<Violation>,
     /// Counters, indexed by [`CpuId`].
     pub stats: Vec<CpuStats>,
+}
+
+impl Clone for Machine {
+    fn clone(&self) -> Self {
+        Machine {
+            cpus: self.cpus.clone(),
+            ptes: self.ptes.clone(),
+            frames: self.frames.clone(),
+            swap: self.swap.clone(),
+            tlbis: self.tlbis.clone(),
+            tlb_flush_batched: self.tlb_flush_batched,
+            tlb_ubc_flush_required: self.tlb_ubc_flush_required,
+            ptl: self.ptl,
+            prot_read: self.prot_read.clone(),
+            violation: self.violation,
+            stats: self.stats.clone(),
+        }
+    }
+
+    /// Field by field, so that every Vec keeps its allocation (see [`Tlb`]'s clone).
+    fn clone_from(&mut self, source: &Self) {
+        self.cpus.clone_from(&source.cpus);
+        self.ptes.clone_from(&source.ptes);
+        self.frames.clone_from(&source.frames);
+        self.swap.clone_from(&source.swap);
+        self.tlbis.clone_from(&source.tlbis);
+        self.tlb_flush_batched = source.tlb_flush_batched;
+        self.tlb_ubc_flush_required = source.tlb_ubc_flush_required;
+        self.ptl = source.ptl;
+        self.prot_read.clone_from(&source.prot_read);
+        self.violation = source.violation;
+        self.stats.clone_from(&source.stats);
+    }
 }
 
 impl Machine {

@@ -259,7 +259,12 @@ impl Model {
         event: Event,
         effects: &mut Vec<Effect>,
     ) -> Result<(), EventError> {
-        for cpu in event.cpus() {
+        // Not `event.cpus()`: that allocates, and this is the explorer's hot path.
+        let named = match event {
+            Event::Step(cpu) => [cpu, cpu],
+            Event::Deliver { tlbi, to } => [tlbi.issuer, to],
+        };
+        for cpu in named {
             if cpu.index() >= m.cpus.len() {
                 return Err(EventError::NoSuchCpu {
                     cpu,
@@ -530,13 +535,13 @@ fn deliver(m: &mut Machine, index: usize, to: CpuId, fx: &mut Vec<Effect>) {
         target: tlbi.target,
     });
     m.stats[to.index()].tlbis_received += 1;
-    for entry in m.cpus[to.index()].tlb.invalidate(tlbi.target) {
+    m.cpus[to.index()].tlb.invalidate(tlbi.target, |entry| {
         fx.push(Effect::TlbInvalidate {
             cpu: to,
             entry,
             issuer: tlbi.issuer,
-        });
-    }
+        })
+    });
     let pending = tlbi.pending.without(to);
     if pending.is_empty() {
         m.tlbis.remove(index);

@@ -273,3 +273,12 @@ fn errors_exit_2_and_say_what_is_wrong() {
         &["cpus[1].program[2].page", "\"Z\" is not mapped"],
     );
 }
+
+#[test]
+fn family_members_are_scenarios_too() {
+    let report = json(&["explore", "family-3", "--mitigation", "dsb", "--json"]);
+    assert_eq!(report["scenario"], "family-3");
+    assert_eq!(report["states"], 912);
+    assert_eq!(report["verdict"], "stale_write_reachable");
+    check_error(&["run", "family-9"], &["unknown scenario \"family-9\""]);
+}

@@ -32,9 +32,10 @@ COMMANDS:
                schedule that breaks a promise (replay it with run --schedule).
 
 SCENARIO|FILE:
-    A built-in scenario's name (see `tlbsim list`), or the path of a scenario
-    file (docs/scenario-format.md) or of a trace written by `run --json`, whose
-    mitigation and schedule then become the defaults.
+    A built-in scenario's name (see `tlbsim list`); family-N (N = 2 to 8: the
+    seed race with N-2 more threads writing P, to watch exploration grow); or
+    the path of a scenario file (docs/scenario-format.md) or of a trace written
+    by `run --json`, whose mitigation and schedule then become the defaults.
 
 OPTIONS:
     --mitigation M     What flush_tlb_batched_pending() does: none (kernel before
@@ -157,6 +158,18 @@ fn load(source: &str) -> Result<Loaded, String> {
     if let Some(scenario) = scenario::builtin(source) {
         return Ok(Loaded {
             scenario,
+            mitigation: None,
+            schedule: None,
+        });
+    }
+    // family-N: the generated seed race with N CPUs (scenario::family), for scale.
+    if let Some(cpus) = source
+        .strip_prefix("family-")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (2..=scenario::MAX_CPUS).contains(n))
+    {
+        return Ok(Loaded {
+            scenario: scenario::family(cpus),
             mitigation: None,
             schedule: None,
         });
