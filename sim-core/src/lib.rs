@@ -20,6 +20,7 @@ pub mod op;
 pub mod outcome;
 pub mod permalink;
 pub mod scenario;
+pub mod svg;
 pub mod trace;
 
 pub use effect::{Effect, FaultKind};
