@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
+use crate::browser;
 use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
 use crate::components::explorer::ExplorerPanel;
@@ -17,6 +18,7 @@ use crate::components::help::ShortcutHelp;
 use crate::components::memory::{BatchState, PageTable};
 use crate::components::narrative::{HistoryList, NarrativePanel};
 use crate::components::outcome::OutcomeBar;
+use crate::components::share::{load_file, ShareBar};
 use crate::components::timeline::Timeline;
 use crate::components::tlb_table::TlbTable;
 use crate::keyboard::action_for_key;
@@ -40,10 +42,31 @@ fn key_is_for_focused_element(event: &KeyboardEvent) -> bool {
     }
 }
 
+/// The state the page opens with: the permalink in the URL if there is one (a
+/// broken one leaves the default view and says what is wrong), embed mode from
+/// the query.
+pub fn initial_state() -> AppState {
+    let fragment = browser::hash();
+    let mut state = if fragment.is_empty() {
+        AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb)
+    } else {
+        match sim_core::permalink::Permalink::decode(&fragment).and_then(|p| p.history()) {
+            Ok(history) => AppState::from_history(history),
+            Err(e) => {
+                let mut s = AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb);
+                s.error = Some(format!("{e}. Showing the default view instead."));
+                s
+            }
+        }
+    };
+    state.embed = browser::is_embed();
+    state
+}
+
 /// The whole app.
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb));
+    let state = use_reducer(initial_state);
     let dispatch: Callback<Action> = {
         let state = state.clone();
         Callback::from(move |a| state.dispatch(a))
@@ -94,14 +117,88 @@ pub fn App() -> Html {
         });
     }
 
+    {
+        // The URL always holds the permalink of what is shown, without adding
+        // browser history entries. A broken link stays in the URL until the user
+        // acts, so they can see and fix it.
+        let fragment = state.permalink();
+        let keep = state.error.is_some() && state.history.cursor() == 0;
+        use_effect_with(fragment, move |fragment| {
+            if !keep {
+                browser::set_hash(fragment);
+            }
+        });
+    }
+
+    {
+        // A link pasted into the address bar of an open page.
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                EventListener::new(&w, "hashchange", move |_| {
+                    dispatch.emit(Action::OpenPermalink(browser::hash()));
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let ondrop = {
+        let dispatch = dispatch.clone();
+        let current = state.model().mitigation();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(file) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
+                load_file(file, current, dispatch.clone());
+            }
+        })
+    };
+
     let view = View {
         state: Rc::new((*state).clone()),
         dispatch: dispatch.clone(),
     };
     let cpus = view.state.model().scenario().cpu_count();
     let notice = view.state.notice.clone();
+    let error = view.state.error.clone().map(|text| html! {
+        <div class="error-banner" role="alert">
+            <span><strong>{ "Could not open that: " }</strong>{ text }</span>
+            <button onclick={view.send(Action::DismissError)} aria-label="Dismiss the error">{ "\u{2715}" }</button>
+        </div>
+    });
+    let tlbs = html! {
+        <div class="tlb-grid">
+            { for (0..cpus).map(|c| html! {
+                <TlbTable key={c} view={view.clone()} cpu={CpuId(c as u8)} />
+            }) }
+        </div>
+    };
+    if view.state.embed {
+        let full = format!("{}#{}", browser::base_url(), view.state.permalink());
+        return html! {
+            <div class="embed" {ondragover} {ondrop}>
+                <header class="embed-top">
+                    <strong>{ "tlbrace" }</strong>
+                    <span class="title">{ format!("{} \u{2014} {}", view.state.model().scenario().name(), view.state.model().mitigation()) }</span>
+                    <a href={full} target="_blank" rel="noopener">{ "open full view" }</a>
+                </header>
+                { for error }
+                <OutcomeBar view={view.clone()} />
+                <Playback view={view.clone()} />
+                <div class="board">
+                    <Timeline view={view.clone()} />
+                    <section class="tlbs" aria-label="TLBs">{ tlbs }</section>
+                </div>
+            </div>
+        };
+    }
     html! {
-        <>
+        <div class="page" {ondragover} {ondrop}>
             <header class="top">
                 <h1>{ "tlbrace" }</h1>
                 <p class="tagline">{ "How a stale TLB entry stayed writable on arm64 after mprotect() returned: a batched TLB flush completed with a DSB on the wrong CPU." }</p>
@@ -111,6 +208,7 @@ pub fn App() -> Html {
                     <ScenarioPicker view={view.clone()} />
                     <MitigationPicker view={view.clone()} />
                 </div>
+                { for error }
                 <OutcomeBar view={view.clone()} />
                 if let Some(text) = notice {
                     <div class="notice" role="note">
@@ -119,6 +217,7 @@ pub fn App() -> Html {
                     </div>
                 }
                 <Playback view={view.clone()} />
+                <ShareBar view={view.clone()} />
                 <div class="board">
                     <div class="left">
                         <Timeline view={view.clone()} />
@@ -126,11 +225,7 @@ pub fn App() -> Html {
                     </div>
                     <section class="tlbs" aria-labelledby="tlbs-title">
                         <h2 id="tlbs-title">{ "TLBs" }</h2>
-                        <div class="tlb-grid">
-                            { for (0..cpus).map(|c| html! {
-                                <TlbTable key={c} view={view.clone()} cpu={CpuId(c as u8)} />
-                            }) }
-                        </div>
+                        { tlbs }
                         <PageTable view={view.clone()} />
                         <BatchState view={view.clone()} />
                     </section>
@@ -149,6 +244,6 @@ pub fn App() -> Html {
                 </p>
             </footer>
             <ShortcutHelp view={view} />
-        </>
+        </div>
     }
 }

@@ -2,6 +2,7 @@
 //! user choose events, and never decides a rule of the model itself.
 
 pub mod app;
+pub mod browser;
 pub mod components;
 pub mod keyboard;
 pub mod panic;

@@ -35,6 +35,10 @@ pub struct AppState {
     pub notice: Option<String>,
     /// Explorer results for the current scenario, one per mitigation.
     pub explorer: Rc<Vec<ExplorerRow>>,
+    /// Something the user gave us was wrong (a broken link, a bad file): what and where.
+    pub error: Option<String>,
+    /// The compact layout for iframes (`?embed`).
+    pub embed: bool,
 }
 
 /// What a user can do.
@@ -72,6 +76,16 @@ pub enum Action {
     ToggleHelp,
     /// Dismiss the notice.
     DismissNotice,
+    /// Show a history (from a permalink or an imported file).
+    LoadHistory(History),
+    /// Open a permalink fragment; a broken one shows an error and keeps the view.
+    OpenPermalink(String),
+    /// Tell the user something went wrong, keeping everything else as it is.
+    ShowError(String),
+    /// Dismiss the error banner.
+    DismissError,
+    /// Tell the user something worked (e.g. "Link copied").
+    Notify(String),
 }
 
 /// The scenario the page opens with.
@@ -117,16 +131,40 @@ impl AppState {
 
     /// A fresh state on any validated scenario.
     pub fn with_scenario(scenario: Scenario, mitigation: Mitigation) -> AppState {
-        let scenario = Rc::new(scenario);
-        let explorer = Rc::new(explore_all(&scenario));
+        AppState::from_history(History::new(Model::new(scenario, mitigation)))
+    }
+
+    /// A state showing `history` (the explorer runs for its scenario).
+    pub fn from_history(history: History) -> AppState {
+        let scenario = Rc::new(history.model().scenario().clone());
         AppState {
-            history: History::new(Model::new((*scenario).clone(), mitigation)),
+            explorer: Rc::new(explore_all(&scenario)),
+            history,
             playing: false,
             play_delay_ms: 900,
             show_help: false,
             notice: None,
-            explorer,
+            error: None,
+            embed: false,
         }
+    }
+
+    /// Replaces the history, keeping the explorer rows when the scenario is the same.
+    fn show(&mut self, history: History) {
+        let same = history.model().scenario() == self.model().scenario();
+        if same {
+            self.history = history;
+        } else {
+            let embed = self.embed;
+            *self = AppState::from_history(history);
+            self.embed = embed;
+        }
+        self.playing = false;
+    }
+
+    /// The permalink fragment of what is shown.
+    pub fn permalink(&self) -> String {
+        sim_core::permalink::Permalink::of(&self.history).encode()
     }
 
     /// The model being shown.
@@ -216,7 +254,9 @@ impl yew::Reducible for AppState {
                     return self;
                 }
                 let mitigation = next.model().mitigation();
+                let embed = next.embed;
                 next = AppState::new(&name, mitigation);
+                next.embed = embed;
             }
             Action::SetMitigation(m) => {
                 if m == next.model().mitigation() {
@@ -261,6 +301,27 @@ impl yew::Reducible for AppState {
             }
             Action::ToggleHelp => next.show_help = !next.show_help,
             Action::DismissNotice => {}
+            Action::LoadHistory(history) => {
+                next.show(history);
+                next.error = None;
+            }
+            Action::OpenPermalink(fragment) => {
+                if fragment.is_empty() || fragment == next.permalink() {
+                    return self;
+                }
+                match sim_core::permalink::Permalink::decode(&fragment).and_then(|p| p.history()) {
+                    Ok(history) => {
+                        next.show(history);
+                        next.error = None;
+                    }
+                    Err(e) => {
+                        next.error = Some(format!("{e}. Showing the previous view instead."));
+                    }
+                }
+            }
+            Action::ShowError(message) => next.error = Some(message),
+            Action::DismissError => next.error = None,
+            Action::Notify(message) => next.notice = Some(message),
         }
         Rc::new(next)
     }

@@ -7,5 +7,6 @@ pub mod help;
 pub mod memory;
 pub mod narrative;
 pub mod outcome;
+pub mod share;
 pub mod timeline;
 pub mod tlb_table;

@@ -1,0 +1,103 @@
+//! The app's few contacts with the browser beyond the DOM: the URL (permalinks,
+//! embed mode), the clipboard, downloads and reading a dropped or picked file.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// The URL fragment without its `#` (empty when there is none).
+pub fn hash() -> String {
+    window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|h| h.trim_start_matches('#').to_string())
+        .unwrap_or_default()
+}
+
+/// Whether the page was opened as an embed (`?embed` in the query).
+pub fn is_embed() -> bool {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .map(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .any(|kv| kv == "embed" || kv.starts_with("embed="))
+        })
+        .unwrap_or(false)
+}
+
+/// Replaces the fragment without adding a browser history entry.
+pub fn set_hash(fragment: &str) {
+    if hash() == fragment {
+        return;
+    }
+    if let Some(history) = window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
+    }
+}
+
+/// The page's URL without query and fragment, e.g. `http://127.0.0.1:8080/`.
+pub fn base_url() -> String {
+    window()
+        .and_then(|w| {
+            let l = w.location();
+            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+        })
+        .unwrap_or_default()
+}
+
+/// Copies text to the clipboard; the error says why it could not.
+pub async fn copy(text: String) -> Result<(), String> {
+    let clipboard = window()
+        .map(|w| w.navigator().clipboard())
+        .ok_or("no window")?;
+    JsFuture::from(clipboard.write_text(&text))
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the browser refused the clipboard ({})", describe(&e)))
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let document = window().and_then(|w| w.document()).ok_or("no document")?;
+    let parts = js_sys_array(text);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| describe(&e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| describe(&e))?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| describe(&e))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+fn js_sys_array(text: &str) -> JsValue {
+    // A one-element JS array holding the text, as Blob's constructor wants.
+    let array = js_sys::Array::new();
+    array.push(&JsValue::from_str(text));
+    array.into()
+}
+
+/// Reads a picked or dropped file as text.
+pub async fn read_file(file: web_sys::File) -> Result<String, String> {
+    JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("could not read {}: {}", file.name(), describe(&e)))?
+        .as_string()
+        .ok_or_else(|| format!("{} is not text", file.name()))
+}
+
+fn describe(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
