@@ -11,11 +11,13 @@ use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::browser;
+use crate::components::compare::ComparePanel;
 use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
 use crate::components::explorer::ExplorerPanel;
 use crate::components::help::ShortcutHelp;
 use crate::components::memory::{BatchState, PageTable};
+use crate::components::modes::{Mode, ModeSwitch};
 use crate::components::narrative::{HistoryList, NarrativePanel};
 use crate::components::outcome::OutcomeBar;
 use crate::components::share::{load_file, ShareBar};
@@ -67,6 +69,7 @@ pub fn initial_state() -> AppState {
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(initial_state);
+    let mode = use_state(|| Mode::Visualizer);
     let dispatch: Callback<Action> = {
         let state = state.clone();
         Callback::from(move |a| state.dispatch(a))
@@ -76,8 +79,9 @@ pub fn App() -> Html {
         // Shortcuts on the whole document, installed once.
         let dispatch = dispatch.clone();
         let help_open = state.show_help;
-        use_effect_with(help_open, move |help_open| {
-            let help_open = *help_open;
+        // Shortcuts drive the visualizer only; the other modes have their own buttons.
+        let visualizer = *mode == Mode::Visualizer;
+        use_effect_with((help_open, visualizer), move |&(help_open, visualizer)| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
                 EventListener::new_with_options(
                     &doc,
@@ -88,7 +92,8 @@ pub fn App() -> Html {
                         let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                             return;
                         };
-                        if e.ctrl_key()
+                        if !visualizer
+                            || e.ctrl_key()
                             || e.meta_key()
                             || e.alt_key()
                             || key_is_for_focused_element(e)
@@ -197,18 +202,16 @@ pub fn App() -> Html {
             </div>
         };
     }
-    html! {
-        <div class="page" {ondragover} {ondrop}>
-            <header class="top">
-                <h1>{ "tlbrace" }</h1>
-                <p class="tagline">{ "How a stale TLB entry stayed writable on arm64 after mprotect() returned: a batched TLB flush completed with a DSB on the wrong CPU." }</p>
-            </header>
-            <main>
+    let set_mode = {
+        let mode = mode.clone();
+        Callback::from(move |m| mode.set(m))
+    };
+    let body = match *mode {
+        Mode::Visualizer => html! { <>
                 <div class="setup">
                     <ScenarioPicker view={view.clone()} />
                     <MitigationPicker view={view.clone()} />
                 </div>
-                { for error }
                 <OutcomeBar view={view.clone()} />
                 if let Some(text) = notice {
                     <div class="notice" role="note">
@@ -235,6 +238,22 @@ pub fn App() -> Html {
                     <ExplorerPanel view={view.clone()} />
                     <CostChart view={view.clone()} />
                 </div>
+        </> },
+        Mode::Compare => html! {
+            <ComparePanel key={view.state.model().scenario().name().to_string()} view={view.clone()} />
+        },
+        Mode::Lesson | Mode::Editor => html! {},
+    };
+    html! {
+        <div class="page" {ondragover} {ondrop}>
+            <header class="top">
+                <h1>{ "tlbrace" }</h1>
+                <p class="tagline">{ "How a stale TLB entry stayed writable on arm64 after mprotect() returned: a batched TLB flush completed with a DSB on the wrong CPU." }</p>
+            </header>
+            <ModeSwitch mode={*mode} onchange={set_mode} />
+            <main>
+                { for error }
+                { body }
             </main>
             <footer>
                 <p>

@@ -6,6 +6,7 @@
 //! [`Narrative`] come out. [`explore`] visits every interleaving. No I/O, no clock,
 //! no randomness: the same schedule always gives the same trace.
 
+pub mod compare;
 pub mod effect;
 pub mod event;
 pub mod explorer;

@@ -1,10 +1,12 @@
 //! The page's components, one small component a file.
 
+pub mod compare;
 pub mod controls;
 pub mod cost;
 pub mod explorer;
 pub mod help;
 pub mod memory;
+pub mod modes;
 pub mod narrative;
 pub mod outcome;
 pub mod share;

@@ -1,0 +1,213 @@
+//! Two kernels side by side: one schedule, one set of step and deliver buttons
+//! driving both, the first event where they differ highlighted, and each side's
+//! outcome, TLB misses and TLBs. Lockstep play and the divergence are sim-core's
+//! (`sim_core::compare`).
+
+use std::rc::Rc;
+
+use sim_core::compare::{divergence, enabled_on_either, DivergenceKind, Row, Side};
+use sim_core::{Event, Mitigation, Model};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::components::outcome::OutcomeBar;
+use crate::components::tlb_table::TlbTable;
+use crate::view::View;
+
+/// Props of the comparison.
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    /// The main view: its scenario and the schedule played so far are the start.
+    pub view: View,
+}
+
+/// A button's words for an event, e.g. "Step CPU1" or "Deliver CPU0's TLBI to CPU1".
+pub fn event_label(event: Event) -> String {
+    match event {
+        Event::Step(cpu) => format!("Step {cpu}"),
+        Event::Deliver { tlbi, to } if tlbi.nth == 0 => {
+            format!("Deliver {}'s TLBI to {to}", tlbi.issuer)
+        }
+        Event::Deliver { tlbi, to } => {
+            format!("Deliver {}'s TLBI #{} to {to}", tlbi.issuer, tlbi.nth + 1)
+        }
+    }
+}
+
+fn kernel_select(
+    label: &'static str,
+    current: Mitigation,
+    state: UseStateHandle<Mitigation>,
+) -> Html {
+    let onchange = Callback::from(move |e: yew::Event| {
+        let select: HtmlSelectElement = e.target_unchecked_into();
+        if let Ok(m) = select.value().parse() {
+            state.set(m);
+        }
+    });
+    html! {
+        <label class="kernel-select">
+            { label }{ " " }
+            <select {onchange}>
+                { for Mitigation::ALL.into_iter().map(|m| html! {
+                    <option key={m.name()} value={m.name()} selected={m == current}>{ m.name() }</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// The comparison mode.
+#[component]
+pub fn ComparePanel(props: &CompareProps) -> Html {
+    let view = &props.view;
+    let left_m = use_state(|| Mitigation::Dsb);
+    let right_m = use_state(|| Mitigation::FlushTlbMm);
+    let schedule = {
+        let start = view.state.history.schedule();
+        use_state(move || Rc::new(start))
+    };
+    let scenario = view.state.model().scenario_arc().clone();
+    let left = Side::play(Model::shared(scenario.clone(), *left_m), &schedule);
+    let right = Side::play(Model::shared(scenario.clone(), *right_m), &schedule);
+    let diverge = divergence(&left, &right);
+
+    let set = |events: Vec<Event>| {
+        let schedule = schedule.clone();
+        Callback::from(move |_: MouseEvent| schedule.set(Rc::new(events.clone())))
+    };
+    let with = |event: Event| {
+        let mut events = (**schedule).clone();
+        events.push(event);
+        set(events)
+    };
+    let enabled = enabled_on_either(&left, &right);
+    let left_enabled = left.history.model().enabled_events(left.history.current());
+    let right_enabled = right
+        .history
+        .model()
+        .enabled_events(right.history.current());
+    let cpus = scenario.cpu_count();
+    let steps = (0..cpus).map(|c| {
+        let event = Event::Step(sim_core::CpuId(c as u8));
+        html! {
+            <button key={c} class="step" disabled={!enabled.contains(&event)} onclick={with(event)}>
+                { event_label(event) }
+            </button>
+        }
+    });
+    let only = |event: &Event| match (left_enabled.contains(event), right_enabled.contains(event)) {
+        (true, false) => format!(" ({} only)", *left_m),
+        (false, true) => format!(" ({} only)", *right_m),
+        _ => String::new(),
+    };
+    let deliveries = enabled
+        .iter()
+        .filter(|e| matches!(e, Event::Deliver { .. }))
+        .map(|e| {
+            html! {
+                <button key={e.to_string()} class="deliver" onclick={with(*e)}>
+                    { event_label(*e) }{ only(e) }
+                </button>
+            }
+        });
+    let back = {
+        let mut events = (**schedule).clone();
+        events.pop();
+        set(events)
+    };
+    let default = scenario.default_schedule();
+    let story_next = default
+        .get(schedule.len())
+        .filter(|_| default.starts_with(&schedule))
+        .copied();
+
+    let banner = match diverge {
+        None if schedule.is_empty() => html! {
+            <p>{ "Step the CPUs: both kernels run the same events. The first event where they behave differently is highlighted." }</p>
+        },
+        None => html! {
+            <p>{ format!("So far both kernels did exactly the same thing ({} events).", schedule.len()) }</p>
+        },
+        Some(d) => {
+            let event = schedule[d.index];
+            let what = |side: &Side| match &side.rows[d.index] {
+                Row::Applied(step) => step.narrative.headline.clone(),
+                Row::NotEnabled(e) => format!("not possible: {e}"),
+            };
+            let how = match d.kind {
+                DivergenceKind::Effects => "does different things",
+                DivergenceKind::Enabled => "is possible under one kernel only",
+            };
+            html! {
+                <p>
+                    <strong>{ format!("The kernels diverge at event {} ({event}): ", d.index + 1) }</strong>
+                    { format!("it {how}. ") }
+                    <code>{ left_m.name() }</code>{ format!(": {} ", what(&left)) }
+                    <code>{ right_m.name() }</code>{ format!(": {}", what(&right)) }
+                </p>
+            }
+        }
+    };
+
+    let column = |side: &Side, label: &'static str, handle: &UseStateHandle<Mitigation>| {
+        let m = **handle;
+        let side_view = View {
+            state: Rc::new(crate::state::AppState {
+                history: side.history.clone(),
+                ..(*view.state).clone()
+            }),
+            dispatch: Callback::noop(),
+        };
+        let rows = side.rows.iter().enumerate().map(|(i, row)| {
+            let here = diverge.map(|d| d.index) == Some(i);
+            let (class, text) = match row {
+                Row::Applied(step) => ("applied", step.narrative.headline.clone()),
+                Row::NotEnabled(_) => ("skipped", "not enabled under this kernel: skipped".into()),
+            };
+            html! {
+                <li key={i} class={classes!(class, here.then_some("diverge"))}>
+                    <code>{ schedule[i].to_string() }</code>{ " " }{ text }
+                    if here { <strong class="diverge-mark">{ " \u{2190} first difference" }</strong> }
+                </li>
+            }
+        });
+        let id = format!("compare-{label}");
+        html! {
+            <section class="compare-side" aria-labelledby={id.clone()}>
+                <header>
+                    <h2 id={id}>{ format!("{label}: ") }<code>{ m.name() }</code></h2>
+                    { kernel_select(if label == "Left" { "Left kernel" } else { "Right kernel" }, m, handle.clone()) }
+                </header>
+                <p class="summary">{ m.summary() }</p>
+                <OutcomeBar view={side_view.clone()} />
+                <p class="misses"><strong>{ format!("TLB misses: {}", side.misses()) }</strong>{ " (all CPUs)" }</p>
+                <ol class="compare-steps" aria-label={format!("Events under {m}")}>{ for rows }</ol>
+                <div class="tlb-grid">
+                    { for (0..cpus).map(|c| html! {
+                        <TlbTable key={c} view={side_view.clone()} cpu={sim_core::CpuId(c as u8)} />
+                    }) }
+                </div>
+            </section>
+        }
+    };
+
+    html! {
+        <section class="compare" aria-labelledby="compare-title">
+            <h2 id="compare-title">{ format!("Compare kernels: {}", scenario.title()) }</h2>
+            <div class="compare-controls" role="group" aria-label="Events for both kernels">
+                { for steps }
+                { for deliveries }
+                <button onclick={back} disabled={schedule.is_empty()}>{ "\u{25C0} Back" }</button>
+                <button onclick={set(Vec::new())} disabled={schedule.is_empty()}>{ "Reset" }</button>
+                <button class="race" disabled={story_next.is_none()}
+                    onclick={story_next.map(&with).unwrap_or_default()}>{ "Next event of the story" }</button>
+            </div>
+            <div class={classes!("divergence", diverge.is_some().then_some("found"))} role="note">{ banner }</div>
+            <div class="compare-sides">
+                { column(&left, "Left", &left_m) }
+                { column(&right, "Right", &right_m) }
+            </div>
+        </section>
+    }
+}

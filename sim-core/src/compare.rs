@@ -1,0 +1,236 @@
+//! Two kernels side by side: one schedule played in lockstep on two models, and
+//! the first event where they stop doing the same thing.
+//!
+//! An event that is not enabled on one side (e.g. a delivery of a TLBI that the
+//! other kernel already completed) is skipped there and recorded as such, so both
+//! sides keep following the same schedule.
+
+use std::sync::Arc;
+
+use crate::event::Event;
+use crate::history::{History, Step};
+use crate::model::{EventError, Model};
+use crate::outcome::Outcome;
+
+/// What one event of the shared schedule did on one side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Row {
+    /// The event was applied.
+    Applied(Arc<Step>),
+    /// The event was not enabled on this side, and skipped.
+    NotEnabled(EventError),
+}
+
+impl Row {
+    /// The step, if the event was applied.
+    pub fn step(&self) -> Option<&Step> {
+        match self {
+            Row::Applied(step) => Some(step),
+            Row::NotEnabled(_) => None,
+        }
+    }
+}
+
+/// One side of a comparison: the history of the events it could apply, and a
+/// row per event of the shared schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Side {
+    /// The applied events (its cursor is at the end).
+    pub history: History,
+    /// One row per event of the schedule, in order.
+    pub rows: Vec<Row>,
+}
+
+impl Side {
+    /// Plays `events` on `model`, skipping the events that are not enabled.
+    pub fn play(model: Model, events: &[Event]) -> Side {
+        let mut history = History::new(model);
+        let rows = events
+            .iter()
+            .map(|event| match history.apply(*event) {
+                Ok(_) => Row::Applied(history.all_steps()[history.cursor() - 1].clone()),
+                Err(e) => Row::NotEnabled(e),
+            })
+            .collect();
+        Side { history, rows }
+    }
+
+    /// Where this side stands after the schedule.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::of(self.history.model(), self.history.current())
+    }
+
+    /// TLB misses of all CPUs so far.
+    pub fn misses(&self) -> u32 {
+        self.history.current().stats.iter().map(|s| s.misses).sum()
+    }
+}
+
+/// How two sides first differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DivergenceKind {
+    /// The event was enabled on one side only.
+    Enabled,
+    /// Both applied it, with different effects.
+    Effects,
+}
+
+/// The first event of the schedule where the two sides differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// 0-based index of the event in the shared schedule.
+    pub index: usize,
+    /// How they differ there.
+    pub kind: DivergenceKind,
+}
+
+/// The first event where `left` and `right` (played on the same schedule) differ:
+/// enabled on one side only, or applied with different effects. `None` while they
+/// behave the same.
+pub fn divergence(left: &Side, right: &Side) -> Option<Divergence> {
+    left.rows
+        .iter()
+        .zip(&right.rows)
+        .enumerate()
+        .find_map(|(index, pair)| {
+            let kind = match pair {
+                (Row::Applied(a), Row::Applied(b)) if a.effects != b.effects => {
+                    DivergenceKind::Effects
+                }
+                (Row::Applied(_), Row::NotEnabled(_)) | (Row::NotEnabled(_), Row::Applied(_)) => {
+                    DivergenceKind::Enabled
+                }
+                _ => return None,
+            };
+            Some(Divergence { index, kind })
+        })
+}
+
+/// The events either side can apply next, without duplicates, steps first.
+pub fn enabled_on_either(left: &Side, right: &Side) -> Vec<Event> {
+    let mut events = left.history.model().enabled_events(left.history.current());
+    for e in right
+        .history
+        .model()
+        .enabled_events(right.history.current())
+    {
+        if !events.contains(&e) {
+            events.push(e);
+        }
+    }
+    events.sort();
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::parse_schedule;
+    use crate::mitigation::Mitigation;
+    use crate::scenario;
+
+    fn sides(name: &str, schedule: &str, left: Mitigation, right: Mitigation) -> (Side, Side) {
+        let scenario = Arc::new(scenario::builtin(name).unwrap());
+        let events = parse_schedule(schedule).unwrap();
+        (
+            Side::play(Model::shared(scenario.clone(), left), &events),
+            Side::play(Model::shared(scenario, right), &events),
+        )
+    }
+
+    #[test]
+    fn seed_race_diverges_at_flush_tlb_batched_pending() {
+        let (dsb, mm) = sides(
+            "seed-race",
+            "s1,s0,s0,s1,s1,s1,s1,s0,s0",
+            Mitigation::Dsb,
+            Mitigation::FlushTlbMm,
+        );
+        assert_eq!(
+            divergence(&dsb, &mm),
+            Some(Divergence {
+                index: 3,
+                kind: DivergenceKind::Effects
+            })
+        );
+        assert!(matches!(dsb.outcome(), Outcome::StaleWrite(_)));
+        assert_eq!(mm.outcome(), Outcome::FinishedSafely);
+        assert_eq!(dsb.misses(), 1, "the stale write hits");
+        assert_eq!(mm.misses(), 2, "the write after mprotect misses and faults");
+    }
+
+    #[test]
+    fn an_event_enabled_on_one_side_only_is_skipped_there() {
+        // Reclaim's CPU runs flush_tlb_batched_pending itself: under dsb its own
+        // DSB completes its TLBI, so there is nothing left to deliver.
+        let scenario = crate::scenario::Scenario::from_json(
+            r#"{"format": 1, "name": "own", "title": "t", "story": "",
+                "pages": [{"name": "P", "vpn": 1, "pfn": 1}],
+                "cpus": [{"role": "r", "program": [
+                    {"op": "ptep_get_and_clear", "page": "P"},
+                    {"op": "set_tlb_ubc_flush_pending", "page": "P"},
+                    {"op": "flush_tlb_batched_pending"},
+                    {"op": "change_pte_range", "page": "P"}]}]}"#,
+        )
+        .unwrap();
+        let events = parse_schedule("s0,s0,s0,d0>0,s0").unwrap();
+        let none = Side::play(Model::new(scenario.clone(), Mitigation::None), &events);
+        let dsb = Side::play(Model::new(scenario, Mitigation::Dsb), &events);
+        assert!(none.rows[3].step().is_some());
+        assert!(matches!(dsb.rows[3], Row::NotEnabled(_)));
+        assert_eq!(
+            dsb.history.cursor(),
+            4,
+            "the step after the skipped event applies"
+        );
+        assert_eq!(
+            divergence(&none, &dsb),
+            Some(Divergence {
+                index: 2,
+                kind: DivergenceKind::Effects
+            })
+        );
+        let (a, b) = (none.rows[..2].to_vec(), dsb.rows[..2].to_vec());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_same_kernel_never_diverges() {
+        let (a, b) = sides(
+            "seed-race",
+            "s1,s0,s0,s1,s1,s1,s1,s0,s0",
+            Mitigation::Dsb,
+            Mitigation::Dsb,
+        );
+        assert_eq!(divergence(&a, &b), None);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn none_and_dsb_diverge_only_where_dsb_executes() {
+        // Without the hook, flush_tlb_batched_pending only takes the lock.
+        let (none, dsb) = sides(
+            "seed-race",
+            "s1,s0,s0,s1",
+            Mitigation::None,
+            Mitigation::Dsb,
+        );
+        assert_eq!(divergence(&none, &dsb).map(|d| d.index), Some(3));
+        let (none, dsb) = sides("seed-race", "s1,s0,s0", Mitigation::None, Mitigation::Dsb);
+        assert_eq!(divergence(&none, &dsb), None);
+    }
+
+    #[test]
+    fn either_side_offers_its_events() {
+        let (dsb, mm) = sides(
+            "seed-race",
+            "s1,s0,s0,s1",
+            Mitigation::Dsb,
+            Mitigation::FlushTlbMm,
+        );
+        let events = enabled_on_either(&dsb, &mm);
+        let text: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+        assert!(text.contains(&"d0>1".to_string()), "{text:?}");
+        assert!(text.contains(&"s1".to_string()), "{text:?}");
+    }
+}
