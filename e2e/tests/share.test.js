@@ -1,0 +1,296 @@
+// Sharing: permalinks restore the exact view, embeds work side by side, the
+// text export is tlbsim's ladder, SVG and JSON exports are valid and re-import,
+// and broken links and files get a clear error while the app keeps working.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BASE_URL, openApp } from '../lib.js';
+
+const REPO = new URL('../..', import.meta.url).pathname;
+
+/** Runs the tlbsim CLI (built by the native test layer) and returns stdout. */
+function tlbsim(...args) {
+  return execFileSync('cargo', ['run', '--quiet', '-p', 'sim-core', '--bin', 'tlbsim', '--', ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+}
+
+const SCENARIOS = JSON.parse(tlbsim('list', '--json'));
+const MITIGATIONS = ['none', 'dsb', 'flush_tlb_mm'];
+
+/** The compact permalink form of a text schedule (`s1,s0` -> `10`). */
+function compact(schedule) {
+  return schedule
+    .split(',')
+    .filter(Boolean)
+    .map((e) => {
+      if (e.startsWith('s')) return e.slice(1);
+      const m = /^d(\d)(?:\.(\d+))?>(\d)$/.exec(e);
+      return m[2] ? `D${m[1]}${Number(m[2]).toString(36)}${m[3]}` : `d${m[1]}${m[3]}`;
+    })
+    .join('');
+}
+
+async function view(page) {
+  await page.getByRole('table', { name: 'CPU0 TLB' }).waitFor();
+  const tables = page.getByRole('table', { name: /^CPU\d TLB$/ });
+  const out = { tlbs: [], history: await page.getByRole('region', { name: 'History' }).innerText() };
+  for (let i = 0; i < (await tables.count()); i++) out.tlbs.push(await tables.nth(i).innerText());
+  out.status = await page.getByRole('status').innerText();
+  return out;
+}
+
+function assertClean(app) {
+  assert.deepEqual(app.consoleErrors, [], 'console errors');
+  assert.deepEqual(app.foreignRequests, [], 'requests to another origin');
+  assert.deepEqual(app.badResponses, [], 'failed responses');
+}
+
+test('a permalink restores the exact view for every scenario, mitigation and position', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  let checked = 0;
+  for (const s of SCENARIOS) {
+    const events = s.default_schedule.split(',');
+    for (const mitigation of MITIGATIONS) {
+      for (const at of [0, Math.floor(events.length / 2), events.length]) {
+        // Build the view by hand: pick the scenario and kernel, step the CPUs.
+        await page.goto('about:blank');
+        await page.goto(BASE_URL);
+        await page.locator('#scenario-select').selectOption(s.name);
+        await page.getByRole('radio', { name: new RegExp(`^${mitigation}\\b`) }).check();
+        for (const e of events.slice(0, at)) {
+          await page.getByRole('button', { name: `Step CPU${e.slice(1)}`, exact: true }).click();
+        }
+        const expected = await view(page);
+        const url = page.url();
+        assert.ok(url.includes(`#v1/${s.name}/${mitigation}/`), url);
+        assert.ok(url.length < 500, `${url.length} characters`);
+        // A fresh load of that URL shows the same screen.
+        await page.goto('about:blank');
+        await page.goto(url);
+        assert.deepEqual(await view(page), expected, `${s.name} ${mitigation} at ${at}`);
+        checked++;
+      }
+    }
+  }
+  assert.equal(checked, SCENARIOS.length * MITIGATIONS.length * 3);
+  assertClean(app);
+});
+
+test('two embeds on one page step independently', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  const src = (hash) => `${BASE_URL}?embed#${hash}`;
+  // A review page of the same origin (served by the test itself), as a project
+  // page that embeds two views would be.
+  const html = `<!doctype html><title>review</title>
+    <iframe id="a" title="first" width="520" height="420" src="${src('v1/seed-race/dsb/100')}"></iframe>
+    <iframe id="b" title="second" width="480" height="360" src="${src('v1/seed-race/flush_tlb_mm/100')}"></iframe>`;
+  await app.context.route('**/review.html', (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  await page.goto(new URL('review.html', BASE_URL).href);
+  const a = page.frameLocator('#a');
+  const b = page.frameLocator('#b');
+  await a.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  await b.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  assert.equal(await a.getByRole('link', { name: 'open full view' }).count(), 1);
+  const before = await b.getByRole('table', { name: 'CPU1 TLB' }).innerText();
+  for (let i = 0; i < 4; i++) await a.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  await a.getByRole('status').filter({ hasText: 'STALE WRITE:' }).waitFor();
+  assert.equal(await b.getByRole('table', { name: 'CPU1 TLB' }).innerText(), before, 'the other embed did not move');
+  assert.doesNotMatch(await b.getByRole('status').innerText(), /STALE/);
+  await b.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  assert.match(await a.getByRole('status').innerText(), /STALE WRITE/, 'and back');
+  assertClean(app);
+});
+
+test('"Copy as text" is the ladder tlbsim prints for the same schedule', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page, context } = app;
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const schedule = 's1,s0,s0,s1,s1,s1,s1,s0,s0';
+  for (const mitigation of ['dsb', 'flush_tlb_mm']) {
+    await page.goto('about:blank');
+    await page.goto(`${BASE_URL}#v1/seed-race/${mitigation}/${compact(schedule)}`);
+    await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+    await page.getByRole('button', { name: 'Copy as text' }).click();
+    await page.getByRole('note').filter({ hasText: 'copied' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const printed = tlbsim('run', 'seed-race', '--mitigation', mitigation, '--schedule', schedule);
+    assert.equal(copied, printed);
+    for (const line of copied.split('\n')) {
+      assert.ok(line.length <= 80, `over 80 columns: ${line}`);
+      assert.match(line, /^[\x20-\x7e]*$/, `not ASCII: ${line}`);
+    }
+  }
+  assertClean(app);
+});
+
+test('the SVG download is valid SVG with the timeline and the TLBs', async (t) => {
+  const app = await openApp('#v1/seed-race/dsb/1001111');
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download SVG' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'tlbrace-seed-race-dsb.svg');
+  const svg = readFileSync(await download.path(), 'utf8');
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return {
+      error: doc.querySelector('parsererror')?.textContent ?? null,
+      root: doc.documentElement.nodeName,
+      ns: doc.documentElement.namespaceURI,
+      texts: [...doc.querySelectorAll('text')].map((t) => t.textContent),
+    };
+  }, svg);
+  assert.equal(parsed.error, null);
+  assert.equal(parsed.root, 'svg');
+  assert.equal(parsed.ns, 'http://www.w3.org/2000/svg');
+  assert.ok(parsed.texts.some((t) => t.includes('STALE WRITE')), 'outcome');
+  assert.ok(parsed.texts.some((t) => t.includes('STALE')), 'stale TLB entry');
+  assertClean(app);
+});
+
+test('a JSON export re-imports to the same state, in the browser and in tlbsim', async (t) => {
+  const app = await openApp('#v1/tlb-cost/flush_tlb_mm/0011111122200');
+  t.after(() => app.close());
+  const { page } = app;
+  const expected = await view(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download JSON' }).click(),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'tlbrace-'));
+  const file = join(dir, download.suggestedFilename());
+  writeFileSync(file, readFileSync(await download.path()));
+  // Somewhere else first, then import the file.
+  await page.locator('#scenario-select').selectOption('migration');
+  await page.getByRole('table', { name: 'CPU2 TLB' }).waitFor();
+  await page.locator('input[type=file]').setInputFiles(file);
+  await page.getByRole('table', { name: 'CPU2 TLB' }).waitFor({ state: 'visible' });
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: '13' }).waitFor();
+  assert.deepEqual(await view(page), expected);
+  // tlbsim reads the same file and replays the same schedule to the same end.
+  const trace = JSON.parse(readFileSync(file, 'utf8'));
+  const replay = JSON.parse(tlbsim('run', file, '--json'));
+  assert.equal(replay.schedule, trace.schedule);
+  assert.deepEqual(replay.machine, trace.machine);
+  assert.deepEqual(replay.stats, trace.stats);
+  assertClean(app);
+});
+
+// Links and files that must each give a clear error and leave the app working.
+const BROKEN_LINKS = [
+  ['v1/seed-race/dsb/100111100/', 'cursor'],
+  ['v1/seed-race/dsb/1111111', 'its program is finished'],
+  ['v1/seed-race/dsb/1x', 'not an event'],
+  ['v1/seed-race/dsb/1d0', 'ends inside an event'],
+  ['v1/seed-race/dsb/19', "'9' is not an event"],
+  ['v1/seed-race/dsb/1d08', 'expected a CPU digit 0-7'],
+  ['v1/seed-race/dsb/1/99', 'cursor'],
+  ['v1/seed-race/dsb/1/-1', 'cursor'],
+  ['v1/seed-race/DSB/1', 'unknown mitigation'],
+  ['v1/seed-race/fix/1', 'unknown mitigation'],
+  ['v1/seed-rac/dsb/1', 'no built-in scenario'],
+  ['v1//dsb/1', 'no built-in scenario'],
+  ['v2/seed-race/dsb/1', 'newer tlbrace'],
+  ['v9/x/y/z', 'newer tlbrace'],
+  ['seed-race/dsb/1', 'expected "v1"'],
+  ['v1/seed-race', '4 or 5 parts'],
+  ['v1/seed-race/dsb/1/2/3', '4 or 5 parts'],
+  ['v1/x.eyJmb3Jt/dsb/', 'inline scenario is invalid'],
+  ['v1/x.$$$$/dsb/', 'not valid base64url'],
+  ['v1/x.e/dsb/', 'not valid base64url'],
+  ['v1/x.__8/dsb/', 'not UTF-8'],
+  ['v1/seed-race/dsb/0123', 'cannot happen'],
+  ['v1/seed-race/dsb/d01', 'cannot happen'],
+];
+
+const BROKEN_FILES = [
+  ['empty.json', '', 'line 1'],
+  ['garbage.json', '\u0000\u0001binary', 'line 1'],
+  ['truncated.json', '{"format": 1, "name": "x", "title"', 'line 1'],
+  ['array.json', '[1, 2, 3]', 'line 1'],
+  ['version.json', null, 'format'],
+  ['unknown-op.json', null, 'unknown variant'],
+  ['cpu-range.json', null, 'CPU5 does not exist'],
+  ['unmapped.json', null, 'is not mapped'],
+  ['too-many-cpus.json', null, 'cpus'],
+  ['bad-schedule.json', null, 'spinning on the page-table lock'],
+];
+
+function brokenFile(name) {
+  const base = JSON.parse(tlbsim('run', 'seed-race', '--json')).scenario;
+  const edit = {
+    'version.json': (s) => ({ ...s, format: 7 }),
+    'unknown-op.json': (s) => {
+      s.cpus[0].program[0] = { op: 'flush_everything' };
+      return s;
+    },
+    'cpu-range.json': (s) => {
+      s.cpus[0].program.push({ op: 'switch_to', to: 5 });
+      return s;
+    },
+    'unmapped.json': (s) => {
+      s.cpus[1].program[0].page = 'Z';
+      return s;
+    },
+    'too-many-cpus.json': (s) => ({ ...s, cpus: Array(9).fill(s.cpus[1]) }),
+    'bad-schedule.json': (s) => ({ format: 1, scenario: s, mitigation: 'dsb', schedule: 's0,s1,s1' }),
+  }[name];
+  return JSON.stringify(edit(structuredClone(base)), null, 2);
+}
+
+test(`${BROKEN_LINKS.length} broken links and ${BROKEN_FILES.length} broken files each say what is wrong, and the app keeps working`, async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  const banner = page.getByRole('alert').filter({ hasText: 'Could not open that' });
+  for (const [link, message] of BROKEN_LINKS) {
+    // Opened fresh: the default view, plus the banner.
+    await page.goto('about:blank');
+    await page.goto(`${BASE_URL}#${link}`);
+    await banner.waitFor({ timeout: 3000 }).catch(() => assert.fail(`no error banner for ${link}`));
+    assert.match(await banner.innerText(), new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), link);
+    await page.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+    await page.getByRole('region', { name: 'History' }).filter({ hasText: 'write P' }).waitFor();
+  }
+  // Pasted into an open page: the user's steps are kept.
+  await page.goto('about:blank');
+  await page.goto(BASE_URL);
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  await page.getByRole('button', { name: 'Step CPU0', exact: true }).click();
+  const kept = await view(page);
+  await page.evaluate(() => (location.hash = '#v1/seed-race/dsb/1d0'));
+  await banner.waitFor();
+  assert.deepEqual((await view(page)).tlbs, kept.tlbs);
+  assert.deepEqual((await view(page)).history, kept.history);
+
+  const dir = mkdtempSync(join(tmpdir(), 'tlbrace-broken-'));
+  for (const [name, text, message] of BROKEN_FILES) {
+    const file = join(dir, name);
+    writeFileSync(file, text ?? brokenFile(name));
+    await page.getByRole('button', { name: 'Dismiss the error' }).click().catch(() => {});
+    await page.locator('input[type=file]').setInputFiles(file);
+    await banner.waitFor({ timeout: 3000 }).catch(() => assert.fail(`no error banner for ${name}`));
+    const said = await banner.innerText();
+    assert.ok(said.includes(name), `${name}: the banner names the file: ${said}`);
+    assert.ok(said.includes(message), `${name}: expected ${JSON.stringify(message)} in ${said}`);
+    assert.deepEqual((await view(page)).tlbs, kept.tlbs, `${name}: the view is kept`);
+  }
+  // Still working: CPU0 (which holds the page-table lock) can go on.
+  await page.getByRole('button', { name: 'Step CPU0', exact: true }).click();
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: 'set_tlb_ubc_flush_pending' }).waitFor();
+  assertClean(app);
+});
