@@ -16,12 +16,13 @@ use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
 use crate::components::explorer::ExplorerPanel;
 use crate::components::help::ShortcutHelp;
+use crate::components::lesson::LessonPanel;
 use crate::components::memory::{BatchState, PageTable};
 use crate::components::modes::{Mode, ModeSwitch};
 use crate::components::narrative::{HistoryList, NarrativePanel};
 use crate::components::outcome::OutcomeBar;
 use crate::components::share::{load_file, ShareBar};
-use crate::components::timeline::Timeline;
+use crate::components::timeline::{InFlight, Lane, Timeline};
 use crate::components::tlb_table::TlbTable;
 use crate::keyboard::action_for_key;
 use crate::state::{Action, AppState, DEFAULT_SCENARIO};
@@ -195,10 +196,16 @@ pub fn App() -> Html {
                 { for error }
                 <OutcomeBar view={view.clone()} />
                 <Playback view={view.clone()} />
-                <div class="board">
-                    <Timeline view={view.clone()} />
-                    <section class="tlbs" aria-label="TLBs">{ tlbs }</section>
+                // One column per CPU, its lane above its TLB: fits an iframe of 480x360.
+                <div class={classes!("embed-cpus", format!("cpus-{cpus}"))}>
+                    { for (0..cpus).map(|c| html! {
+                        <div class="cpu-col" key={c}>
+                            <Lane view={view.clone()} cpu={CpuId(c as u8)} />
+                            <TlbTable view={view.clone()} cpu={CpuId(c as u8)} />
+                        </div>
+                    }) }
                 </div>
+                <InFlight view={view.clone()} />
             </div>
         };
     }
