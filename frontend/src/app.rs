@@ -249,7 +249,22 @@ pub fn App() -> Html {
         Mode::Compare => html! {
             <ComparePanel key={view.state.model().scenario().name().to_string()} view={view.clone()} />
         },
-        Mode::Lesson | Mode::Editor => html! {},
+        Mode::Lesson => html! {
+            <div class="lesson-layout">
+                <LessonPanel view={view.clone()} />
+                <div class="lesson-view">
+                    <OutcomeBar view={view.clone()} />
+                    <div class="board">
+                        <div class="left">
+                            <Timeline view={view.clone()} />
+                            <NarrativePanel view={view.clone()} />
+                        </div>
+                        <section class="tlbs" aria-label="TLBs">{ tlbs }</section>
+                    </div>
+                </div>
+            </div>
+        },
+        Mode::Editor => html! {},
     };
     html! {
         <div class="page" {ondragover} {ondrop}>

@@ -1,12 +1,17 @@
-//! Component tests of the teaching modes: the comparison of two kernels.
+//! Component tests of the teaching modes: the comparison of two kernels and the
+//! guided lesson.
 
 use frontend::components::compare::{ComparePanel, CompareProps};
-use frontend::state::AppState;
+use frontend::components::lesson::{LessonPanel, LessonProps};
+use frontend::state::{Action, AppState};
 use frontend::view::View;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use sim_core::{parse_schedule, History, Mitigation};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlButtonElement};
+use web_sys::{Element, HtmlButtonElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -82,4 +87,61 @@ async fn compare_steps_both_sides_with_one_button() {
     button(&div, "\u{25C0} Back").click();
     yew::scheduler::flush().await;
     assert!(text(&div, "ol.compare-steps li").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn lesson_asks_before_it_plays_the_events() {
+    let div = root();
+    let actions = Rc::new(RefCell::new(Vec::new()));
+    let view = View {
+        state: Rc::new(AppState::new("seed-race", Mitigation::Dsb)),
+        dispatch: {
+            let actions = actions.clone();
+            yew::Callback::from(move |a: Action| actions.borrow_mut().push(a))
+        },
+    };
+    let props = LessonProps {
+        view,
+        name: "seed-race".into(),
+    };
+    yew::Renderer::<LessonPanel>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    let played = |actions: &Rc<RefCell<Vec<Action>>>| match actions.borrow().last() {
+        Some(Action::LoadHistory(h)) => h.cursor(),
+        other => panic!("expected a history, got {other:?}"),
+    };
+    assert!(text(&div, "h3")[0].starts_with("Step 1 of"));
+    assert_eq!(played(&actions), 0);
+    button(&div, "Next step \u{25B6}").click();
+    yew::scheduler::flush().await;
+    // Step 2 asks first: nothing is played yet, and the answer must be chosen.
+    assert!(text(&div, "legend")[0].contains("What happens"));
+    assert_eq!(played(&actions), 0);
+    assert!(button(&div, "Check answer").disabled());
+    assert!(button(&div, "Next step \u{25B6}").disabled());
+    let radio: HtmlInputElement = div
+        .query_selector("input[type=radio]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    radio.click();
+    yew::scheduler::flush().await;
+    button(&div, "Check answer").click();
+    yew::scheduler::flush().await;
+    let feedback = text(&div, ".feedback");
+    assert!(feedback[0].starts_with("Not quite."), "{feedback:?}");
+    assert!(feedback[0].contains("A TLB miss"), "{feedback:?}");
+    assert_eq!(played(&actions), 1, "the write is played once answered");
+    let focused = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element();
+    assert_eq!(
+        focused.map(|e| e.class_name()),
+        Some("feedback wrong".to_string()),
+        "focus moves to the feedback"
+    );
+    assert!(!button(&div, "Next step \u{25B6}").disabled());
 }

@@ -13,6 +13,7 @@ pub mod explorer;
 pub mod history;
 pub mod kernel;
 pub mod ladder;
+pub mod lesson;
 pub mod machine;
 pub mod mitigation;
 pub mod model;

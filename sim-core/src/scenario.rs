@@ -118,7 +118,7 @@ pub enum ScenarioError {
 /// front of the message, the path of the value being read (`cpus[1].program[2]`):
 /// serde reports some errors only after the whole value (an operation) is read,
 /// so the position alone can point past the culprit.
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         // "." is the root and "?" a value serde could not name: no path to show.
@@ -150,7 +150,7 @@ fn syntax(e: serde_json::Error, path: Option<String>) -> ScenarioError {
     }
 }
 
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
         field: field.into(),
         message: message.into(),

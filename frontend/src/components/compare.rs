@@ -57,6 +57,16 @@ fn kernel_select(
     }
 }
 
+/// A step in a few words: its headline and notes.
+fn summary(step: &sim_core::Step) -> String {
+    let n = &step.narrative;
+    if n.notes.is_empty() {
+        n.headline.clone()
+    } else {
+        format!("{}: {}", n.headline, n.notes.join("; "))
+    }
+}
+
 /// The comparison mode.
 #[component]
 pub fn ComparePanel(props: &CompareProps) -> Html {
@@ -132,7 +142,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         Some(d) => {
             let event = schedule[d.index];
             let what = |side: &Side| match &side.rows[d.index] {
-                Row::Applied(step) => step.narrative.headline.clone(),
+                Row::Applied(step) => summary(step),
                 Row::NotEnabled(e) => format!("not possible: {e}"),
             };
             let how = match d.kind {
@@ -143,8 +153,8 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
                 <p>
                     <strong>{ format!("The kernels diverge at event {} ({event}): ", d.index + 1) }</strong>
                     { format!("it {how}. ") }
-                    <code>{ left_m.name() }</code>{ format!(": {} ", what(&left)) }
-                    <code>{ right_m.name() }</code>{ format!(": {}", what(&right)) }
+                    <code>{ left_m.name() }</code>{ format!(": {}. ", what(&left)) }
+                    <code>{ right_m.name() }</code>{ format!(": {}.", what(&right)) }
                 </p>
             }
         }
@@ -162,7 +172,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         let rows = side.rows.iter().enumerate().map(|(i, row)| {
             let here = diverge.map(|d| d.index) == Some(i);
             let (class, text) = match row {
-                Row::Applied(step) => ("applied", step.narrative.headline.clone()),
+                Row::Applied(step) => ("applied", summary(step)),
                 Row::NotEnabled(_) => ("skipped", "not enabled under this kernel: skipped".into()),
             };
             html! {

@@ -5,6 +5,7 @@ pub mod controls;
 pub mod cost;
 pub mod explorer;
 pub mod help;
+pub mod lesson;
 pub mod memory;
 pub mod modes;
 pub mod narrative;

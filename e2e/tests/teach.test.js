@@ -1,0 +1,136 @@
+// The teaching modes as a user drives them: two kernels side by side, the
+// guided lesson with the keyboard alone, and the scenario editor.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openApp } from '../lib.js';
+
+function assertClean(app) {
+  assert.deepEqual(app.consoleErrors, [], 'console errors');
+  assert.deepEqual(app.foreignRequests, [], 'requests to another origin');
+  assert.deepEqual(app.badResponses, [], 'failed responses');
+}
+
+async function openMode(name) {
+  const app = await openApp();
+  await app.page.getByRole('table', { name: 'CPU1 TLB' }).first().waitFor();
+  await app.page.getByRole('button', { name, exact: true }).click();
+  return app;
+}
+
+test('compare: the seed race is stale under dsb and safe under flush_tlb_mm, diverging at flush_tlb_batched_pending', async (t) => {
+  const app = await openMode('Compare kernels');
+  t.after(() => app.close());
+  const { page } = app;
+  const left = page.getByRole('region', { name: 'Left: dsb' });
+  const right = page.getByRole('region', { name: 'Right: flush_tlb_mm' });
+  await left.waitFor();
+  const controls = page.getByRole('group', { name: 'Events for both kernels' });
+  // The seed race's story: one button steps both kernels.
+  for (const cpu of ['1', '0', '0', '1', '1', '1', '1', '0', '0']) {
+    await controls.getByRole('button', { name: `Step CPU${cpu}`, exact: true }).click();
+  }
+  assert.match(await left.getByRole('status').innerText(), /STALE WRITE/);
+  assert.match(await right.getByRole('status').innerText(), /Finished safely/);
+  assert.match(await left.innerText(), /TLB misses: 1/);
+  assert.match(await right.innerText(), /TLB misses: 2/);
+  const note = await page.getByRole('note').innerText();
+  assert.match(note, /diverge at event 4 \(s1\)/);
+  assert.match(note, /dsb\(ish\) on own CPU/);
+  assert.match(note, /flush_tlb_mm: tlbi asid \+ dsb/);
+  const marked = await left.locator('li.diverge').innerText();
+  assert.match(marked, /first difference/);
+  // Both kernels are selectable: none vs dsb differ at the same step.
+  await page.getByRole('combobox', { name: 'Right kernel' }).selectOption('none');
+  await page.getByRole('region', { name: 'Right: none' }).waitFor();
+  assert.match(await page.getByRole('note').innerText(), /diverge at event 4/);
+  assertClean(app);
+});
+
+test('compare: a delivery possible under one kernel only is marked', async (t) => {
+  const app = await openMode('Compare kernels');
+  t.after(() => app.close());
+  const { page } = app;
+  const controls = page.getByRole('group', { name: 'Events for both kernels' });
+  await page.getByRole('combobox', { name: 'Left kernel' }).selectOption('none');
+  await page.getByRole('combobox', { name: 'Right kernel' }).selectOption('dsb');
+  for (const cpu of ['1', '0', '0']) {
+    await controls.getByRole('button', { name: `Step CPU${cpu}`, exact: true }).click();
+  }
+  await controls.getByRole('button', { name: "Deliver CPU0's TLBI to CPU1" }).click();
+  await controls.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  const steps = await page.getByRole('list', { name: 'Events under dsb' }).innerText();
+  assert.match(steps, /d0>1/);
+  assertClean(app);
+});
+
+test('the lesson can be completed with the keyboard alone', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  // Reach the mode switch with Tab and open the lesson with Enter.
+  const lessonButton = page.getByRole('button', { name: 'Lesson', exact: true });
+  for (let i = 0; i < 40 && !(await lessonButton.evaluate((b) => b === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  const panel = page.getByRole('region', { name: /^Lesson:/ });
+  await panel.waitFor();
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return `${el.tagName} ${el.getAttribute('type') ?? ''} ${el.textContent.trim().slice(0, 40)}`;
+  });
+  let questions = 0;
+  let right = 0;
+  for (let guard = 0; guard < 60; guard++) {
+    const heading = await panel.getByRole('heading', { level: 3 }).innerText();
+    if (heading === 'Lesson complete') break;
+    if (await panel.getByRole('radio').count()) {
+      questions++;
+      // Tab to the first choice, arrow to the right one (the app knows; we try
+      // the second), Tab to "Check answer", Enter.
+      while (!(await focused()).startsWith('INPUT radio')) await page.keyboard.press('Tab');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Tab');
+      assert.match(await focused(), /^BUTTON\s+Check answer/);
+      await page.keyboard.press('Enter');
+      const feedback = panel.locator('.feedback');
+      await feedback.waitFor();
+      assert.ok(await feedback.evaluate((el) => el === document.activeElement), 'focus on the feedback');
+      if ((await feedback.innerText()).startsWith('Right')) right++;
+    }
+    while (!/^BUTTON\s+(Next step|Finish)/.test(await focused())) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    // Focus moves to the new step's heading.
+    assert.match(await focused(), /^H3\s+(Step \d+ of \d+|Lesson complete)/);
+  }
+  assert.equal(await panel.getByRole('heading', { level: 3 }).innerText(), 'Lesson complete');
+  assert.ok(questions >= 4, `${questions} questions`);
+  assert.ok(right >= 1 && right < questions, `${right} of ${questions} right`);
+  // The last step is played into the main view under the fix: safe.
+  assert.match(await page.getByRole('status').innerText(), /Finished safely/);
+  assertClean(app);
+});
+
+test('the lesson plays a stale write into the view after the student answers', async (t) => {
+  const app = await openMode('Lesson');
+  t.after(() => app.close());
+  const { page } = app;
+  const panel = page.getByRole('region', { name: /^Lesson:/ });
+  for (let i = 0; i < 30; i++) {
+    if (await panel.getByText('Will this write succeed?').count()) break;
+    const check = panel.getByRole('button', { name: 'Check answer' });
+    if (await check.count()) {
+      await panel.getByRole('radio').first().check();
+      await check.click();
+    }
+    await panel.getByRole('button', { name: /^Next step/ }).click();
+  }
+  assert.doesNotMatch(await page.getByRole('status').innerText(), /STALE/, 'not revealed before the answer');
+  await panel.getByRole('radio', { name: /^Yes: CPU1's TLB still holds P/ }).check();
+  await panel.getByRole('button', { name: 'Check answer' }).click();
+  assert.match(await panel.locator('.feedback').innerText(), /^Right/);
+  await page.getByRole('status').filter({ hasText: 'STALE WRITE' }).waitFor();
+  assertClean(app);
+});

@@ -1,0 +1,169 @@
+//! The guided lesson: one step at a time, a paragraph, and at key moments a
+//! question answered before the step's events are played into the main view.
+//! Lessons are sim-core data (`sim_core::lesson`); this only walks them.
+
+use std::rc::Rc;
+
+use sim_core::lesson::Lesson;
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use crate::state::Action;
+use crate::view::View;
+
+/// Props of the lesson panel.
+#[derive(Properties, PartialEq)]
+pub struct LessonProps {
+    /// The main view, which the lesson drives.
+    pub view: View,
+    /// Which built-in lesson.
+    #[prop_or(AttrValue::Static("seed-race"))]
+    pub name: AttrValue,
+}
+
+fn focus(node: &NodeRef) {
+    if let Some(el) = node.cast::<HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// The lesson's current step, its question and the buttons to move on.
+#[component]
+pub fn LessonPanel(props: &LessonProps) -> Html {
+    let lesson: Rc<Option<Lesson>> =
+        use_memo(props.name.clone(), |name| sim_core::lesson::builtin(name));
+    let at = use_state(|| 0usize);
+    let choice = use_state(|| None::<usize>);
+    let answered = use_state(|| false);
+    let heading = use_node_ref();
+    let feedback = use_node_ref();
+    let dispatch = props.view.dispatch.clone();
+
+    {
+        // Entering a step shows what happened so far; a step without a question
+        // plays its events at once. Focus goes to the step's heading.
+        let lesson = lesson.clone();
+        let dispatch = dispatch.clone();
+        let heading = heading.clone();
+        use_effect_with(*at, move |&at| {
+            if let Some(step) = lesson
+                .as_ref()
+                .as_ref()
+                .and_then(|l| l.steps.get(at).map(|s| (l, s)))
+            {
+                let (lesson, step) = step;
+                let history = match step.question {
+                    None => lesson.history_after(at),
+                    Some(_) => lesson.history_before(at),
+                };
+                dispatch.emit(Action::LoadHistory(history));
+            }
+            focus(&heading);
+        });
+    }
+    {
+        let feedback = feedback.clone();
+        use_effect_with(*answered, move |&answered| {
+            if answered {
+                focus(&feedback);
+            }
+        });
+    }
+
+    let Some(lesson) = lesson.as_ref() else {
+        return html! { <p>{ format!("No lesson named {}.", props.name) }</p> };
+    };
+    let total = lesson.steps.len();
+    let go = |to: usize| {
+        let (at, choice, answered) = (at.clone(), choice.clone(), answered.clone());
+        Callback::from(move |_: MouseEvent| {
+            choice.set(None);
+            answered.set(false);
+            at.set(to);
+        })
+    };
+    let back = html! {
+        <button onclick={go(at.saturating_sub(1))} disabled={*at == 0}>{ "\u{25C0} Previous step" }</button>
+    };
+
+    let Some(step) = lesson.steps.get(*at) else {
+        return html! {
+            <section class="lesson" aria-labelledby="lesson-title">
+                <h2 id="lesson-title">{ format!("Lesson: {}", lesson.title) }</h2>
+                <h3 tabindex="-1" ref={heading}>{ "Lesson complete" }</h3>
+                <p>{ "You have seen the race, why a DSB on the wrong CPU cannot close it, and what the fix costs. Try \u{201c}Compare kernels\u{201d} to step both kernels together, or the visualizer to hold back or deliver the TLBI yourself." }</p>
+                <div class="lesson-nav">
+                    { back }
+                    <button class="race" onclick={go(0)}>{ "Start again" }</button>
+                </div>
+            </section>
+        };
+    };
+
+    let question = step.question.as_ref().map(|q| {
+        let name = format!("lesson-q{}", *at);
+        let radios = q.choices.iter().enumerate().map(|(i, text)| {
+            let id = format!("{name}-{i}");
+            let onchange = {
+                let choice = choice.clone();
+                Callback::from(move |_: Event| choice.set(Some(i)))
+            };
+            html! {
+                <div class="choice" key={i}>
+                    <input type="radio" name={name.clone()} id={id.clone()} checked={*choice == Some(i)} {onchange} />
+                    <label for={id}>{ text }</label>
+                </div>
+            }
+        });
+        let check = {
+            let answered = answered.clone();
+            let dispatch = dispatch.clone();
+            let history = lesson.history_after(*at);
+            Callback::from(move |_: MouseEvent| {
+                answered.set(true);
+                dispatch.emit(Action::LoadHistory(history.clone()));
+            })
+        };
+        let right = *choice == Some(q.answer);
+        html! {
+            <>
+                <fieldset class="question" disabled={*answered}>
+                    <legend>{ &q.prompt }</legend>
+                    { for radios }
+                </fieldset>
+                if !*answered {
+                    <button class="race" onclick={check} disabled={choice.is_none()}>{ "Check answer" }</button>
+                } else {
+                    <div class={classes!("feedback", if right { "right" } else { "wrong" })} tabindex="-1" ref={feedback.clone()}>
+                        <p>
+                            <strong>{ if right { "Right. " } else { "Not quite. " } }</strong>
+                            if !right { { format!("The answer is: {} ", q.choices[q.answer]) } }
+                        </p>
+                        <p>{ &q.explanation }</p>
+                        if !step.events.is_empty() {
+                            <p class="played">{ "The step's events are now played in the view below." }</p>
+                        }
+                    </div>
+                }
+            </>
+        }
+    });
+    let can_go_on = step.question.is_none() || *answered;
+    let next_label = if *at + 1 == total {
+        "Finish"
+    } else {
+        "Next step \u{25B6}"
+    };
+    html! {
+        <section class="lesson" aria-labelledby="lesson-title">
+            <h2 id="lesson-title">{ format!("Lesson: {}", lesson.title) }</h2>
+            <h3 tabindex="-1" ref={heading}>{ format!("Step {} of {total}", *at + 1) }</h3>
+            <p class="lesson-text">{ &step.text }</p>
+            { for question }
+            <div class="lesson-nav">
+                { back }
+                <button class="step" onclick={go(*at + 1)} disabled={!can_go_on}>{ next_label }</button>
+            </div>
+        </section>
+    }
+}
