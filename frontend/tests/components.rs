@@ -166,3 +166,24 @@ fn keys_map_to_actions() {
     assert_eq!(action_for_key("Escape", false), None);
     assert_eq!(action_for_key("Escape", true), Some(Action::ToggleHelp));
 }
+
+#[wasm_bindgen_test]
+fn a_panic_message_is_shown_in_the_page() {
+    // The page's banner, as index.html has it.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let banner = document.create_element("div").unwrap();
+    banner.set_id("panic");
+    banner.set_attribute("hidden", "").unwrap();
+    let message = document.create_element("span").unwrap();
+    message.set_id("panic-message");
+    banner.append_child(&message).unwrap();
+    document.body().unwrap().append_child(&banner).unwrap();
+
+    frontend::panic::show("panicked at src/state.rs:1:1: boom");
+
+    assert!(!banner.has_attribute("hidden"), "the banner is revealed");
+    assert_eq!(
+        message.text_content().unwrap(),
+        "panicked at src/state.rs:1:1: boom"
+    );
+}
