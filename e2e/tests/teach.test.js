@@ -134,3 +134,64 @@ test('the lesson plays a stale write into the view after the student answers', a
   await page.getByRole('status').filter({ hasText: 'STALE WRITE' }).waitFor();
   assertClean(app);
 });
+
+async function addOps(page, cpu, ops) {
+  const select = page.getByRole('combobox', { name: `Operation to add to CPU${cpu}` });
+  for (const op of ops) {
+    await select.selectOption(op);
+    await page.getByRole('button', { name: `Add to CPU${cpu}`, exact: true }).click();
+  }
+}
+
+test('the editor builds a new race from scratch and the explorer finds it', async (t) => {
+  const app = await openMode('Scenario editor');
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('button', { name: 'Start empty' }).click();
+  await page.getByRole('button', { name: 'Add CPU' }).click();
+  await addOps(page, 0, ['ptep_get_and_clear', 'set_tlb_ubc_flush_pending', 'try_to_unmap_flush']);
+  await addOps(page, 1, ['write', 'flush_tlb_batched_pending', 'change_pte_range', 'mprotect_return', 'write']);
+  // Reorder: move CPU1's last write up and back down again.
+  await page.getByRole('button', { name: 'Move CPU1 operation 5 up' }).click();
+  const items = page.getByRole('list', { name: 'CPU1 program' }).getByRole('listitem');
+  assert.match(await items.nth(3).innerText(), /^write/);
+  assert.match(await items.nth(4).innerText(), /^mprotect_return/);
+  await page.getByRole('button', { name: 'Move CPU1 operation 4 down' }).click();
+  await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 1 pages.' }).waitFor();
+  const verdicts = page.getByRole('table', { name: 'Explorer verdict per kernel' });
+  await verdicts.waitFor();
+  const rows = await verdicts.innerText();
+  assert.match(rows, /none\s+stale write reachable/);
+  assert.match(rows, /dsb\s+stale write reachable/);
+  assert.match(rows, /flush_tlb_mm\s+safe/);
+  // Into the visualizer, where the permalink carries the new scenario inline.
+  const before = await page.evaluate(() => location.hash);
+  await page.getByRole('button', { name: 'Use this scenario' }).click();
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).waitFor();
+  await page.waitForFunction((h) => location.hash !== h, before);
+  await page.getByRole('button', { name: 'Show the race' }).click();
+  await page.getByRole('status').filter({ hasText: 'STALE WRITE' }).waitFor();
+  assertClean(app);
+});
+
+test('editor validation shows the error beside its field and keeps the text', async (t) => {
+  const app = await openMode('Scenario editor');
+  t.after(() => app.close());
+  const { page } = app;
+  const name = page.getByRole('textbox', { name: 'Page 1 name' });
+  await name.fill('P!');
+  await page.getByRole('status').filter({ hasText: 'Not valid yet: pages[0].name' }).waitFor();
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  const described = await name.getAttribute('aria-describedby');
+  const beside = page.locator(`[id="${described}"]`);
+  assert.match(await beside.innerText(), /"P!" must be 1 to 8 ASCII letters, digits/);
+  assert.equal(await name.inputValue(), 'P!', 'the text is kept');
+  assert.match(await page.getByRole('region', { name: 'Every interleaving' }).innerText(), /runs once the scenario is valid/);
+  // A renamed page leaves the programs naming the old one: the error moves to the first such operation.
+  await name.fill('X');
+  const op = page.getByRole('list', { name: 'CPU0 program' }).getByRole('listitem').first();
+  assert.match(await op.innerText(), /page "P" is not mapped \(pages: X, Q, R\)/);
+  await name.fill('P');
+  await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 3 pages.' }).waitFor();
+  assertClean(app);
+});

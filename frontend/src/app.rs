@@ -14,6 +14,7 @@ use crate::browser;
 use crate::components::compare::ComparePanel;
 use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
+use crate::components::editor::ScenarioEditor;
 use crate::components::explorer::ExplorerPanel;
 use crate::components::help::ShortcutHelp;
 use crate::components::lesson::LessonPanel;
@@ -264,7 +265,10 @@ pub fn App() -> Html {
                 </div>
             </div>
         },
-        Mode::Editor => html! {},
+        Mode::Editor => {
+            let mode = mode.clone();
+            html! { <ScenarioEditor view={view.clone()} onuse={Callback::from(move |_| mode.set(Mode::Visualizer))} /> }
+        }
     };
     html! {
         <div class="page" {ondragover} {ondrop}>

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod controls;
 pub mod cost;
+pub mod editor;
 pub mod explorer;
 pub mod help;
 pub mod lesson;
