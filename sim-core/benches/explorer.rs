@@ -5,6 +5,11 @@
 //!
 //! Targets (issue 4): seed-race under 5 ms, seed-race-4cpu under 1 s, at least a
 //! million states per second.
+//!
+//! With `TLBRACE_BENCH_JSON=path` set (as `cargo xtask bench` does), the same rows
+//! (the family with every mitigation, up to 8 CPUs) are written to `path` as JSON
+//! and divan's own timings are skipped; each family member is also written next to it
+//! as a scenario file (`family-N.json`), so the browser bench can import it.
 
 use std::time::{Duration, Instant};
 
@@ -15,13 +20,16 @@ use sim_core::{explore, scenario, ExploreConfig, ExploreReport, Mitigation, Mode
 const FAMILY_BOUND: usize = 1_000_000;
 
 /// The best of a few runs (at least three, and at least 200 ms in total), so a
-/// busy machine disturbs the figure as little as possible.
+/// busy machine disturbs the figure as little as possible. A run over a second
+/// is not repeated.
 fn measure(model: &Model, config: ExploreConfig) -> (ExploreReport, Duration) {
     let mut best = Duration::MAX;
     let mut report = None;
     let start = Instant::now();
     let mut runs = 0;
-    while runs < 3 || (start.elapsed() < Duration::from_millis(200) && runs < 1000) {
+    while (runs < 3 && best < Duration::from_secs(1))
+        || (start.elapsed() < Duration::from_millis(200) && runs < 1000)
+    {
         let t = Instant::now();
         report = Some(divan::black_box(explore(model, config)));
         best = best.min(t.elapsed());
@@ -70,7 +78,62 @@ fn table() {
     println!();
 }
 
+/// One row of the JSON form: `{"scenario":…,"mitigation":…,"states":…,…}`.
+fn json_row(name: &str, mitigation: Mitigation, report: &ExploreReport, time: Duration) -> String {
+    format!(
+        "{{\"scenario\":\"{name}\",\"mitigation\":\"{}\",\"states\":{},\"transitions\":{},\"ms\":{:.4},\"states_per_s\":{:.0},\"verdict\":\"{}\",\"complete\":{},\"bound\":{}}}",
+        mitigation.name(),
+        report.states,
+        report.transitions,
+        time.as_secs_f64() * 1e3,
+        report.states as f64 / time.as_secs_f64(),
+        report.verdict().name(),
+        report.complete,
+        if report.complete { "null".to_string() } else { FAMILY_BOUND.to_string() },
+    )
+}
+
+/// Every built-in scenario and every family member (2..=8 CPUs) under every
+/// mitigation, as a JSON array written to `path`.
+fn json(path: &str) {
+    let mut rows = Vec::new();
+    for s in scenario::builtins() {
+        let name = s.name().to_string();
+        for m in Mitigation::ALL {
+            let (report, time) = measure(&Model::new(s.clone(), m), ExploreConfig::default());
+            row(&name, m, &report, time);
+            rows.push(json_row(&name, m, &report, time));
+        }
+    }
+    let folder = std::path::Path::new(path)
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    for cpus in 2..=scenario::MAX_CPUS {
+        let file = folder.join(format!("family-{cpus}.json"));
+        let scenario = serde_json::to_string_pretty(&scenario::family(cpus).to_file())
+            .expect("a scenario serializes");
+        std::fs::write(&file, scenario)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
+        for m in Mitigation::ALL {
+            let model = Model::new(scenario::family(cpus), m);
+            let config = ExploreConfig {
+                max_states: FAMILY_BOUND,
+            };
+            let (report, time) = measure(&model, config);
+            let name = format!("family-{cpus}");
+            row(&name, m, &report, time);
+            rows.push(json_row(&name, m, &report, time));
+        }
+    }
+    let text = format!("[\n{}\n]\n", rows.join(",\n"));
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {path}: {e}"));
+}
+
 fn main() {
+    if let Some(path) = std::env::var_os("TLBRACE_BENCH_JSON") {
+        json(&path.to_string_lossy());
+        return;
+    }
     table();
     divan::main();
 }

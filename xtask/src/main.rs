@@ -1,10 +1,13 @@
 //! Project tasks for tlbrace, run as `cargo xtask <task>` (the cargo-xtask convention).
 //!
 //! `serve` builds the release app with Trunk and serves it on 127.0.0.1; `test` runs every
-//! test layer and ends with one `N passed, N failed` line. Both first install whatever tool
-//! is missing (see [`tools`]), so a fresh clone needs nothing but Rust, Node.js and npm.
+//! test layer and ends with one `N passed, N failed` line; `bench` measures sizes, load,
+//! interaction, explorer and memory against the budgets of issue 7. Each first installs
+//! whatever tool is missing (see [`tools`]), so a fresh clone needs nothing but Rust,
+//! Node.js and npm.
 
 mod app;
+mod bench;
 mod cmd;
 mod server;
 mod test;
@@ -22,6 +25,10 @@ Tasks:
   test              install missing tools and test tools, then run lint, native tests,
                     in-browser wasm tests and end-to-end tests; the last line is
                     `N passed, N failed`
+  bench [--quick]   build the release app and a minimal Yew app (the floor), run the
+                    native explorer bench and the browser benchmarks; print one table
+                    of figures, budgets and PASS/FAIL, and write target/bench.json
+                    (about 5 minutes; --quick about 2); fails if a budget is missed
   help              show this list
 
 The first run installs Trunk (about 6 minutes) and the wasm-bindgen CLI (about 1.5
@@ -60,6 +67,7 @@ enum Task {
     Help,
     Serve { port: u16 },
     Test,
+    Bench { quick: bool },
 }
 
 /// The port `serve` uses when `--port` is not given.
@@ -76,6 +84,14 @@ fn parse(args: &[String]) -> Result<Task> {
             None => Ok(Task::Test),
             Some(option) => Err(Error::Usage(format!(
                 "`cargo xtask test` takes no options (got `{option}`); run `cargo xtask test`"
+            ))),
+        },
+        "bench" => match options.first().map(String::as_str) {
+            None => Ok(Task::Bench { quick: false }),
+            Some("--quick") if options.len() == 1 => Ok(Task::Bench { quick: true }),
+            Some(_) => Err(Error::Usage(format!(
+                "`cargo xtask bench` takes only `--quick` (got `{}`)",
+                options.join(" ")
             ))),
         },
         other => Err(Error::Usage(format!(
@@ -118,6 +134,7 @@ fn main() -> ExitCode {
         }
         Task::Serve { port } => server::serve_task(port).map(|()| ExitCode::SUCCESS),
         Task::Test => test::run(),
+        Task::Bench { quick } => bench::run(quick),
     });
     match outcome {
         Ok(code) => code,
@@ -145,6 +162,11 @@ mod tests {
         assert_eq!(parse(&args("")), Ok(Task::Help));
         assert_eq!(parse(&args("help")), Ok(Task::Help));
         assert_eq!(parse(&args("test")), Ok(Task::Test));
+        assert_eq!(parse(&args("bench")), Ok(Task::Bench { quick: false }));
+        assert_eq!(
+            parse(&args("bench --quick")),
+            Ok(Task::Bench { quick: true })
+        );
         assert_eq!(parse(&args("serve")), Ok(Task::Serve { port: 8080 }));
         assert_eq!(
             parse(&args("serve --port 9000")),
@@ -159,7 +181,8 @@ mod tests {
     #[test]
     fn bad_input_is_a_one_line_usage_error() {
         for line in [
-            "bench",
+            "bnech",
+            "bench --slow",
             "serve --prot 1",
             "serve --port",
             "serve --port 70000",

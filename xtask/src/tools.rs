@@ -92,7 +92,7 @@ fn ensure_wasm_target() -> Result<()> {
 }
 
 /// The version of the `wasm-bindgen` crate in Cargo.lock: the CLI must match it exactly.
-fn wasm_bindgen_version() -> Result<String> {
+pub fn wasm_bindgen_version() -> Result<String> {
     let path = root().join("Cargo.lock");
     let lock = std::fs::read_to_string(&path)
         .map_err(|e| failed(format!("reading {}: {e}", path.display())))?;
