@@ -38,6 +38,7 @@ async function openApp(url, { init = null } = {}) {
   context.setDefaultTimeout(60_000);
   if (init) await context.addInitScript(init);
   const page = await context.newPage();
+  page.on('pageerror', (e) => process.stderr.write(`bench: page error: ${e.message}\n`));
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   await page.goto(url);
@@ -154,7 +155,9 @@ async function clickTimed(page, selectorFn, arg) {
   return page.evaluate(
     ([fnText, a]) =>
       new Promise((resolve) => {
-        const target = () => new Function('a', `return (${fnText})(a)`)(a);
+        // Made here, within evaluate: the page's CSP forbids eval in later callbacks.
+        const find = new Function('a', `return (${fnText})(a)`);
+        const target = () => find(a);
         let last = null;
         const observer = new MutationObserver(() => {
           last = performance.now();
