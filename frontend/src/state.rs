@@ -33,7 +33,9 @@ pub struct AppState {
     pub show_help: bool,
     /// A message for the user about the last action (e.g. "no counterexample").
     pub notice: Option<String>,
-    /// Explorer results for the current scenario, one per mitigation.
+    /// Explorer results for the current scenario, one per mitigation; empty until
+    /// the explorer panel has run them in slices after the first paint
+    /// (`Action::ExplorerDone`).
     pub explorer: Rc<Vec<ExplorerRow>>,
     /// Something the user gave us was wrong (a broken link, a bad file): what and where.
     pub error: Option<String>,
@@ -86,31 +88,40 @@ pub enum Action {
     DismissError,
     /// Tell the user something worked (e.g. "Link copied").
     Notify(String),
+    /// The explorer panel finished exploring `scenario` under every mitigation.
+    ExplorerDone {
+        /// The scenario explored: rows for another one (the user switched) are dropped.
+        scenario: Rc<Scenario>,
+        /// One row per mitigation.
+        rows: Rc<Vec<ExplorerRow>>,
+    },
 }
 
 /// The scenario the page opens with.
 pub const DEFAULT_SCENARIO: &str = "seed-race";
 
-fn now_ms() -> f64 {
+/// The explorer's bound in the browser.
+pub const EXPLORER_CONFIG: ExploreConfig = ExploreConfig {
+    max_states: 200_000,
+};
+
+/// Milliseconds since the page started (`performance.now()`).
+pub fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map(|p| p.now())
         .unwrap_or(0.0)
 }
 
-/// Explores `scenario` under every mitigation, timing each run.
+/// Explores `scenario` under every mitigation in one go, timing each run (the
+/// page runs them in slices instead, see `components::explorer`).
 pub fn explore_all(scenario: &Rc<Scenario>) -> Vec<ExplorerRow> {
     let shared = std::sync::Arc::new((**scenario).clone());
     Mitigation::ALL
         .into_iter()
         .map(|mitigation| {
             let start = now_ms();
-            let report = explore(
-                &Model::shared(shared.clone(), mitigation),
-                ExploreConfig {
-                    max_states: 200_000,
-                },
-            );
+            let report = explore(&Model::shared(shared.clone(), mitigation), EXPLORER_CONFIG);
             ExplorerRow {
                 mitigation,
                 report,
@@ -134,11 +145,11 @@ impl AppState {
         AppState::from_history(History::new(Model::new(scenario, mitigation)))
     }
 
-    /// A state showing `history` (the explorer runs for its scenario).
+    /// A state showing `history`. The explorer rows start empty: running all three
+    /// mitigations here would delay the first paint (the explorer panel runs them).
     pub fn from_history(history: History) -> AppState {
-        let scenario = Rc::new(history.model().scenario().clone());
         AppState {
-            explorer: Rc::new(explore_all(&scenario)),
+            explorer: Rc::default(),
             history,
             playing: false,
             play_delay_ms: 900,
@@ -193,6 +204,21 @@ impl AppState {
 
     fn load_counterexample(&mut self, mitigation: Mitigation) {
         let row = self.explorer.iter().find(|r| r.mitigation == mitigation);
+        // Asked before the panel finished (or with the panel not shown): explore this
+        // one mitigation now, as the user is waiting for exactly this answer.
+        let fresh;
+        let row = match row {
+            Some(row) => Some(row),
+            None => {
+                let model = self.model().with_mitigation(mitigation);
+                fresh = ExplorerRow {
+                    mitigation,
+                    report: explore(&model, EXPLORER_CONFIG),
+                    millis: 0.0,
+                };
+                Some(&fresh)
+            }
+        };
         match row.and_then(|r| r.report.shortest_counterexample.clone()) {
             Some(c) => {
                 let model = self.model().with_mitigation(mitigation);
@@ -322,6 +348,14 @@ impl yew::Reducible for AppState {
             Action::ShowError(message) => next.error = Some(message),
             Action::DismissError => next.error = None,
             Action::Notify(message) => next.notice = Some(message),
+            Action::ExplorerDone { scenario, rows } => {
+                if *scenario != *next.model().scenario() {
+                    return self;
+                }
+                next.explorer = rows;
+                // Keep the notice: the rows arriving is not a user action.
+                next.notice = self.notice.clone();
+            }
         }
         Rc::new(next)
     }

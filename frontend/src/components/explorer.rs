@@ -1,10 +1,82 @@
 //! The explorer's verdict for the current scenario under each mitigation, computed
 //! in the browser; a click loads the shortest counterexample.
+//!
+//! The explorer runs after the first paint, in slices of about 8 ms with a yield to
+//! the event loop between them (`Explorer::run(budget)`), so the page stays
+//! responsive and shows progress; "Cancel" stops it. This is on the main thread:
+//! a run of seconds (200,000 states) stays interactive but shares the thread.
 
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use gloo_timers::future::TimeoutFuture;
+use sim_core::{Explorer, Mitigation, Model, Scenario};
 use yew::prelude::*;
 
-use crate::state::Action;
+use crate::state::{now_ms, Action, ExplorerRow, EXPLORER_CONFIG};
 use crate::view::View;
+
+/// How long one slice may take before the explorer yields, in milliseconds.
+const SLICE_MS: f64 = 8.0;
+
+/// Where a background run is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Progress {
+    mitigation: Mitigation,
+    states: usize,
+}
+
+/// Explores `scenario` under every mitigation in slices, reporting progress, until
+/// done or `cancel` is set; then dispatches the rows.
+async fn run_sliced(
+    scenario: Scenario,
+    cancel: Rc<Cell<bool>>,
+    progress: UseStateHandle<Option<Progress>>,
+    dispatch: Callback<Action>,
+) {
+    let shared = Arc::new(scenario);
+    let mut rows = Vec::new();
+    let mut budget = 256usize;
+    for mitigation in Mitigation::ALL {
+        let mut explorer =
+            Explorer::new(Model::shared(shared.clone(), mitigation), EXPLORER_CONFIG);
+        let mut millis = 0.0;
+        loop {
+            // Yield first: the first slice runs after the page painted.
+            TimeoutFuture::new(0).await;
+            if cancel.get() {
+                return;
+            }
+            let start = now_ms();
+            let done = explorer.run(budget);
+            let spent = now_ms() - start;
+            millis += spent;
+            if done {
+                break;
+            }
+            if spent < SLICE_MS / 2.0 {
+                budget = budget.saturating_mul(2);
+            } else if spent > SLICE_MS * 1.5 {
+                budget = (budget / 2).max(64);
+            }
+            progress.set(Some(Progress {
+                mitigation,
+                states: explorer.states(),
+            }));
+        }
+        rows.push(ExplorerRow {
+            mitigation,
+            report: explorer.report().clone(),
+            millis,
+        });
+    }
+    progress.set(None);
+    dispatch.emit(Action::ExplorerDone {
+        scenario: Rc::new((*shared).clone()),
+        rows: Rc::new(rows),
+    });
+}
 
 /// Props of the explorer panel.
 #[derive(Properties, PartialEq)]
@@ -18,6 +90,71 @@ pub struct ExplorerProps {
 pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     let view = &props.view;
     let current = view.state.model().mitigation();
+    let progress = use_state(|| None::<Progress>);
+    // The scenario whose run the user cancelled; a new scenario runs again.
+    let cancelled = use_state(|| None::<Scenario>);
+    let restart = use_state(|| 0u32);
+    let scenario = view.state.model().scenario().clone();
+    let pending = view.state.explorer.is_empty();
+    let stopped = pending && cancelled.as_ref() == Some(&scenario);
+    {
+        let progress = progress.clone();
+        let dispatch = view.dispatch.clone();
+        use_effect_with(
+            (scenario.clone(), pending && !stopped, *restart),
+            move |(scenario, run, _)| {
+                let cancel = Rc::new(Cell::new(false));
+                if *run {
+                    wasm_bindgen_futures::spawn_local(run_sliced(
+                        scenario.clone(),
+                        cancel.clone(),
+                        progress,
+                        dispatch,
+                    ));
+                }
+                move || cancel.set(true)
+            },
+        );
+    }
+    let status = if stopped {
+        let again = {
+            let cancelled = cancelled.clone();
+            let restart = restart.clone();
+            Callback::from(move |_| {
+                cancelled.set(None);
+                restart.set(*restart + 1);
+            })
+        };
+        html! {
+            <p class="hint explorer-status">
+                { "Exploration cancelled. " }
+                <button onclick={again}>{ "Explore again" }</button>
+            </p>
+        }
+    } else if pending {
+        let cancel = {
+            let cancelled = cancelled.clone();
+            let scenario = scenario.clone();
+            Callback::from(move |_| cancelled.set(Some(scenario.clone())))
+        };
+        let text = match *progress {
+            Some(p) => format!(
+                "Exploring under {}: {} states so far\u{2026}",
+                p.mitigation.name(),
+                p.states
+            ),
+            None => "Exploring\u{2026}".to_string(),
+        };
+        html! {
+            <p class="hint explorer-status" aria-live="polite">
+                <progress aria-label="Explorer progress"></progress>
+                { " " }{ text }{ " " }
+                <button onclick={cancel}>{ "Cancel" }</button>
+            </p>
+        }
+    } else {
+        html! {}
+    };
     let rows = view.state.explorer.iter().map(|row| {
         let r = &row.report;
         let verdict = r.verdict();
@@ -43,6 +180,7 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
         <section class="panel explorer" aria-labelledby="explorer-title">
             <h2 id="explorer-title">{ "Every interleaving" }</h2>
             <p class="hint">{ "The explorer tries every order of steps and TLBI deliveries (breadth-first, so the race it finds is a shortest one)." }</p>
+            { status }
             <table>
                 <caption>{ format!("Explorer: {}", view.state.model().scenario().name()) }</caption>
                 <thead>
