@@ -35,3 +35,19 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     console.log(file);
   }
 }
+
+// The embed mode, as an iframe in a review thread shows it.
+for (const [name, viewport, hash] of [
+  ['embed-720x560', { width: 720, height: 560 }, 'v1/seed-race/dsb/1001111'],
+  ['embed-480x360', { width: 480, height: 360 }, 'v1/seed-race/dsb/100'],
+]) {
+  const app = await openApp(`?embed#${hash}`, { viewport });
+  const { page } = app;
+  await page.emulateMedia({ reducedMotion: 'reduce', colorScheme: 'light' });
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  const file = `${out}/${name}.png`;
+  await page.screenshot({ path: file });
+  if (app.consoleErrors.length) throw new Error(`console errors: ${app.consoleErrors}`);
+  await app.close();
+  console.log(file);
+}
