@@ -37,3 +37,10 @@ impl View {
         Callback::from(move |_| dispatch.emit(action.clone()))
     }
 }
+
+/// `n` tenths as a decimal with one digit and a unit, e.g. `tenths(9, " s")` is
+/// `0.9 s`. Integer formatting on purpose: float formatting would pull about 10 KB
+/// of code into the wasm for two labels.
+pub fn tenths(n: u32, unit: &str) -> String {
+    format!("{}.{}{unit}", n / 10, n % 10)
+}

@@ -103,7 +103,7 @@ pub fn Playback(props: &ControlProps) -> Html {
                 { "Delay " }
                 <input type="range" min="200" max="2000" step="100"
                     value={state.play_delay_ms.to_string()} oninput={ondelay} />
-                <span class="value">{ format!("{:.1} s", f64::from(state.play_delay_ms) / 1000.0) }</span>
+                <span class="value">{ crate::view::tenths(state.play_delay_ms / 100, " s") }</span>
             </label>
             <button class="race" onclick={view.send(Action::ShowRace)}>{ "Show the race" }</button>
             <button class="help-button" onclick={view.send(Action::ToggleHelp)}

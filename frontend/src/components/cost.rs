@@ -43,33 +43,37 @@ const COMPARED: [Mitigation; 2] = [Mitigation::Dsb, Mitigation::FlushTlbMm];
 #[component]
 pub fn CostChart(props: &CostProps) -> Html {
     let scenario = props.view.state.model().scenario_arc().clone();
-    let Some(rows) = COMPARED
-        .iter()
-        .map(|m| misses_after_mprotect(&scenario, *m))
-        .collect::<Option<Vec<_>>>()
-    else {
+    // Two replays of the story: once per scenario, not on every step.
+    let rows = use_memo(scenario.clone(), |scenario| {
+        COMPARED
+            .iter()
+            .map(|m| misses_after_mprotect(scenario, *m))
+            .collect::<Option<Vec<_>>>()
+    });
+    let Some(rows) = rows.as_ref() else {
         return html! {};
     };
     let max = rows.iter().flatten().copied().max().unwrap_or(0).max(1);
-    let cpus = scenario.cpu_count();
-    let bar_h = 14.0;
-    let group_h = bar_h * 2.0 + 10.0;
-    let label_w = 52.0;
-    let width = 320.0;
-    let height = group_h * cpus as f64 + 8.0;
+    let cpus = scenario.cpu_count() as u32;
+    // Whole SVG user units: integer maths keeps float formatting out of the wasm.
+    let bar_h = 14;
+    let group_h = bar_h * 2 + 10;
+    let label_w = 52;
+    let width = 320;
+    let height = group_h * cpus + 8;
     // Room on the right for the value and the mitigation's name.
-    let scale = (width - label_w - 110.0) / f64::from(max);
+    let span = width - label_w - 110;
     let bars = (0..cpus).map(|c| {
-        let y0 = 4.0 + group_h * c as f64;
+        let y0 = 4 + group_h * c;
         let pair = COMPARED.iter().enumerate().map(|(i, m)| {
-            let v = rows[i][c];
-            let y = y0 + bar_h * i as f64;
-            let w = (f64::from(v) * scale).max(1.0);
+            let v = rows[i][c as usize];
+            let y = y0 + bar_h * i as u32;
+            let w = (v * span / max).max(1);
             html! {
                 <g key={m.name()}>
                     <rect class={classes!("bar", m.name())} x={label_w.to_string()} y={y.to_string()}
-                        width={w.to_string()} height={(bar_h - 2.0).to_string()} />
-                    <text class="value" x={(label_w + w + 4.0).to_string()} y={(y + bar_h - 4.0).to_string()}>
+                        width={w.to_string()} height={(bar_h - 2).to_string()} />
+                    <text class="value" x={(label_w + w + 4).to_string()} y={(y + bar_h - 4).to_string()}>
                         { format!("{v} {}", m.name()) }
                     </text>
                 </g>
@@ -77,7 +81,7 @@ pub fn CostChart(props: &CostProps) -> Html {
         });
         html! {
             <g key={c}>
-                <text class="cpu" x="0" y={(y0 + bar_h + 2.0).to_string()}>{ format!("CPU{c}") }</text>
+                <text class="cpu" x="0" y={(y0 + bar_h + 2).to_string()}>{ format!("CPU{c}") }</text>
                 { for pair }
             </g>
         }
@@ -86,7 +90,7 @@ pub fn CostChart(props: &CostProps) -> Html {
         .map(|c| {
             format!(
                 "CPU{c}: {} with dsb, {} with flush_tlb_mm",
-                rows[0][c], rows[1][c]
+                rows[0][c as usize], rows[1][c as usize]
             )
         })
         .collect::<Vec<_>>()

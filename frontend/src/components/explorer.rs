@@ -171,7 +171,7 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
                 <th scope="row"><code>{ row.mitigation.name() }</code></th>
                 <td>{ r.states }</td>
                 <td class="verdict">{ verdict.name().replace('_', " ") }</td>
-                <td>{ format!("{:.1} ms", row.millis) }</td>
+                <td>{ crate::view::tenths((row.millis * 10.0).round() as u32, " ms") }</td>
                 <td>{ action }</td>
             </tr>
         }
