@@ -6,26 +6,18 @@ use frontend::components::tlb_table::{TlbTable, TlbTableProps};
 use frontend::keyboard::action_for_key;
 use frontend::state::{Action, AppState};
 use frontend::view::View;
-use sim_core::{parse_schedule, CpuId, History, Mitigation};
-use wasm_bindgen::JsCast;
+use sim_core::{CpuId, Mitigation};
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlButtonElement};
+use web_sys::Element;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn root() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let div = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&div).unwrap();
-    div
-}
+mod common;
+use common::{button, root};
 
 /// The seed race under `mitigation` after playing `schedule`.
 fn state_after(schedule: &str, mitigation: Mitigation) -> AppState {
-    let mut state = AppState::new("seed-race", mitigation);
-    let events = parse_schedule(schedule).unwrap();
-    state.history = History::replay(state.history.model().clone(), &events).unwrap();
-    state
+    common::seed_race_after(schedule, mitigation)
 }
 
 async fn mount_tlb(state: AppState, cpu: u8) -> Element {
@@ -50,23 +42,7 @@ async fn mount_timeline(state: AppState) -> Element {
 }
 
 fn rows(div: &Element) -> Vec<String> {
-    let list = div.query_selector_all("tbody tr").unwrap();
-    (0..list.length())
-        .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
-        .collect()
-}
-
-fn button(div: &Element, name: &str) -> HtmlButtonElement {
-    let list = div.query_selector_all("button").unwrap();
-    (0..list.length())
-        .map(|i| {
-            list.item(i)
-                .unwrap()
-                .dyn_into::<HtmlButtonElement>()
-                .unwrap()
-        })
-        .find(|b| b.text_content().unwrap_or_default().trim() == name)
-        .unwrap_or_else(|| panic!("no button {name:?}"))
+    common::texts(div, "tbody tr")
 }
 
 #[wasm_bindgen_test]

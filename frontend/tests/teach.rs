@@ -8,45 +8,18 @@ use frontend::view::View;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use sim_core::{parse_schedule, History, Mitigation};
+use sim_core::Mitigation;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlButtonElement, HtmlInputElement};
+use web_sys::{Element, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn root() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let div = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&div).unwrap();
-    div
-}
+mod common;
+use common::{button, root, texts as text};
 
 fn seed_after(schedule: &str) -> AppState {
-    let mut state = AppState::new("seed-race", Mitigation::Dsb);
-    let events = parse_schedule(schedule).unwrap();
-    state.history = History::replay(state.history.model().clone(), &events).unwrap();
-    state
-}
-
-fn text(div: &Element, selector: &str) -> Vec<String> {
-    let list = div.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
-        .collect()
-}
-
-fn button(div: &Element, name: &str) -> HtmlButtonElement {
-    let list = div.query_selector_all("button").unwrap();
-    (0..list.length())
-        .map(|i| {
-            list.item(i)
-                .unwrap()
-                .dyn_into::<HtmlButtonElement>()
-                .unwrap()
-        })
-        .find(|b| b.text_content().unwrap_or_default().trim() == name)
-        .unwrap_or_else(|| panic!("no button {name:?}"))
+    common::seed_race_after(schedule, Mitigation::Dsb)
 }
 
 async fn mount_compare(state: AppState) -> Element {

@@ -136,6 +136,24 @@ impl<P> From<OpFile<P>> for Op<P> {
     }
 }
 
+/// The one list of operations that name a page: `page()` and `page_mut()` share it,
+/// so a new operation with a page cannot be added to one and forgotten in the other.
+macro_rules! page_of {
+    ($op:expr) => {
+        match $op {
+            Op::Read { page }
+            | Op::Write { page, .. }
+            | Op::PtepGetAndClear { page }
+            | Op::SetTlbUbcFlushPending { page }
+            | Op::SwapWritepage { page }
+            | Op::ChangePteRange { page }
+            | Op::MprotectReturn { page }
+            | Op::TlbiVa { page } => Some(page),
+            _ => None,
+        }
+    };
+}
+
 impl<P> Op<P> {
     /// The same operation with its page named differently (used to resolve names).
     pub fn try_map_page<Q, E>(self, mut f: impl FnMut(P) -> Result<Q, E>) -> Result<Op<Q>, E> {
@@ -162,17 +180,12 @@ impl<P> Op<P> {
 
     /// The page the operation is about, if any.
     pub fn page(&self) -> Option<&P> {
-        match self {
-            Op::Read { page }
-            | Op::Write { page, .. }
-            | Op::PtepGetAndClear { page }
-            | Op::SetTlbUbcFlushPending { page }
-            | Op::SwapWritepage { page }
-            | Op::ChangePteRange { page }
-            | Op::MprotectReturn { page }
-            | Op::TlbiVa { page } => Some(page),
-            _ => None,
-        }
+        page_of!(self)
+    }
+
+    /// The page the operation is about, if any, to change it (the editor does).
+    pub fn page_mut(&mut self) -> Option<&mut P> {
+        page_of!(self)
     }
 
     /// The operation's name as written in scenario files (`"ptep_get_and_clear"`).

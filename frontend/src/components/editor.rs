@@ -305,7 +305,7 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                         <span>{ "page" }</span>
                         <select aria-invalid={owns(&path, false).then_some("true")} aria-describedby={described(&path, false)}
                             onchange={on(set_op(|op, v| {
-                                if let Some(p) = op_page_mut(op) { *p = v; }
+                                if let Some(p) = op.page_mut() { *p = v; }
                             }))}>
                             { for names.iter().map(|n| html! { <option key={n.clone()} value={n.clone()} selected={n == page}>{ n }</option> }) }
                         </select>
@@ -519,20 +519,6 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                 </aside>
             </div>
         </section>
-    }
-}
-
-fn op_page_mut(op: &mut Op<String>) -> Option<&mut String> {
-    match op {
-        Op::Read { page }
-        | Op::Write { page, .. }
-        | Op::PtepGetAndClear { page }
-        | Op::SetTlbUbcFlushPending { page }
-        | Op::SwapWritepage { page }
-        | Op::ChangePteRange { page }
-        | Op::MprotectReturn { page }
-        | Op::TlbiVa { page } => Some(page),
-        _ => None,
     }
 }
 
