@@ -44,3 +44,9 @@ impl View {
 pub fn tenths(n: u32, unit: &str) -> String {
     format!("{}.{}{unit}", n / 10, n % 10)
 }
+
+/// A narrative's notes for the page: joined, without the `**` that marks a
+/// violation in the plain-text ladder (the page marks it with a class instead).
+pub fn notes_text(notes: &[String]) -> String {
+    notes.join("; ").replace("**", "")
+}

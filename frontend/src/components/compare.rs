@@ -63,7 +63,7 @@ fn summary(step: &sim_core::Step) -> String {
     if n.notes.is_empty() {
         n.headline.clone()
     } else {
-        format!("{}: {}", n.headline, n.notes.join("; "))
+        format!("{}: {}", n.headline, crate::view::notes_text(&n.notes))
     }
 }
 

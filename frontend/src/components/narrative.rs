@@ -76,7 +76,7 @@ pub fn HistoryList(props: &NarrativeProps) -> Html {
                     <span class="cpu">{ step.narrative.cpu.to_string() }</span>
                     <span class="what">{ &step.narrative.headline }</span>
                     if !step.narrative.notes.is_empty() {
-                        <span class="notes">{ step.narrative.notes.join("; ") }</span>
+                        <span class={classes!("notes", step.narrative.notes.iter().any(|n| n.contains("**")).then_some("violation"))}>{ crate::view::notes_text(&step.narrative.notes) }</span>
                     }
                 </button>
             </li>
