@@ -653,11 +653,25 @@ pub fn builtin_names() -> impl Iterator<Item = &'static str> {
     BUILTIN_FILES.iter().map(|(name, _)| *name)
 }
 
+/// The built-in scenarios, parsed once: the web app asks for them on every render
+/// (the scenario picker, and permalinks, which name a scenario only if it is built in).
+fn parsed_builtins() -> &'static [Scenario] {
+    static PARSED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        BUILTIN_FILES
+            .iter()
+            .map(|(name, text)| {
+                // The built-in files are checked by tests; a broken one is a bug of this crate.
+                Scenario::from_json(text)
+                    .unwrap_or_else(|e| panic!("built-in scenario {name}: {e}"))
+            })
+            .collect()
+    })
+}
+
 /// A built-in scenario by name (`None` if there is no such scenario).
 pub fn builtin(name: &str) -> Option<Scenario> {
-    let (_, text) = BUILTIN_FILES.iter().find(|(n, _)| *n == name)?;
-    // The built-in files are checked by tests; a broken one is a bug of this crate.
-    Some(Scenario::from_json(text).unwrap_or_else(|e| panic!("built-in scenario {name}: {e}")))
+    parsed_builtins().iter().find(|s| s.name() == name).cloned()
 }
 
 /// The text of a built-in scenario's file.
@@ -712,5 +726,5 @@ pub fn family(cpus: usize) -> Scenario {
 
 /// All built-in scenarios.
 pub fn builtins() -> Vec<Scenario> {
-    builtin_names().filter_map(builtin).collect()
+    parsed_builtins().to_vec()
 }
