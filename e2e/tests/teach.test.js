@@ -195,3 +195,33 @@ test('editor validation shows the error beside its field and keeps the text', as
   await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 3 pages.' }).waitFor();
   assertClean(app);
 });
+
+test('lesson: a teacher opens a lesson file; a broken one says what is wrong', async (t) => {
+  const app = await openMode('Lesson');
+  t.after(() => app.close());
+  const { page } = app;
+  const { readFileSync, writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tlbrace-lesson-'));
+  const lesson = JSON.parse(readFileSync(new URL('../../sim-core/lessons/seed-race.json', import.meta.url), 'utf8'));
+  lesson.title = 'My class: the race in three steps';
+  lesson.steps = lesson.steps.slice(0, 3);
+  const good = join(dir, 'my-lesson.json');
+  writeFileSync(good, JSON.stringify(lesson));
+  await page.getByRole('region', { name: /^Lesson:/ }).waitFor();
+  await page.locator('.lesson input[type=file]').setInputFiles(good);
+  await page.getByRole('heading', { name: 'Lesson: My class: the race in three steps' }).waitFor();
+  assert.equal(await page.getByRole('heading', { level: 3 }).first().innerText(), 'Step 1 of 3');
+
+  lesson.steps[1].question.answer = 7;
+  const bad = join(dir, 'broken-lesson.json');
+  writeFileSync(bad, JSON.stringify(lesson));
+  await page.locator('.lesson input[type=file]').setInputFiles(bad);
+  const banner = page.getByRole('alert').filter({ hasText: 'Could not open that' });
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /broken-lesson\.json: steps\[1\]\.question\.answer/);
+  // The lesson that was open stays open.
+  await page.getByRole('heading', { name: 'Lesson: My class: the race in three steps' }).waitFor();
+  assertClean(app);
+});

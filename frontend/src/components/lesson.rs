@@ -30,8 +30,13 @@ fn focus(node: &NodeRef) {
 /// The lesson's current step, its question and the buttons to move on.
 #[component]
 pub fn LessonPanel(props: &LessonProps) -> Html {
-    let lesson: Rc<Option<Lesson>> =
+    let builtin: Rc<Option<Lesson>> =
         use_memo(props.name.clone(), |name| sim_core::lesson::builtin(name));
+    // A lesson file a teacher opened replaces the built-in one; `generation`
+    // restarts the walk even when the step number does not change.
+    let loaded = use_state(|| None::<Rc<Option<Lesson>>>);
+    let generation = use_state(|| 0u32);
+    let lesson = loaded.as_ref().cloned().unwrap_or(builtin);
     let at = use_state(|| 0usize);
     let choice = use_state(|| None::<usize>);
     let answered = use_state(|| false);
@@ -45,7 +50,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
         let lesson = lesson.clone();
         let dispatch = dispatch.clone();
         let heading = heading.clone();
-        use_effect_with(*at, move |&at| {
+        use_effect_with((*at, *generation), move |&(at, _)| {
             if let Some(step) = lesson
                 .as_ref()
                 .as_ref()
@@ -70,8 +75,46 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
         });
     }
 
+    let open_file = {
+        let (loaded, generation) = (loaded.clone(), generation.clone());
+        let (at, choice, answered) = (at.clone(), choice.clone(), answered.clone());
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let (loaded, generation) = (loaded.clone(), generation.clone());
+            let (at, choice, answered) = (at.clone(), choice.clone(), answered.clone());
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let name = file.name();
+                let parsed = crate::browser::read_file(file)
+                    .await
+                    .and_then(|text| Lesson::from_json(&text).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok(lesson) => {
+                        loaded.set(Some(Rc::new(Some(lesson))));
+                        choice.set(None);
+                        answered.set(false);
+                        at.set(0);
+                        generation.set(*generation + 1);
+                        dispatch.emit(Action::Notify(format!("Lesson opened from {name}.")));
+                    }
+                    Err(e) => dispatch.emit(Action::ShowError(format!("{name}: {e}"))),
+                }
+            });
+        })
+    };
+    let open = html! {
+        <label class="import lesson-open">
+            { "Open a lesson file\u{2026}" }
+            <input type="file" accept=".json,application/json" onchange={open_file} />
+        </label>
+    };
     let Some(lesson) = lesson.as_ref() else {
-        return html! { <p>{ format!("No lesson named {}.", props.name) }</p> };
+        return html! { <><p>{ format!("No lesson named {}.", props.name) }</p>{ open }</> };
     };
     let total = lesson.steps.len();
     let go = |to: usize| {
@@ -91,11 +134,12 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
             <section class="lesson" aria-labelledby="lesson-title">
                 <h2 id="lesson-title">{ format!("Lesson: {}", lesson.title) }</h2>
                 <h3 tabindex="-1" ref={heading}>{ "Lesson complete" }</h3>
-                <p>{ "You have seen the race, why a DSB on the wrong CPU cannot close it, and what the fix costs. Try \u{201c}Compare kernels\u{201d} to step both kernels together, or the visualizer to hold back or deliver the TLBI yourself." }</p>
+                <p>{ "That was the last step. Try \u{201c}Compare kernels\u{201d} to step two kernels together, or the visualizer to hold back or deliver a TLBI yourself." }</p>
                 <div class="lesson-nav">
                     { back }
                     <button class="race" onclick={go(0)}>{ "Start again" }</button>
                 </div>
+                { open }
             </section>
         };
     };
@@ -164,6 +208,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
                 { back }
                 <button class="step" onclick={go(*at + 1)} disabled={!can_go_on}>{ next_label }</button>
             </div>
+            { open }
         </section>
     }
 }
