@@ -113,24 +113,6 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Explores `scenario` under every mitigation in one go, timing each run (the
-/// page runs them in slices instead, see `components::explorer`).
-pub fn explore_all(scenario: &Rc<Scenario>) -> Vec<ExplorerRow> {
-    let shared = std::sync::Arc::new((**scenario).clone());
-    Mitigation::ALL
-        .into_iter()
-        .map(|mitigation| {
-            let start = now_ms();
-            let report = explore(&Model::shared(shared.clone(), mitigation), EXPLORER_CONFIG);
-            ExplorerRow {
-                mitigation,
-                report,
-                millis: now_ms() - start,
-            }
-        })
-        .collect()
-}
-
 impl AppState {
     /// A fresh state on a built-in scenario (the default one if the name is unknown).
     pub fn new(name: &str, mitigation: Mitigation) -> AppState {
