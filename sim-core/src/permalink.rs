@@ -269,7 +269,7 @@ impl Permalink {
                 ScenarioRef::Inline(json)
             }
             None => {
-                if scenario::builtin_json(parts[1]).is_none() {
+                if !scenario::is_builtin(parts[1]) {
                     let known: Vec<&str> = scenario::builtin_names().collect();
                     return Err(err(
                         "scenario",
@@ -308,19 +308,43 @@ impl Permalink {
 
     /// The scenario the link names, validated.
     pub fn scenario(&self) -> Result<Scenario, PermalinkError> {
+        self.scenario_with(Scenario::from_json)
+    }
+
+    /// The scenario the link names, reading an inline one with `read_inline`. The
+    /// web app's light build passes a reader that declines (it has no JSON
+    /// parser) and hands the link to its full build instead.
+    pub fn scenario_with(
+        &self,
+        read_inline: impl FnOnce(&str) -> Result<Scenario, ScenarioError>,
+    ) -> Result<Scenario, PermalinkError> {
         match &self.scenario {
             ScenarioRef::Builtin(name) => scenario::builtin(name)
                 .ok_or_else(|| err("scenario", format!("no built-in scenario {name:?}"))),
-            ScenarioRef::Inline(json) => Scenario::from_json(json).map_err(|e: ScenarioError| {
+            ScenarioRef::Inline(json) => read_inline(json).map_err(|e: ScenarioError| {
                 err("scenario", format!("the inline scenario is invalid: {e}"))
             }),
         }
     }
 
+    /// Whether the link carries its scenario inline (a custom scenario).
+    pub fn is_inline(&self) -> bool {
+        matches!(self.scenario, ScenarioRef::Inline(_))
+    }
+
     /// Replays the link into a history at its cursor. An event that cannot
     /// happen is an error naming its position and why.
     pub fn history(&self) -> Result<History, PermalinkError> {
-        let model = Model::new(self.scenario()?, self.mitigation);
+        self.history_with(Scenario::from_json)
+    }
+
+    /// [`Permalink::history`], reading an inline scenario with `read_inline` (see
+    /// [`Permalink::scenario_with`]).
+    pub fn history_with(
+        &self,
+        read_inline: impl FnOnce(&str) -> Result<Scenario, ScenarioError>,
+    ) -> Result<History, PermalinkError> {
+        let model = Model::new(self.scenario_with(read_inline)?, self.mitigation);
         let mut history = History::replay(model, &self.events).map_err(|(_, e)| {
             err(
                 "events",

@@ -632,7 +632,8 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
     })
 }
 
-/// The built-in scenarios' files, embedded at compile time.
+/// The built-in scenarios' files, embedded at compile time (the text that
+/// `tlbsim` and the editor show; `builtin_files()` is the same, already read).
 const BUILTIN_FILES: [(&str, &str); 6] = [
     ("seed-race", include_str!("../scenarios/seed-race.json")),
     ("same-cpu", include_str!("../scenarios/same-cpu.json")),
@@ -648,22 +649,33 @@ const BUILTIN_FILES: [(&str, &str); 6] = [
     ),
 ];
 
+// `builtin_files()`: the files above as Rust values, written by build.rs, so that
+// opening a built-in scenario needs no JSON parser (the web app's first download
+// carries none).
+include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
+
 /// Names of the built-in scenarios, in the order the UI lists them.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
     BUILTIN_FILES.iter().map(|(name, _)| *name)
 }
 
-/// The built-in scenarios, parsed once: the web app asks for them on every render
-/// (the scenario picker, and permalinks, which name a scenario only if it is built in).
+/// Whether `name` is a built-in scenario.
+pub fn is_builtin(name: &str) -> bool {
+    builtin_names().any(|n| n == name)
+}
+
+/// The built-in scenarios, validated once: the web app asks for them on every
+/// render (the scenario picker, and permalinks, which name a scenario only if it
+/// is built in).
 fn parsed_builtins() -> &'static [Scenario] {
     static PARSED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| {
-        BUILTIN_FILES
+        builtin_files()
             .iter()
-            .map(|(name, text)| {
+            .map(|file| {
                 // The built-in files are checked by tests; a broken one is a bug of this crate.
-                Scenario::from_json(text)
-                    .unwrap_or_else(|e| panic!("built-in scenario {name}: {e}"))
+                file.validate()
+                    .unwrap_or_else(|e| panic!("built-in scenario {}: {e}", file.name))
             })
             .collect()
     })
@@ -727,4 +739,22 @@ pub fn family(cpus: usize) -> Scenario {
 /// All built-in scenarios.
 pub fn builtins() -> Vec<Scenario> {
     parsed_builtins().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// build.rs turns the JSON files into Rust values; each must be exactly what
+    /// the real parser reads from its file (defaults included), in the same order.
+    #[test]
+    fn builtins_are_their_files() {
+        let generated = builtin_files();
+        assert_eq!(generated.len(), BUILTIN_FILES.len());
+        for (file, (name, text)) in generated.iter().zip(BUILTIN_FILES) {
+            let parsed: ScenarioFile = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(*file, parsed, "{name}: build.rs disagrees with the parser");
+            assert_eq!(file.name, name);
+        }
+    }
 }
