@@ -11,18 +11,17 @@ use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::components::compare::ComparePanel;
+use crate::builds;
+use crate::builds::Pending;
 use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
-use crate::components::editor::ScenarioEditor;
 use crate::components::explorer::ExplorerPanel;
 use crate::components::help::ShortcutHelp;
-use crate::components::lesson::LessonPanel;
 use crate::components::memory::{BatchState, PageTable};
 use crate::components::modes::{Mode, ModeSwitch};
 use crate::components::narrative::{HistoryList, NarrativePanel};
 use crate::components::outcome::OutcomeBar;
-use crate::components::share::{load_file, ShareBar};
+use crate::components::share::{download_export, load_file, open_text, ShareBar};
 use crate::components::timeline::{InFlight, Lane, Timeline};
 use crate::components::tlb_table::TlbTable;
 use crate::keyboard::action_for_key;
@@ -51,27 +50,37 @@ fn key_is_for_focused_element(event: &KeyboardEvent) -> bool {
 /// the query.
 pub fn initial_state() -> AppState {
     let fragment = browser::hash();
-    let mut state = if fragment.is_empty() {
-        AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb)
-    } else {
-        match sim_core::permalink::Permalink::decode(&fragment).and_then(|p| p.history()) {
-            Ok(history) => AppState::from_history(history),
-            Err(e) => {
-                let mut s = AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb);
-                s.error = Some(format!("{e}. Showing the default view instead."));
-                s
-            }
+    let mut state = AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb);
+    if !fragment.is_empty() {
+        match builds::open_link(&fragment) {
+            Ok(Some(history)) => state = AppState::from_history(history),
+            Ok(None) => state.hand_off = true,
+            Err(e) => state.error = Some(format!("{e}. Showing the default view instead.")),
         }
-    };
+    }
     state.embed = browser::is_embed();
     state
+}
+
+/// The TLB tables of every CPU, side by side.
+pub fn tlb_grid(view: &View) -> Html {
+    let cpus = view.state.model().scenario().cpu_count();
+    html! {
+        <div class="tlb-grid">
+            { for (0..cpus).map(|c| html! {
+                <TlbTable key={c} view={view.clone()} cpu={CpuId(c as u8)} />
+            }) }
+        </div>
+    }
 }
 
 /// The whole app.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(initial_state);
-    let mode = use_state(|| Mode::Visualizer);
+    let mode = use_state(|| {
+        browser::query_param("mode").map_or(Mode::Visualizer, |m| Mode::from_param(&m))
+    });
     let dispatch: Callback<Action> = {
         let state = state.clone();
         Callback::from(move |a| state.dispatch(a))
@@ -150,6 +159,37 @@ pub fn App() -> Html {
         });
     }
 
+    {
+        // The light build cannot show this (a teaching mode, a custom scenario):
+        // the full build takes over the page.
+        let light = builds::full().is_none();
+        let needs_full = light && (state.hand_off || *mode != Mode::Visualizer);
+        let mode = *mode;
+        use_effect_with(needs_full, move |&needs_full| {
+            if needs_full {
+                builds::hand_off(mode, None);
+            }
+        });
+    }
+
+    {
+        // What the user asked the light build for before it handed over.
+        let dispatch = dispatch.clone();
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            let action = match builds::full().and(builds::take_pending()) {
+                Some(Pending::File(name, text)) => {
+                    Some(open_text(&name, text, state.model().mitigation()))
+                }
+                Some(Pending::Export(kind)) => download_export(kind, &state),
+                None => None,
+            };
+            if let Some(action) = action {
+                dispatch.emit(action);
+            }
+        });
+    }
+
     let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
     let ondrop = {
         let dispatch = dispatch.clone();
@@ -178,13 +218,7 @@ pub fn App() -> Html {
             <button onclick={view.send(Action::DismissError)} aria-label="Dismiss the error">{ "\u{2715}" }</button>
         </div>
     });
-    let tlbs = html! {
-        <div class="tlb-grid">
-            { for (0..cpus).map(|c| html! {
-                <TlbTable key={c} view={view.clone()} cpu={CpuId(c as u8)} />
-            }) }
-        </div>
-    };
+    let tlbs = tlb_grid(&view);
     if view.state.embed {
         let full = format!("{}#{}", browser::base_url(), view.state.permalink());
         return html! {
@@ -212,7 +246,13 @@ pub fn App() -> Html {
     }
     let set_mode = {
         let mode = mode.clone();
-        Callback::from(move |m| mode.set(m))
+        Callback::from(move |m: Mode| match builds::full() {
+            None if m != Mode::Visualizer => builds::hand_off(m, None),
+            _ => {
+                browser::set_query_param("mode", m.param());
+                mode.set(m);
+            }
+        })
     };
     let body = match *mode {
         Mode::Visualizer => html! { <>
@@ -247,28 +287,10 @@ pub fn App() -> Html {
                     <CostChart view={view.clone()} />
                 </div>
         </> },
-        Mode::Compare => html! {
-            <ComparePanel key={view.state.model().scenario().name().to_string()} view={view.clone()} />
+        other => match builds::full() {
+            Some(full) => (full.render_mode)(other, &view, set_mode.clone()),
+            None => html! { <p class="loading">{ "Loading the teaching tools\u{2026}" }</p> },
         },
-        Mode::Lesson => html! {
-            <div class="lesson-layout">
-                <LessonPanel view={view.clone()} />
-                <div class="lesson-view">
-                    <OutcomeBar view={view.clone()} />
-                    <div class="board">
-                        <div class="left">
-                            <Timeline view={view.clone()} />
-                            <NarrativePanel view={view.clone()} />
-                        </div>
-                        <section class="tlbs" aria-label="TLBs">{ tlbs }</section>
-                    </div>
-                </div>
-            </div>
-        },
-        Mode::Editor => {
-            let mode = mode.clone();
-            html! { <ScenarioEditor view={view.clone()} onuse={Callback::from(move |_| mode.set(Mode::Visualizer))} /> }
-        }
     };
     html! {
         <div class="page" {ondragover} {ondrop}>

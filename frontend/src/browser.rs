@@ -28,6 +28,46 @@ pub fn is_embed() -> bool {
         .unwrap_or(false)
 }
 
+/// The value of `key` in the URL's query (`?mode=lesson`), if any.
+pub fn query_param(key: &str) -> Option<String> {
+    let search = window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .map(str::to_string)
+}
+
+/// Sets (or with `None` removes) `key` in the URL's query, keeping the other
+/// parameters and the fragment, without adding a browser history entry.
+pub fn set_query_param(key: &str, value: Option<&str>) {
+    let Some(w) = window() else { return };
+    let location = w.location();
+    let search = location.search().unwrap_or_default();
+    let mut params: Vec<String> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| !kv.is_empty() && *kv != key && !kv.starts_with(&format!("{key}=")))
+        .map(str::to_string)
+        .collect();
+    if let Some(value) = value {
+        params.push(format!("{key}={value}"));
+    }
+    let query = if params.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", params.join("&"))
+    };
+    let url = format!(
+        "{}{query}{}",
+        location.pathname().unwrap_or_default(),
+        location.hash().unwrap_or_default()
+    );
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
 /// Replaces the fragment without adding a browser history entry.
 pub fn set_hash(fragment: &str) {
     if hash() == fragment {

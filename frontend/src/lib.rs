@@ -3,17 +3,21 @@
 
 pub mod app;
 pub mod browser;
+pub mod builds;
 pub mod components;
 pub mod keyboard;
 pub mod panic;
 pub mod state;
+pub mod teach;
 pub mod view;
 
 pub use app::App;
 
-/// Installs the panic hook and mounts the app on the page's `#app` element.
-pub fn start() {
+/// Installs the panic hook and mounts the app on the page's `#app` element;
+/// `full` is the full build's parts, `None` in the light build.
+pub fn start(full: Option<&'static builds::FullBuild>) {
     panic::install();
+    builds::install(full);
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
@@ -21,10 +25,10 @@ pub fn start() {
         Some(root) => {
             // Drop the "Loading" placeholder the static page shows until now.
             root.set_inner_html("");
-            yew::Renderer::<App>::with_root(root).render();
+            builds::keep_app(yew::Renderer::<App>::with_root(root).render());
         }
         None => {
-            yew::Renderer::<App>::new().render();
+            builds::keep_app(yew::Renderer::<App>::new().render());
         }
     }
 }

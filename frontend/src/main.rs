@@ -1,5 +1,6 @@
-//! Entry point of the web app (built by Trunk).
+//! Entry point of the light build, the one a first visit downloads (see
+//! `builds.rs`).
 
 fn main() {
-    frontend::start();
+    frontend::start(None);
 }

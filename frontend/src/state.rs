@@ -41,6 +41,9 @@ pub struct AppState {
     pub error: Option<String>,
     /// The compact layout for iframes (`?embed`).
     pub embed: bool,
+    /// The light build was asked for what only the full build can show (a
+    /// permalink of a custom scenario): the app hands the page over (`builds`).
+    pub hand_off: bool,
 }
 
 /// What a user can do.
@@ -139,6 +142,7 @@ impl AppState {
             notice: None,
             error: None,
             embed: false,
+            hand_off: false,
         }
     }
 
@@ -157,7 +161,13 @@ impl AppState {
 
     /// The permalink fragment of what is shown.
     pub fn permalink(&self) -> String {
-        sim_core::permalink::Permalink::of(&self.history).encode()
+        // Only the full build can show a custom scenario, so only it writes one.
+        sim_core::permalink::Permalink::of_with(&self.history, |scenario| {
+            crate::builds::full()
+                .map(|full| (full.write_inline)(scenario))
+                .unwrap_or_default()
+        })
+        .encode()
     }
 
     /// The model being shown.
@@ -317,11 +327,12 @@ impl yew::Reducible for AppState {
                 if fragment.is_empty() || fragment == next.permalink() {
                     return self;
                 }
-                match sim_core::permalink::Permalink::decode(&fragment).and_then(|p| p.history()) {
-                    Ok(history) => {
+                match crate::builds::open_link(&fragment) {
+                    Ok(Some(history)) => {
                         next.show(history);
                         next.error = None;
                     }
+                    Ok(None) => next.hand_off = true,
                     Err(e) => {
                         next.error = Some(format!("{e}. Showing the previous view instead."));
                     }

@@ -1,12 +1,14 @@
 //! Sharing and files: copy a permalink, an iframe or the plain-text ladder;
 //! download SVG or JSON; import a scenario or trace file (picker or drop).
 
-use sim_core::scenario::{import, Imported};
+use sim_core::scenario::Imported;
 use sim_core::{History, Mitigation, Model};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::browser;
+use crate::builds::{self, Pending};
+use crate::components::modes::Mode;
 use crate::state::{Action, AppState};
 use crate::view::View;
 
@@ -41,6 +43,62 @@ fn file_name(state: &AppState, ext: &str) -> String {
     )
 }
 
+/// A download of the current view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// The timeline with TLB states, as SVG (`sim_core::svg`).
+    Svg,
+    /// Scenario and trace as JSON (`sim_core::trace`), which `tlbsim` reads too.
+    Json,
+}
+
+impl Export {
+    /// Its name, as handed from the light build to the full one.
+    pub fn name(self) -> &'static str {
+        match self {
+            Export::Svg => "svg",
+            Export::Json => "json",
+        }
+    }
+
+    /// The export a name stands for.
+    pub fn from_name(name: &str) -> Option<Export> {
+        [Export::Svg, Export::Json]
+            .into_iter()
+            .find(|e| e.name() == name)
+    }
+}
+
+/// Makes an export: file name, MIME type and content. Part of the full build
+/// (`teach::FULL`): SVG and JSON writers are a twentieth of the light build.
+pub fn export(kind: Export, state: &AppState) -> (String, &'static str, String) {
+    match kind {
+        Export::Svg => (
+            file_name(state, "svg"),
+            "image/svg+xml",
+            sim_core::svg::render(state.model(), state.history.steps()),
+        ),
+        Export::Json => (
+            file_name(state, "json"),
+            "application/json",
+            serde_json::to_string_pretty(&sim_core::trace::Trace::of(&state.history))
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+/// Downloads an export, or in the light build hands it to the full build.
+pub fn download_export(kind: Export, state: &AppState) -> Option<Action> {
+    let Some(full) = builds::full() else {
+        builds::hand_off(Mode::Visualizer, Some(Pending::Export(kind)));
+        return None;
+    };
+    let (name, mime, text) = (full.export)(kind, state);
+    browser::download(&name, mime, &text)
+        .err()
+        .map(|e| Action::ShowError(format!("Could not download: {e}")))
+}
+
 /// The history an imported file describes: its schedule replayed under its
 /// mitigation (or the current one), stopping with an error at a bad event.
 pub fn imported_history(imported: Imported, current: Mitigation) -> Result<History, String> {
@@ -55,16 +113,30 @@ pub fn load_file(file: web_sys::File, current: Mitigation, dispatch: Callback<Ac
         let name = file.name();
         let action = match browser::read_file(file).await {
             Err(e) => Action::ShowError(e),
-            Ok(text) => match import(&text)
-                .map_err(|e| e.to_string())
-                .and_then(|i| imported_history(i, current))
-            {
-                Ok(history) => Action::LoadHistory(history),
-                Err(e) => Action::ShowError(format!("{name}: {e}")),
-            },
+            Ok(text) => open_text(&name, text, current),
         };
         dispatch.emit(action);
     });
+}
+
+/// What opening a file's text does: load what it describes, or say what is wrong
+/// and where. The light build has no JSON reader: it hands the file to the full
+/// build (see `builds`).
+pub fn open_text(name: &str, text: String, current: Mitigation) -> Action {
+    let Some(full) = builds::full() else {
+        builds::hand_off(
+            Mode::Visualizer,
+            Some(Pending::File(name.to_string(), text)),
+        );
+        return Action::Notify(format!("Opening {name}\u{2026}"));
+    };
+    match (full.import)(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|i| imported_history(i, current))
+    {
+        Ok(history) => Action::LoadHistory(history),
+        Err(e) => Action::ShowError(format!("{name}: {e}")),
+    }
 }
 
 fn copy_action(text: String, done: &'static str, dispatch: Callback<Action>) {
@@ -87,18 +159,14 @@ pub fn ShareBar(props: &ShareProps) -> Html {
         Callback::from(move |_: MouseEvent| copy_action(make(&state), done, dispatch.clone()))
     };
     let text = |s: &AppState| sim_core::ladder::render(s.model(), s.history.steps());
-    let download = |ext: &'static str, mime: &'static str, make: fn(&AppState) -> String| {
+    let download = |kind: Export| {
         let state = state.clone();
         let dispatch = view.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Err(e) = browser::download(&file_name(&state, ext), mime, &make(&state)) {
-                dispatch.emit(Action::ShowError(format!("Could not download: {e}")));
+            if let Some(action) = download_export(kind, &state) {
+                dispatch.emit(action);
             }
         })
-    };
-    let svg = |s: &AppState| sim_core::svg::render(s.model(), s.history.steps());
-    let json = |s: &AppState| {
-        serde_json::to_string_pretty(&sim_core::trace::Trace::of(&s.history)).unwrap_or_default()
     };
     let onimport = {
         let dispatch = view.dispatch.clone();
@@ -116,8 +184,8 @@ pub fn ShareBar(props: &ShareProps) -> Html {
             <button onclick={copy(link, "Link copied: it opens exactly this view.")}>{ "Copy link" }</button>
             <button onclick={copy(embed_code, "Embed code copied: paste it into a web page.")}>{ "Copy embed code" }</button>
             <button onclick={copy(text, "Ladder diagram copied as plain text (80 columns, ASCII).")}>{ "Copy as text" }</button>
-            <button onclick={download("svg", "image/svg+xml", svg)}>{ "Download SVG" }</button>
-            <button onclick={download("json", "application/json", json)}>{ "Download JSON" }</button>
+            <button onclick={download(Export::Svg)}>{ "Download SVG" }</button>
+            <button onclick={download(Export::Json)}>{ "Download JSON" }</button>
             <label class="import">
                 { "Import JSON\u{2026}" }
                 <input type="file" accept=".json,application/json" onchange={onimport} />

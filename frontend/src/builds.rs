@@ -1,0 +1,149 @@
+//! The app's two builds. The light build (`frontend`, what a first visit
+//! downloads) is the visualizer over the built-in scenarios. The full build
+//! (`full`, fetched only when needed) adds what reads JSON (scenario and trace
+//! files, permalinks of custom scenarios) and the teaching modes (compare,
+//! lesson, editor); together they are two thirds of the code (docs/performance.md).
+//!
+//! Both builds run this same library. The full build's `main` installs a
+//! [`FullBuild`]; code that needs one of its parts asks [`full`], and in the
+//! light build, where there is none, hands the page over with [`hand_off`]:
+//! the light app unmounts and `static/boot.js` loads the full build, which
+//! reopens the same view from the URL (permalink, `?mode=`).
+
+use std::cell::{Cell, RefCell};
+
+use sim_core::permalink::{Permalink, PermalinkError};
+use sim_core::scenario::Imported;
+use sim_core::{History, Scenario, ScenarioError};
+use wasm_bindgen::{JsCast, JsValue};
+use yew::{AppHandle, Callback, Html};
+
+use crate::app::App;
+use crate::browser;
+use crate::components::modes::Mode;
+use crate::components::share::Export;
+use crate::state::AppState;
+use crate::view::View;
+
+/// The parts only the full build links in. The light build never names them, so
+/// the linker drops them and the JSON parser with them.
+pub struct FullBuild {
+    /// Reads a scenario file or a trace (`sim_core::scenario::import`).
+    pub import: fn(&str) -> Result<Imported, ScenarioError>,
+    /// Reads a permalink's inline scenario (`Scenario::from_json`).
+    pub read_inline: fn(&str) -> Result<Scenario, ScenarioError>,
+    /// Writes a custom scenario's JSON for a permalink.
+    pub write_inline: fn(&Scenario) -> String,
+    /// Makes a download of the current view: file name, MIME type and content.
+    pub export: fn(Export, &AppState) -> (String, &'static str, String),
+    /// The page of a teaching mode (compare, lesson, editor); the callback
+    /// switches mode (the editor's "Use it" returns to the visualizer).
+    pub render_mode: fn(Mode, &View, Callback<Mode>) -> Html,
+}
+
+thread_local! {
+    static FULL: Cell<Option<&'static FullBuild>> = const { Cell::new(None) };
+    static APP: RefCell<Option<AppHandle<App>>> = const { RefCell::new(None) };
+    static HANDING_OFF: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Called once by `main`: the full build passes its parts, the light build `None`.
+pub fn install(full: Option<&'static FullBuild>) {
+    FULL.with(|f| f.set(full));
+}
+
+/// The full build's parts, or `None` in the light build.
+pub fn full() -> Option<&'static FullBuild> {
+    FULL.with(Cell::get)
+}
+
+/// Keeps the mounted app, so that [`hand_off`] can unmount it.
+pub(crate) fn keep_app(handle: AppHandle<App>) {
+    APP.with(|a| *a.borrow_mut() = Some(handle));
+}
+
+/// Name of the property of `globalThis` where work waits for the full build.
+const PENDING: &str = "tlbracePending";
+
+/// What the user asked the light build for, done by the full build once loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// Open this file (name, text).
+    File(String, String),
+    /// Download this export of the view.
+    Export(Export),
+}
+
+/// The light build met something only the full build can show: it records the
+/// mode in the URL (the permalink is there already), unmounts itself once the
+/// current event is over, and asks `boot.js` for the full build, which then
+/// does `pending`.
+pub fn hand_off(mode: Mode, pending: Option<Pending>) {
+    if HANDING_OFF.with(|h| h.replace(true)) {
+        return;
+    }
+    browser::set_query_param("mode", mode.param());
+    let global = js_sys::global();
+    if let Some(pending) = pending {
+        let parts: [&str; 3] = match &pending {
+            Pending::File(name, text) => ["file", name, text],
+            Pending::Export(export) => ["export", export.name(), ""],
+        };
+        let array: js_sys::Array = parts.iter().map(|p| JsValue::from_str(p)).collect();
+        let _ = js_sys::Reflect::set(&global, &JsValue::from_str(PENDING), &array);
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        // Not from inside the event or render that asked: Yew is still using the app.
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
+            app.destroy();
+        }
+        let load = js_sys::Reflect::get(&global, &JsValue::from_str("tlbraceLoadFull"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        match load {
+            Some(load) => {
+                let _ = load.call0(&JsValue::NULL);
+            }
+            None => {
+                crate::panic::show("the page has no loader for the full build (static/boot.js)")
+            }
+        }
+    });
+}
+
+/// What the light build handed over with [`hand_off`], if anything (taken once).
+pub fn take_pending() -> Option<Pending> {
+    let global = js_sys::global();
+    let key = JsValue::from_str(PENDING);
+    let array = js_sys::Reflect::get(&global, &key)
+        .ok()?
+        .dyn_into::<js_sys::Array>()
+        .ok()?;
+    let _ = js_sys::Reflect::delete_property(&global, &key);
+    let part = |i| array.get(i).as_string().unwrap_or_default();
+    match part(0).as_str() {
+        "file" => Some(Pending::File(part(1), part(2))),
+        "export" => Export::from_name(&part(1)).map(Pending::Export),
+        _ => None,
+    }
+}
+
+/// Opens a permalink fragment. `Ok(None)`: the link names a custom scenario and
+/// this is the light build, which cannot read it; the caller hands off.
+pub fn open_link(fragment: &str) -> Result<Option<History>, PermalinkError> {
+    let link = Permalink::decode(fragment)?;
+    match full() {
+        Some(full) => link.history_with(full.read_inline).map(Some),
+        None if link.is_inline() => Ok(None),
+        // A built-in scenario: the reader is never asked.
+        None => link
+            .history_with(|_| {
+                Err(ScenarioError::Invalid {
+                    field: "scenario".into(),
+                    message: "the light build reads no inline scenario".into(),
+                })
+            })
+            .map(Some),
+    }
+}

@@ -1,0 +1,52 @@
+//! The full build's parts (see [`crate::builds`]): the JSON readers and the
+//! teaching modes. Only `src/bin/full.rs` names [`FULL`], so the light build
+//! links none of this.
+
+use yew::prelude::*;
+
+use crate::app::tlb_grid;
+use crate::builds::FullBuild;
+use crate::components::compare::ComparePanel;
+use crate::components::editor::ScenarioEditor;
+use crate::components::lesson::LessonPanel;
+use crate::components::modes::Mode;
+use crate::components::narrative::NarrativePanel;
+use crate::components::outcome::OutcomeBar;
+use crate::components::timeline::Timeline;
+use crate::view::View;
+
+/// What the full build adds to the light one.
+pub static FULL: FullBuild = FullBuild {
+    import: sim_core::scenario::import,
+    read_inline: sim_core::Scenario::from_json,
+    write_inline: |scenario| serde_json::to_string(&scenario.to_file()).unwrap_or_default(),
+    export: crate::components::share::export,
+    render_mode,
+};
+
+fn render_mode(mode: Mode, view: &View, set_mode: Callback<Mode>) -> Html {
+    match mode {
+        Mode::Visualizer => Html::default(),
+        Mode::Compare => html! {
+            <ComparePanel key={view.state.model().scenario().name().to_string()} view={view.clone()} />
+        },
+        Mode::Lesson => html! {
+            <div class="lesson-layout">
+                <LessonPanel view={view.clone()} />
+                <div class="lesson-view">
+                    <OutcomeBar view={view.clone()} />
+                    <div class="board">
+                        <div class="left">
+                            <Timeline view={view.clone()} />
+                            <NarrativePanel view={view.clone()} />
+                        </div>
+                        <section class="tlbs" aria-label="TLBs">{ tlb_grid(view) }</section>
+                    </div>
+                </div>
+            </div>
+        },
+        Mode::Editor => html! {
+            <ScenarioEditor view={view.clone()} onuse={set_mode.reform(|_| Mode::Visualizer)} />
+        },
+    }
+}
