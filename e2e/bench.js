@@ -76,16 +76,26 @@ function fileSizes(file) {
   };
 }
 
-/** Sizes by kind (wasm, js, css, html) and the first-visit total: every file of dist/. */
-function distSizes(dir) {
+/**
+ * Sizes of dist/: by kind (wasm, js, css, html) and in total over the files a
+ * first visit fetches (`firstVisit`, names; every file when null), and the total
+ * of the others (`on_demand`: the full build, fetched only when a user needs it).
+ */
+function distSizes(dir, firstVisit = null) {
   const kinds = {};
   const files = {};
   const total = { raw: 0, gzip: 0, brotli: 0 };
+  const onDemand = { raw: 0, gzip: 0, brotli: 0, files: [] };
   for (const name of fs.readdirSync(dir).sort()) {
     const file = path.join(dir, name);
     if (!fs.statSync(file).isFile()) continue;
     const s = fileSizes(file);
     files[name] = s;
+    if (firstVisit && !firstVisit.includes(name)) {
+      for (const key of ['raw', 'gzip', 'brotli']) onDemand[key] += s[key];
+      onDemand.files.push(name);
+      continue;
+    }
     const kind = path.extname(name).slice(1) || 'other';
     const k = (kinds[kind] ??= { raw: 0, gzip: 0, brotli: 0 });
     for (const key of ['raw', 'gzip', 'brotli']) {
@@ -93,7 +103,29 @@ function distSizes(dir) {
       total[key] += s[key];
     }
   }
-  return { ...kinds, first_visit: total, files };
+  return { ...kinds, first_visit: total, on_demand: onDemand, first_visit_files: firstVisit, files };
+}
+
+/**
+ * The files of dist/ a first visit fetches: the page is loaded, a step taken and
+ * the explorer panel left to finish, and every same-origin request is noted.
+ */
+async function firstVisitFiles(url) {
+  const names = new Set();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    page.on('request', (req) => {
+      const u = new URL(req.url());
+      if (u.origin === new URL(url).origin) names.add(u.pathname.split('/').pop() || 'index.html');
+    });
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+    await waitForExplorer(page, 'seed-race');
+  } finally {
+    await browser.close();
+  }
+  return [...names].sort();
 }
 
 // ---------------------------------------------------------------- loads
@@ -343,6 +375,9 @@ function buildTable(r) {
   add('size first visit gzip', KB(s.first_visit.gzip), '<= 170.0 KB', s.first_visit.gzip <= 170_000,
     f ? KB(f.first_visit.gzip) : '');
   add('size first visit brotli', KB(s.first_visit.brotli), '', null, f ? KB(f.first_visit.brotli) : '');
+  if (s.on_demand?.files.length) {
+    add(`size on demand gzip (${s.on_demand.files.join(', ')})`, KB(s.on_demand.gzip));
+  }
 
   const l = r.load.app;
   const fl = r.load.floor;
@@ -428,7 +463,7 @@ const native = nativePath && fs.existsSync(nativePath) ? JSON.parse(fs.readFileS
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
 const result = { quick, size: {}, load: {}, explorer: { native } };
-if (process.env.DIST) result.size.app = distSizes(process.env.DIST);
+if (process.env.DIST) result.size.app = distSizes(process.env.DIST, await firstVisitFiles(BASE_URL));
 if (process.env.FLOOR_DIST) result.size.floor = distSizes(process.env.FLOOR_DIST);
 log(`loads (${LOADS})`);
 result.load.app = await measureLoads(BASE_URL, FIRST_RENDER);

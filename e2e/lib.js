@@ -5,6 +5,7 @@
 // and any request to another origin (which is blocked, so a test can never reach
 // the network); tests assert these lists are empty.
 
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 /** The app's URL; `cargo xtask test` sets it to its own loopback server. */
@@ -76,4 +77,11 @@ export async function openApp(path = '', { viewport = { width: 1280, height: 800
     await browser.close();
     throw err;
   }
+}
+
+/** Asserts that the page logged no error, asked no other origin, and got no failed response. */
+export function assertClean(app) {
+  assert.deepEqual(app.consoleErrors, [], 'console errors');
+  assert.deepEqual(app.foreignRequests, [], 'requests to another origin');
+  assert.deepEqual(app.badResponses, [], 'failed responses');
 }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, openApp } from '../lib.js';
+import { BASE_URL, openApp, assertClean } from '../lib.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 
@@ -45,11 +45,6 @@ async function view(page) {
   return out;
 }
 
-function assertClean(app) {
-  assert.deepEqual(app.consoleErrors, [], 'console errors');
-  assert.deepEqual(app.foreignRequests, [], 'requests to another origin');
-  assert.deepEqual(app.badResponses, [], 'failed responses');
-}
 
 test('a permalink restores the exact view for every scenario, mitigation and position', async (t) => {
   const app = await openApp();

@@ -3,13 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp } from '../lib.js';
+import { openApp, assertClean } from '../lib.js';
 
-function assertClean(app) {
-  assert.deepEqual(app.consoleErrors, [], 'console errors');
-  assert.deepEqual(app.foreignRequests, [], 'requests to another origin');
-  assert.deepEqual(app.badResponses, [], 'failed responses');
-}
 
 async function openMode(name) {
   const app = await openApp();

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { openApp } from '../lib.js';
+import { openApp, assertClean } from '../lib.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,11 +39,6 @@ async function tlbTables(page) {
   return out;
 }
 
-function assertClean(app) {
-  assert.deepEqual(app.consoleErrors, [], 'console errors');
-  assert.deepEqual(app.foreignRequests, [], 'requests to another origin');
-  assert.deepEqual(app.badResponses, [], 'failed responses');
-}
 
 for (const mitigation of ['dsb', 'none']) {
   test(`the seed race ends in a stale write under ${mitigation}`, async (t) => {

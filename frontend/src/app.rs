@@ -140,6 +140,7 @@ pub fn App() -> Html {
         let fragment = state.permalink();
         let keep = state.error.is_some() && state.history.cursor() == 0;
         use_effect_with(fragment, move |fragment| {
+            builds::note_shown(fragment);
             if !keep {
                 browser::set_hash(fragment);
             }
@@ -163,10 +164,12 @@ pub fn App() -> Html {
         // The light build cannot show this (a teaching mode, a custom scenario):
         // the full build takes over the page.
         let light = builds::full().is_none();
-        let needs_full = light && (state.hand_off || *mode != Mode::Visualizer);
+        let key = (light && state.hand_off, light && *mode != Mode::Visualizer);
         let mode = *mode;
-        use_effect_with(needs_full, move |&needs_full| {
-            if needs_full {
+        use_effect_with(key, move |&(for_link, for_mode)| {
+            if for_link {
+                builds::hand_off_for_link();
+            } else if for_mode {
                 builds::hand_off(mode, None);
             }
         });

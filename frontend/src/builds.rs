@@ -45,6 +45,13 @@ thread_local! {
     static FULL: Cell<Option<&'static FullBuild>> = const { Cell::new(None) };
     static APP: RefCell<Option<AppHandle<App>>> = const { RefCell::new(None) };
     static HANDING_OFF: Cell<bool> = const { Cell::new(false) };
+    static SHOWN: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Records the permalink of what the app shows (the URL may hold a broken link
+/// instead, kept for the user to see): a hand-off reopens this view.
+pub fn note_shown(fragment: &str) {
+    SHOWN.with(|s| fragment.clone_into(&mut s.borrow_mut()));
 }
 
 /// Called once by `main`: the full build passes its parts, the light build `None`.
@@ -79,6 +86,20 @@ pub enum Pending {
 /// current event is over, and asks `boot.js` for the full build, which then
 /// does `pending`.
 pub fn hand_off(mode: Mode, pending: Option<Pending>) {
+    let shown = SHOWN.with(|s| s.borrow().clone());
+    if !shown.is_empty() {
+        browser::set_hash(&shown);
+    }
+    hand_off_as_is(mode, pending);
+}
+
+/// [`hand_off`] for a permalink the light build cannot open (a custom
+/// scenario): the URL keeps it, for the full build to open.
+pub fn hand_off_for_link() {
+    hand_off_as_is(Mode::Visualizer, None);
+}
+
+fn hand_off_as_is(mode: Mode, pending: Option<Pending>) {
     if HANDING_OFF.with(|h| h.replace(true)) {
         return;
     }

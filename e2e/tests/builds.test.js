@@ -1,0 +1,84 @@
+// The two builds (frontend/src/builds.rs): a first visit downloads only the light
+// one; the full one is fetched when the user needs it, and takes over the same
+// view (scenario, kernel, steps) with the mode in the URL.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, openApp, assertClean } from '../lib.js';
+
+/** Records the names of the wasm files the page fetches. */
+function wasmFetches(page) {
+  const names = [];
+  page.on('request', (req) => {
+    const path = new URL(req.url()).pathname;
+    if (path.endsWith('.wasm')) names.push(path.split('/').pop());
+  });
+  return names;
+}
+
+async function tlbs(page) {
+  return page.locator('table').evaluateAll((ts) => ts.map((t) => t.innerText));
+}
+
+test('a first visit fetches only the light build; "Compare kernels" brings the full one over the same view', async (t) => {
+  const app = await openApp('about:blank');
+  t.after(() => app.close());
+  const { page } = app;
+  const fetched = wasmFetches(page);
+  await page.goto(BASE_URL);
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  await page.getByRole('button', { name: 'Step CPU0', exact: true }).click();
+  // The explorer panel has run (in the light build too).
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('.explorer tbody tr td:nth-child(2)')].filter((td) => /\d/.test(td.textContent)).length === 3,
+  );
+  assert.deepEqual(fetched, ['frontend_bg.wasm'], 'first visit and two steps');
+  const hash = await page.evaluate(() => location.hash);
+
+  await page.getByRole('button', { name: 'Compare kernels', exact: true }).click();
+  await page.getByRole('group', { name: 'Events for both kernels' }).waitFor();
+  assert.deepEqual(fetched, ['frontend_bg.wasm', 'full_bg.wasm']);
+  assert.equal(new URL(page.url()).searchParams.get('mode'), 'compare');
+  assert.equal(await page.evaluate(() => location.hash), hash, 'the same view');
+  assert.equal(await page.evaluate(() => globalThis.tlbraceBuild), 'full');
+
+  // Back in the visualizer (the full build now), the two steps are still there.
+  await page.getByRole('button', { name: 'Visualizer', exact: true }).click();
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: 'ptep_get_and_clear' }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('mode'), null);
+  assertClean(app);
+});
+
+test('a link to a teaching mode or a custom scenario loads the full build directly', async (t) => {
+  const app = await openApp('about:blank');
+  t.after(() => app.close());
+  const { page } = app;
+  const fetched = wasmFetches(page);
+  await page.goto(`${BASE_URL}?mode=lesson#v1/seed-race/dsb/`);
+  await page.getByRole('region', { name: /^Lesson:/ }).waitFor();
+  assert.deepEqual(fetched, ['full_bg.wasm']);
+  assert.equal(await page.getByRole('button', { name: 'Lesson', exact: true }).getAttribute('aria-pressed'), 'true');
+  assertClean(app);
+});
+
+test('a custom scenario pasted into the light build hands over to the full build', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).waitFor();
+  // The seed race renamed: not built in, so its link carries it inline.
+  const custom = await page.evaluate(() => {
+    const json = JSON.stringify({
+      format: 1, name: 'mine', title: 'Mine', story: 'A test.',
+      pages: [{ name: 'P', vpn: 1024, pfn: 2210 }],
+      cpus: [{ role: 'thread', tlb: ['P'], program: [{ op: 'write', page: 'P', value: 1 }] }],
+    });
+    const b64 = btoa(json).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    return `v1/x.${b64}/dsb/0`;
+  });
+  await page.evaluate((h) => (location.hash = h), custom);
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: 'write P' }).waitFor();
+  assert.equal(await page.evaluate(() => globalThis.tlbraceBuild), 'full');
+  assert.equal(await page.getByRole('table', { name: /^CPU\d TLB$/ }).count(), 1, 'one CPU');
+  assertClean(app);
+});
