@@ -163,3 +163,28 @@ fn a_panic_message_is_shown_in_the_page() {
         "panicked at src/state.rs:1:1: boom"
     );
 }
+
+/// The light build opens permalinks of built-in scenarios itself and declines
+/// custom (inline) ones, which go to the full build; each mode has a URL name.
+#[wasm_bindgen_test]
+fn the_light_build_declines_only_what_needs_the_full_build() {
+    use frontend::builds::open_link;
+    use frontend::components::modes::Mode;
+    assert!(
+        frontend::builds::full().is_none(),
+        "tests run the light build"
+    );
+    let builtin = open_link("v1/seed-race/dsb/1").expect("a good link");
+    assert_eq!(builtin.map(|h| h.cursor()), Some(1));
+    let inline = sim_core::permalink::base64url_encode(b"{}");
+    assert_eq!(open_link(&format!("v1/x.{inline}/dsb/")), Ok(None));
+    assert!(
+        open_link("v1/nope/dsb/").is_err(),
+        "a broken link is still an error"
+    );
+    for mode in Mode::ALL {
+        let param = mode.param().unwrap_or("");
+        assert_eq!(Mode::from_param(param), mode);
+    }
+    assert_eq!(Mode::from_param("garbage"), Mode::Visualizer);
+}
