@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { openApp, assertClean } from '../lib.js';
 
 
@@ -155,6 +156,8 @@ test('the editor builds a new race from scratch and the explorer finds it', asyn
   await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 1 pages.' }).waitFor();
   const verdicts = page.getByRole('table', { name: 'Explorer verdict per kernel' });
   await verdicts.waitFor();
+  // The explorer runs in a worker: wait for its three reports.
+  await verdicts.filter({ hasNotText: 'exploring' }).waitFor();
   const rows = await verdicts.innerText();
   assert.match(rows, /none\s+stale write reachable/);
   assert.match(rows, /dsb\s+stale write reachable/);
@@ -218,5 +221,35 @@ test('lesson: a teacher opens a lesson file; a broken one says what is wrong', a
   assert.match(await banner.innerText(), /broken-lesson\.json: steps\[1\]\.question\.answer/);
   // The lesson that was open stays open.
   await page.getByRole('heading', { name: 'Lesson: My class: the race in three steps' }).waitFor();
+  assertClean(app);
+});
+
+test('the editor explores in a Web Worker: a large draft shows progress, and Cancel stops it', async (t) => {
+  // The seed race plus six threads writing P twice (the 8-CPU member of the
+  // family the benchmark uses): a million states per kernel.
+  const seed = JSON.parse(readFileSync(new URL('../../sim-core/scenarios/seed-race.json', import.meta.url), 'utf8'));
+  for (let c = 2; c < 8; c++) {
+    seed.cpus.push({ role: 'thread: writes P', tlb: [], program: [
+      { op: 'write', page: 'P', value: c * 10 }, { op: 'write', page: 'P', value: c * 10 + 1 }] });
+  }
+  seed.name = 'family-8';
+  seed.default_schedule = '';
+  const b64 = Buffer.from(JSON.stringify(seed)).toString('base64url');
+  const app = await openApp(`?mode=editor#v1/x.${b64}/dsb/`);
+  t.after(() => app.close());
+  const { page } = app;
+  const workers = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  const verdicts = page.getByRole('table', { name: 'Explorer verdict per kernel' });
+  // Progress: a row counts states while the page stays responsive.
+  await page.waitForFunction(() => {
+    const cell = [...document.querySelectorAll('tr.running td')][1];
+    return cell && Number(cell.textContent) > 0;
+  }, null, { timeout: 20_000 });
+  assert.ok(workers.some((u) => u.endsWith('/explorer_worker_loader.js')), `a worker ran: ${workers}`);
+  await page.getByRole('button', { name: 'Add page' }).waitFor();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await verdicts.filter({ hasText: 'cancelled' }).waitFor();
+  assert.doesNotMatch(await verdicts.innerText(), /exploring/);
   assertClean(app);
 });

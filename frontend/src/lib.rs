@@ -5,6 +5,7 @@ pub mod app;
 pub mod browser;
 pub mod builds;
 pub mod components;
+pub mod explorer_worker;
 pub mod keyboard;
 pub mod panic;
 pub mod state;

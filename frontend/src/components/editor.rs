@@ -1,24 +1,26 @@
 //! The scenario editor: pages, CPUs and their programs from a palette of the
 //! model's operations, validated as the user types (`ScenarioFile::validate`,
 //! the message shown beside the field its path names), with the explorer's
-//! verdict under every kernel. The draft is kept whatever its state.
+//! verdict under every kernel, computed in a Web Worker (`explorer_worker`) with
+//! progress and Cancel. The draft is kept whatever its state.
 
 use std::rc::Rc;
 
 use sim_core::scenario::{CpuSpec, PageSpec, ScenarioFile, MAX_CPUS};
-use sim_core::{
-    explore, CpuId, ExploreConfig, History, Mitigation, Model, Op, Scenario, ScenarioError,
-};
+use sim_core::{CpuId, ExploreReport, History, Mitigation, Model, Op, Scenario, ScenarioError};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::browser;
+use crate::explorer_worker::{ExplorerWorker, Reply, Request};
 use crate::state::Action;
 use crate::view::View;
 
-/// States the editor's explorer visits at most per kernel, to stay interactive.
-pub const EDITOR_MAX_STATES: usize = 20_000;
+/// States the editor's explorer stores at most per kernel. It runs in a worker,
+/// so the bound is about memory and patience (an 8-CPU draft can reach it in a
+/// few seconds), not about keeping the page responsive.
+pub const EDITOR_MAX_STATES: usize = 1_000_000;
 
 /// The operations of the palette, as scenario files name them.
 pub const OPS: [&str; 14] = [
@@ -132,11 +134,72 @@ pub struct EditorProps {
     pub onuse: Callback<()>,
 }
 
-/// One explorer row of the editor.
-#[derive(Clone, PartialEq)]
-struct Verdict {
-    mitigation: Mitigation,
-    report: sim_core::ExploreReport,
+/// Where one kernel's run of the editor's explorer is.
+#[derive(Clone, Debug, PartialEq)]
+enum Run {
+    /// Under way, with the states stored so far.
+    Running(usize),
+    /// Over.
+    Done(ExploreReport),
+    /// Stopped by the user at this many states.
+    Cancelled(usize),
+    /// The worker failed (why).
+    Failed(String),
+}
+
+/// The explorer's runs for the current draft, one per kernel (none while the
+/// draft is invalid).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Runs(Vec<(Mitigation, Run)>);
+
+enum RunsAction {
+    Start,
+    Clear,
+    Reply(Reply),
+    Cancel,
+}
+
+impl Reducible for Runs {
+    type Action = RunsAction;
+    fn reduce(self: Rc<Self>, action: RunsAction) -> Rc<Self> {
+        let mut runs = (*self).clone();
+        match action {
+            RunsAction::Start => {
+                runs.0 = Mitigation::ALL
+                    .into_iter()
+                    .map(|m| (m, Run::Running(0)))
+                    .collect();
+            }
+            RunsAction::Clear => runs.0.clear(),
+            RunsAction::Reply(reply) => {
+                let (mitigation, run) = match reply {
+                    // ExplorerWorker answers it itself; it never gets here.
+                    Reply::Ready => return self,
+                    Reply::Progress { mitigation, states } => (mitigation, Run::Running(states)),
+                    Reply::Report { mitigation, report } => (mitigation, Run::Done(report)),
+                    Reply::Failed(message) => {
+                        for (_, run) in &mut runs.0 {
+                            if matches!(run, Run::Running(_)) {
+                                *run = Run::Failed(message.clone());
+                            }
+                        }
+                        return Rc::new(runs);
+                    }
+                };
+                if let Some(slot) = runs.0.iter_mut().find(|(m, _)| *m == mitigation) {
+                    slot.1 = run;
+                }
+            }
+            RunsAction::Cancel => {
+                for (_, run) in &mut runs.0 {
+                    if let Run::Running(states) = *run {
+                        *run = Run::Cancelled(states);
+                    }
+                }
+            }
+        }
+        Rc::new(runs)
+    }
 }
 
 /// The editor.
@@ -149,24 +212,46 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
     };
     let file = &draft.0;
     let checked: Result<Scenario, ScenarioError> = file.validate();
-    let verdicts = use_memo(checked.clone().ok(), |scenario| {
-        let Some(scenario) = scenario else {
-            return Vec::new();
-        };
-        let shared = std::sync::Arc::new(scenario.clone());
-        Mitigation::ALL
-            .into_iter()
-            .map(|mitigation| Verdict {
-                mitigation,
-                report: explore(
-                    &Model::shared(shared.clone(), mitigation),
-                    ExploreConfig {
+    let runs = use_reducer(Runs::default);
+    let worker = use_mut_ref(|| None::<ExplorerWorker>);
+    {
+        // A new valid draft starts a new run (replacing the worker cancels the old one).
+        let runs = runs.dispatcher();
+        let worker = worker.clone();
+        let json = checked
+            .is_ok()
+            .then(|| serde_json::to_string(file).unwrap_or_default());
+        use_effect_with(json, move |json| {
+            *worker.borrow_mut() = None;
+            match json {
+                None => runs.dispatch(RunsAction::Clear),
+                Some(json) => {
+                    runs.dispatch(RunsAction::Start);
+                    let request = Request {
+                        scenario: json.clone(),
                         max_states: EDITOR_MAX_STATES,
-                    },
-                ),
-            })
-            .collect::<Vec<_>>()
-    });
+                    };
+                    let replies = runs.clone();
+                    match ExplorerWorker::start(&request, move |r| {
+                        replies.dispatch(RunsAction::Reply(r))
+                    }) {
+                        Ok(started) => *worker.borrow_mut() = Some(started),
+                        Err(e) => runs.dispatch(RunsAction::Reply(Reply::Failed(e))),
+                    }
+                }
+            }
+            move || drop(worker.borrow_mut().take())
+        });
+    }
+    let running = runs.0.iter().any(|(_, r)| matches!(r, Run::Running(_)));
+    let cancel = {
+        let runs = runs.dispatcher();
+        let worker = worker.clone();
+        Callback::from(move |_: MouseEvent| {
+            drop(worker.borrow_mut().take());
+            runs.dispatch(RunsAction::Cancel);
+        })
+    };
 
     let error: Option<(String, String)> = match &checked {
         Ok(_) => None,
@@ -398,31 +483,43 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
         Ok(s) => format!("Valid: {} CPUs, {} pages.", s.cpu_count(), s.pages().len()),
         Err(e) => format!("Not valid yet: {e}"),
     };
-    let verdict_rows = verdicts.iter().map(|v| {
-        let r = &v.report;
-        let bounded = !r.complete;
-        let race = r.shortest_counterexample.as_ref().map(|c| {
-            let events = c.events.clone();
-            let scenario = checked.clone().ok();
-            let m = v.mitigation;
-            let dispatch = view.dispatch.clone();
-            let onuse = props.onuse.clone();
-            let onclick = Callback::from(move |_: MouseEvent| {
-                if let Some(s) = scenario.clone() {
-                    let h = match History::replay(Model::new(s, m), &events) {
-                        Ok(h) | Err((h, _)) => h,
-                    };
-                    dispatch.emit(Action::LoadHistory(h));
-                    onuse.emit(());
-                }
-            });
-            html! { <button {onclick}>{ format!("Show the {}-event race", c.events.len()) }</button> }
-        });
+    let verdict_rows = runs.0.iter().map(|(mitigation, run)| {
+        let m = *mitigation;
+        let (class, verdict, states, race) = match run {
+            Run::Running(n) => ("running", "exploring\u{2026}".to_string(), n.to_string(), None),
+            Run::Cancelled(n) => ("cancelled", "cancelled".into(), format!("{n} (cancelled)"), None),
+            Run::Failed(why) => ("failed", format!("failed: {why}"), String::new(), None),
+            Run::Done(r) => {
+                let bounded = if r.complete {
+                    String::new()
+                } else {
+                    format!(" (bounded: stopped at {EDITOR_MAX_STATES})")
+                };
+                let race = r.shortest_counterexample.as_ref().map(|c| {
+                    let events = c.events.clone();
+                    let scenario = checked.clone().ok();
+                    let dispatch = view.dispatch.clone();
+                    let onuse = props.onuse.clone();
+                    let onclick = Callback::from(move |_: MouseEvent| {
+                        if let Some(s) = scenario.clone() {
+                            let h = match History::replay(Model::new(s, m), &events) {
+                                Ok(h) | Err((h, _)) => h,
+                            };
+                            dispatch.emit(Action::LoadHistory(h));
+                            onuse.emit(());
+                        }
+                    });
+                    html! { <button {onclick}>{ format!("Show the {}-event race", c.events.len()) }</button> }
+                });
+                let verdict = r.verdict().name();
+                (verdict, verdict.replace('_', " "), format!("{}{bounded}", r.states), race)
+            }
+        };
         html! {
-            <tr key={v.mitigation.name()} class={r.verdict().name()}>
-                <th scope="row"><code>{ v.mitigation.name() }</code></th>
-                <td class="verdict">{ r.verdict().name().replace('_', " ") }</td>
-                <td>{ r.states }{ if bounded { format!(" (bounded: stopped at {EDITOR_MAX_STATES})") } else { String::new() } }</td>
+            <tr key={m.name()} {class}>
+                <th scope="row"><code>{ m.name() }</code></th>
+                <td class="verdict">{ verdict }</td>
+                <td>{ states }</td>
                 <td>{ race.unwrap_or_else(|| html! { "\u{2014}" }) }</td>
             </tr>
         }
@@ -502,9 +599,16 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                 <aside class="editor-side">
                     <section class="panel" aria-labelledby="editor-verdict">
                         <h3 id="editor-verdict">{ "Every interleaving" }</h3>
-                        if verdicts.is_empty() {
+                        if runs.0.is_empty() {
                             <p>{ "The explorer runs once the scenario is valid." }</p>
                         } else {
+                            if running {
+                                <p class="explorer-status">
+                                    <progress aria-label="Explorer progress"></progress>
+                                    { " In a background worker, up to 1,000,000 states per kernel. " }
+                                    <button onclick={cancel}>{ "Cancel" }</button>
+                                </p>
+                            }
                             <table>
                                 <caption>{ "Explorer verdict per kernel" }</caption>
                                 <thead><tr><th scope="col">{ "Kernel" }</th><th scope="col">{ "Verdict" }</th><th scope="col">{ "States" }</th><th scope="col">{ "Race" }</th></tr></thead>

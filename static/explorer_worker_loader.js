@@ -1,0 +1,6 @@
+// Starts the explorer's Web Worker (frontend/src/bin/explorer_worker.rs, built
+// by Trunk as a no-modules script): `new Worker('./explorer_worker_loader.js')`.
+// Ours rather than Trunk's loader shim, which passes the wasm's path in the form
+// wasm-bindgen has deprecated (and says so on the console).
+importScripts('./explorer_worker.js');
+wasm_bindgen({ module_or_path: './explorer_worker_bg.wasm' });
