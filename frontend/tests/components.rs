@@ -188,3 +188,37 @@ fn the_light_build_declines_only_what_needs_the_full_build() {
     }
     assert_eq!(Mode::from_param("garbage"), Mode::Visualizer);
 }
+
+/// What the explorer's worker posts reads back as the same report, race included.
+#[wasm_bindgen_test]
+fn worker_replies_round_trip() {
+    use frontend::explorer_worker::{Reply, Request};
+    let scenario = sim_core::scenario::builtin("seed-race").expect("built in");
+    for mitigation in Mitigation::ALL {
+        let report = sim_core::explore(
+            &sim_core::Model::new(scenario.clone(), mitigation),
+            sim_core::ExploreConfig::default(),
+        );
+        let reply = Reply::Report { mitigation, report };
+        assert_eq!(Reply::from_js(&reply.to_js()), Some(reply));
+    }
+    for reply in [
+        Reply::Ready,
+        Reply::Progress {
+            mitigation: Mitigation::Dsb,
+            states: 20_000,
+        },
+        Reply::Failed("why".into()),
+    ] {
+        assert_eq!(Reply::from_js(&reply.to_js()), Some(reply));
+    }
+    let request = Request {
+        scenario: "{}".into(),
+        max_states: 7,
+    };
+    assert_eq!(Request::from_js(&request.to_js()), Some(request));
+    assert_eq!(
+        Reply::from_js(&wasm_bindgen::JsValue::from_str("ready")),
+        None
+    );
+}
