@@ -4,6 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BASE_URL, openApp, assertClean } from '../lib.js';
 
 /** Records the names of the wasm files the page fetches. */
@@ -80,5 +83,35 @@ test('a custom scenario pasted into the light build hands over to the full build
   await page.getByRole('region', { name: 'History' }).filter({ hasText: 'write P' }).waitFor();
   assert.equal(await page.evaluate(() => globalThis.tlbraceBuild), 'full');
   assert.equal(await page.getByRole('table', { name: /^CPU\d TLB$/ }).count(), 1, 'one CPU');
+  assertClean(app);
+});
+
+test('the explorer panel explores a custom scenario in the Web Worker', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  const workers = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  // The seed race plus three threads writing P twice: 60,000-80,000 states per
+  // kernel, 100-150 ms each in wasm (docs/performance.md, family-5).
+  const seed = JSON.parse(readFileSync(new URL('../../sim-core/scenarios/seed-race.json', import.meta.url), 'utf8'));
+  for (let c = 2; c < 5; c++) {
+    seed.cpus.push({ role: 'thread: writes P', tlb: [], program: [
+      { op: 'write', page: 'P', value: c * 10 }, { op: 'write', page: 'P', value: c * 10 + 1 }] });
+  }
+  seed.name = 'family-5';
+  seed.default_schedule = '';
+  const file = join(mkdtempSync(join(tmpdir(), 'tlbrace-family-')), 'family-5.json');
+  writeFileSync(file, JSON.stringify(seed));
+  await page.locator('input[type=file]').first().setInputFiles(file);
+  await page.getByRole('table', { name: 'CPU4 TLB' }).waitFor();
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('.explorer tbody tr')];
+    return rows.length === 3 && rows.every((tr) => / ms$/.test(tr.cells[3]?.textContent ?? ''));
+  }, null, { timeout: 30_000 });
+  assert.ok(workers.some((u) => u.endsWith('/explorer_worker_loader.js')), `a worker ran: ${workers}`);
+  const text = await page.locator('.explorer tbody').innerText();
+  assert.match(text, /none\s+74026\s+stale write reachable/);
+  assert.match(text, /flush_tlb_mm\s+62450\s+safe/);
   assertClean(app);
 });

@@ -1,5 +1,6 @@
-//! The explorer in a Web Worker, for runs too long for the main thread (the
-//! editor explores drafts of up to 8 CPUs and a million states). The worker
+//! The explorer in a Web Worker, for runs too long for the main thread: the
+//! editor's drafts (up to 8 CPUs and a million states) and the explorer panel
+//! on custom scenarios (the built-in ones take milliseconds, in slices). The worker
 //! (`src/bin/explorer_worker.rs`, built by Trunk with a loader shim) reads the
 //! scenario, runs `sim_core::Explorer` in slices under each kernel and posts
 //! progress after every slice; cancelling terminates it.
@@ -50,6 +51,8 @@ pub enum Reply {
         mitigation: Mitigation,
         /// Its findings.
         report: ExploreReport,
+        /// Time spent exploring, in milliseconds (the worker's clock).
+        millis: f64,
     },
     /// The scenario could not be read (the page validates it first, so this is a bug).
     Failed(String),
@@ -100,8 +103,13 @@ impl Reply {
                 set(&o, "mitigation", mitigation.name());
                 set(&o, "states", *states as f64);
             }
-            Reply::Report { mitigation, report } => {
+            Reply::Report {
+                mitigation,
+                report,
+                millis,
+            } => {
                 set(&o, "kind", "report");
+                set(&o, "ms", *millis);
                 set(&o, "mitigation", mitigation.name());
                 set(&o, "states", report.states as f64);
                 set(&o, "terminal", report.terminal_states as f64);
@@ -147,6 +155,7 @@ impl Reply {
                 };
                 Reply::Report {
                     mitigation: mitigation()?,
+                    millis: get(value, "ms").as_f64()?,
                     report: ExploreReport {
                         states: number(value, "states")?,
                         terminal_states: number(value, "terminal")?,

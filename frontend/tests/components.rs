@@ -199,7 +199,11 @@ fn worker_replies_round_trip() {
             &sim_core::Model::new(scenario.clone(), mitigation),
             sim_core::ExploreConfig::default(),
         );
-        let reply = Reply::Report { mitigation, report };
+        let reply = Reply::Report {
+            mitigation,
+            report,
+            millis: 1.5,
+        };
         assert_eq!(Reply::from_js(&reply.to_js()), Some(reply));
     }
     for reply in [

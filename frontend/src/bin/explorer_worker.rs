@@ -31,6 +31,14 @@ fn main() {
     let _ = scope.post_message(&Reply::Ready.to_js());
 }
 
+/// The worker's clock, in milliseconds.
+fn now_ms() -> f64 {
+    js_sys::global()
+        .unchecked_into::<web_sys::WorkerGlobalScope>()
+        .performance()
+        .map_or(0.0, |p| p.now())
+}
+
 fn explore(request: &Request, post: &impl Fn(Reply)) {
     let scenario = match Scenario::from_json(&request.scenario) {
         Ok(s) => Arc::new(s),
@@ -40,6 +48,7 @@ fn explore(request: &Request, post: &impl Fn(Reply)) {
         let config = ExploreConfig {
             max_states: request.max_states,
         };
+        let start = now_ms();
         let mut explorer = Explorer::new(Model::shared(scenario.clone(), mitigation), config);
         while !explorer.run(SLICE) {
             post(Reply::Progress {
@@ -50,6 +59,7 @@ fn explore(request: &Request, post: &impl Fn(Reply)) {
         post(Reply::Report {
             mitigation,
             report: explorer.report().clone(),
+            millis: now_ms() - start,
         });
     }
 }

@@ -176,7 +176,9 @@ impl Reducible for Runs {
                     // ExplorerWorker answers it itself; it never gets here.
                     Reply::Ready => return self,
                     Reply::Progress { mitigation, states } => (mitigation, Run::Running(states)),
-                    Reply::Report { mitigation, report } => (mitigation, Run::Done(report)),
+                    Reply::Report {
+                        mitigation, report, ..
+                    } => (mitigation, Run::Done(report)),
                     Reply::Failed(message) => {
                         for (_, run) in &mut runs.0 {
                             if matches!(run, Run::Running(_)) {

@@ -1,12 +1,13 @@
 //! The explorer's verdict for the current scenario under each mitigation, computed
 //! in the browser; a click loads the shortest counterexample.
 //!
-//! The explorer runs after the first paint, in slices of about 8 ms with a yield to
-//! the event loop between them (`Explorer::run(budget)`), so the page stays
-//! responsive and shows progress; "Cancel" stops it. This is on the main thread:
-//! a run of seconds (200,000 states) stays interactive but shares the thread.
+//! The explorer runs after the first paint with progress and "Cancel". A built-in
+//! scenario (milliseconds in all) is explored on the main thread in slices of
+//! about 8 ms with a yield to the event loop between them (`Explorer::run(budget)`).
+//! A custom scenario, which only the full build shows and which may take seconds,
+//! is explored in the explorer's Web Worker (`explorer_worker`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ use gloo_timers::future::TimeoutFuture;
 use sim_core::{Explorer, Mitigation, Model, Scenario};
 use yew::prelude::*;
 
+use crate::builds;
+use crate::explorer_worker::{ExplorerWorker, Reply, Request};
 use crate::state::{now_ms, Action, ExplorerRow, EXPLORER_CONFIG};
 use crate::view::View;
 
@@ -78,6 +81,57 @@ async fn run_sliced(
     });
 }
 
+/// Explores `json` (the scenario `scenario` as a file) under every mitigation in
+/// the explorer's worker, reporting progress, then dispatches the rows. The run
+/// lasts as long as the returned worker is kept.
+fn run_in_worker(
+    scenario: &Scenario,
+    json: String,
+    progress: UseStateHandle<Option<Progress>>,
+    dispatch: Callback<Action>,
+) -> Option<ExplorerWorker> {
+    let shared = Rc::new(scenario.clone());
+    let rows = RefCell::new(Vec::new());
+    let request = Request {
+        scenario: json,
+        max_states: EXPLORER_CONFIG.max_states,
+    };
+    let on_reply = {
+        let dispatch = dispatch.clone();
+        move |reply| match reply {
+            Reply::Ready => {}
+            Reply::Progress { mitigation, states } => {
+                progress.set(Some(Progress { mitigation, states }))
+            }
+            Reply::Report {
+                mitigation,
+                report,
+                millis,
+            } => {
+                rows.borrow_mut().push(ExplorerRow {
+                    mitigation,
+                    report,
+                    millis,
+                });
+                if rows.borrow().len() == Mitigation::ALL.len() {
+                    progress.set(None);
+                    dispatch.emit(Action::ExplorerDone {
+                        scenario: shared.clone(),
+                        rows: Rc::new(rows.take()),
+                    });
+                }
+            }
+            Reply::Failed(message) => {
+                progress.set(None);
+                dispatch.emit(Action::ShowError(format!("The explorer: {message}")));
+            }
+        }
+    };
+    ExplorerWorker::start(&request, on_reply)
+        .map_err(|e| dispatch.emit(Action::ShowError(e)))
+        .ok()
+}
+
 /// Props of the explorer panel.
 #[derive(Properties, PartialEq)]
 pub struct ExplorerProps {
@@ -97,22 +151,36 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     let scenario = view.state.model().scenario().clone();
     let pending = view.state.explorer.is_empty();
     let stopped = pending && cancelled.as_ref() == Some(&scenario);
+    let worker = use_mut_ref(|| None::<ExplorerWorker>);
     {
         let progress = progress.clone();
         let dispatch = view.dispatch.clone();
+        let worker = worker.clone();
         use_effect_with(
             (scenario.clone(), pending && !stopped, *restart),
             move |(scenario, run, _)| {
                 let cancel = Rc::new(Cell::new(false));
-                if *run {
-                    wasm_bindgen_futures::spawn_local(run_sliced(
+                let built_in =
+                    sim_core::scenario::builtin(scenario.name()).as_ref() == Some(scenario);
+                let custom_json = builds::full()
+                    .filter(|_| !built_in)
+                    .map(|full| (full.write_inline)(scenario));
+                match (*run, custom_json) {
+                    (false, _) => {}
+                    (true, Some(json)) => {
+                        *worker.borrow_mut() = run_in_worker(scenario, json, progress, dispatch);
+                    }
+                    (true, None) => wasm_bindgen_futures::spawn_local(run_sliced(
                         scenario.clone(),
                         cancel.clone(),
                         progress,
                         dispatch,
-                    ));
+                    )),
                 }
-                move || cancel.set(true)
+                move || {
+                    cancel.set(true);
+                    drop(worker.borrow_mut().take());
+                }
             },
         );
     }
