@@ -488,6 +488,8 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
     let verdict_rows = runs.0.iter().map(|(mitigation, run)| {
         let m = *mitigation;
         let (class, verdict, states, race) = match run {
+            // The worker runs the kernels one after the other.
+            Run::Running(0) => ("running", "waiting\u{2026}".to_string(), String::new(), None),
             Run::Running(n) => ("running", "exploring\u{2026}".to_string(), n.to_string(), None),
             Run::Cancelled(n) => ("cancelled", "cancelled".into(), format!("{n} (cancelled)"), None),
             Run::Failed(why) => ("failed", format!("failed: {why}"), String::new(), None),
