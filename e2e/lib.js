@@ -6,6 +6,7 @@
 // the network); tests assert these lists are empty.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 /** The app's URL; `cargo xtask test` sets it to its own loopback server. */
@@ -84,4 +85,26 @@ export function assertClean(app) {
   assert.deepEqual(app.consoleErrors, [], 'console errors');
   assert.deepEqual(app.foreignRequests, [], 'requests to another origin');
   assert.deepEqual(app.badResponses, [], 'failed responses');
+}
+
+/**
+ * The scenario file of the seed race's family member with `cpus` CPUs (as
+ * sim-core's `scenario::family`): seed-race plus threads writing P twice.
+ */
+export function familyScenario(cpus) {
+  const url = new URL('../sim-core/scenarios/seed-race.json', import.meta.url);
+  const scenario = JSON.parse(readFileSync(url, 'utf8'));
+  for (let c = 2; c < cpus; c++) {
+    scenario.cpus.push({
+      role: 'thread: writes P',
+      tlb: [],
+      program: [
+        { op: 'write', page: 'P', value: c * 10 },
+        { op: 'write', page: 'P', value: c * 10 + 1 },
+      ],
+    });
+  }
+  scenario.name = `family-${cpus}`;
+  scenario.default_schedule = '';
+  return scenario;
 }

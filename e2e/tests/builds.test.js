@@ -4,10 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, openApp, assertClean } from '../lib.js';
+import { BASE_URL, openApp, assertClean, familyScenario } from '../lib.js';
 
 /** Records the names of the wasm files the page fetches. */
 function wasmFetches(page) {
@@ -94,13 +94,7 @@ test('the explorer panel explores a custom scenario in the Web Worker', async (t
   page.on('worker', (w) => workers.push(w.url()));
   // The seed race plus three threads writing P twice: 60,000-80,000 states per
   // kernel, 100-150 ms each in wasm (docs/performance.md, family-5).
-  const seed = JSON.parse(readFileSync(new URL('../../sim-core/scenarios/seed-race.json', import.meta.url), 'utf8'));
-  for (let c = 2; c < 5; c++) {
-    seed.cpus.push({ role: 'thread: writes P', tlb: [], program: [
-      { op: 'write', page: 'P', value: c * 10 }, { op: 'write', page: 'P', value: c * 10 + 1 }] });
-  }
-  seed.name = 'family-5';
-  seed.default_schedule = '';
+  const seed = familyScenario(5);
   const file = join(mkdtempSync(join(tmpdir(), 'tlbrace-family-')), 'family-5.json');
   writeFileSync(file, JSON.stringify(seed));
   await page.locator('input[type=file]').first().setInputFiles(file);

@@ -3,8 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { openApp, assertClean } from '../lib.js';
+import { openApp, assertClean, familyScenario } from '../lib.js';
 
 
 async function openMode(name) {
@@ -227,13 +226,7 @@ test('lesson: a teacher opens a lesson file; a broken one says what is wrong', a
 test('the editor explores in a Web Worker: a large draft shows progress, and Cancel stops it', async (t) => {
   // The seed race plus six threads writing P twice (the 8-CPU member of the
   // family the benchmark uses): a million states per kernel.
-  const seed = JSON.parse(readFileSync(new URL('../../sim-core/scenarios/seed-race.json', import.meta.url), 'utf8'));
-  for (let c = 2; c < 8; c++) {
-    seed.cpus.push({ role: 'thread: writes P', tlb: [], program: [
-      { op: 'write', page: 'P', value: c * 10 }, { op: 'write', page: 'P', value: c * 10 + 1 }] });
-  }
-  seed.name = 'family-8';
-  seed.default_schedule = '';
+  const seed = familyScenario(8);
   const b64 = Buffer.from(JSON.stringify(seed)).toString('base64url');
   const app = await openApp(`?mode=editor#v1/x.${b64}/dsb/`);
   t.after(() => app.close());

@@ -632,24 +632,8 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
     })
 }
 
-/// The built-in scenarios' files, embedded at compile time (the text that
-/// `tlbsim` and the editor show; `builtin_files()` is the same, already read).
-const BUILTIN_FILES: [(&str, &str); 6] = [
-    ("seed-race", include_str!("../scenarios/seed-race.json")),
-    ("same-cpu", include_str!("../scenarios/same-cpu.json")),
-    ("migration", include_str!("../scenarios/migration.json")),
-    (
-        "migration-no-switch-dsb",
-        include_str!("../scenarios/migration-no-switch-dsb.json"),
-    ),
-    ("tlb-cost", include_str!("../scenarios/tlb-cost.json")),
-    (
-        "seed-race-4cpu",
-        include_str!("../scenarios/seed-race-4cpu.json"),
-    ),
-];
-
-// `BUILTIN_STATIC`: the files above as static data, written by build.rs, so that
+// `BUILTIN_NAMES`, `BUILTIN_FILES` (their text) and `BUILTIN_STATIC` (the files as
+// static data), written by build.rs from its list of names, so that
 // opening a built-in scenario needs no JSON parser (the web app's first download
 // carries none). Static data rather than code that builds `ScenarioFile`s: it is
 // a quarter of the size in the wasm.
@@ -730,18 +714,6 @@ fn builtin_files() -> Vec<ScenarioFile> {
         })
         .collect()
 }
-
-/// Names of the built-in scenarios, in the order the UI lists them. A list of its
-/// own, not `BUILTIN_FILES`' first column: naming a scenario must not link the
-/// files' text into the web app's light build.
-const BUILTIN_NAMES: [&str; 6] = [
-    "seed-race",
-    "same-cpu",
-    "migration",
-    "migration-no-switch-dsb",
-    "tlb-cost",
-    "seed-race-4cpu",
-];
 
 /// Names of the built-in scenarios, in the order the UI lists them.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
