@@ -99,6 +99,9 @@ test('the explorer panel explores a custom scenario in the Web Worker', async (t
   writeFileSync(file, JSON.stringify(seed));
   await page.locator('input[type=file]').first().setInputFiles(file);
   await page.getByRole('table', { name: 'CPU4 TLB' }).waitFor();
+  // Asked at once, most likely before the worker is done: the race loads when it is.
+  await page.getByRole('button', { name: 'Show the race' }).click();
+  await page.getByRole('status').filter({ hasText: 'STALE WRITE' }).waitFor({ timeout: 30_000 });
   await page.waitForFunction(() => {
     const rows = [...document.querySelectorAll('.explorer tbody tr')];
     return rows.length === 3 && rows.every((tr) => / ms$/.test(tr.cells[3]?.textContent ?? ''));

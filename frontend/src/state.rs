@@ -44,6 +44,10 @@ pub struct AppState {
     /// The light build was asked for what only the full build can show (a
     /// permalink of a custom scenario): the app hands the page over (`builds`).
     pub hand_off: bool,
+    /// "Show the race" was asked for a custom scenario before the explorer's worker
+    /// had its rows: the race loads when they arrive (not explored on the main
+    /// thread, where a custom scenario may take long).
+    pub race_wanted: Option<Mitigation>,
 }
 
 /// What a user can do.
@@ -91,6 +95,8 @@ pub enum Action {
     DismissError,
     /// Tell the user something worked (e.g. "Link copied").
     Notify(String),
+    /// The user cancelled the explorer panel's run (a race waiting for it is dropped).
+    ExplorerCancelled,
     /// The explorer panel finished exploring `scenario` under every mitigation.
     ExplorerDone {
         /// The scenario explored: rows for another one (the user switched) are dropped.
@@ -98,6 +104,12 @@ pub enum Action {
         /// One row per mitigation.
         rows: Rc<Vec<ExplorerRow>>,
     },
+}
+
+/// Whether `scenario` is the built-in scenario of its name (explored in
+/// milliseconds, on the main thread) rather than a custom one.
+pub fn is_builtin(scenario: &Scenario) -> bool {
+    sim_core::scenario::builtin(scenario.name()).as_ref() == Some(scenario)
 }
 
 /// The scenario the page opens with.
@@ -143,6 +155,7 @@ impl AppState {
             error: None,
             embed: false,
             hand_off: false,
+            race_wanted: None,
         }
     }
 
@@ -201,6 +214,13 @@ impl AppState {
         let fresh;
         let row = match row {
             Some(row) => Some(row),
+            None if !is_builtin(self.model().scenario()) => {
+                self.race_wanted = Some(mitigation);
+                self.notice = Some(format!(
+                    "The explorer is still checking every interleaving of this scenario under {mitigation}; the race loads as soon as it is done."
+                ));
+                return;
+            }
             None => {
                 let model = self.model().with_mitigation(mitigation);
                 fresh = ExplorerRow {
@@ -277,6 +297,7 @@ impl yew::Reducible for AppState {
                 next.embed = embed;
             }
             Action::SetMitigation(m) => {
+                next.race_wanted = None;
                 if m == next.model().mitigation() {
                     return self;
                 }
@@ -338,6 +359,7 @@ impl yew::Reducible for AppState {
                     }
                 }
             }
+            Action::ExplorerCancelled => next.race_wanted = None,
             Action::ShowError(message) => next.error = Some(message),
             Action::DismissError => next.error = None,
             Action::Notify(message) => next.notice = Some(message),
@@ -346,8 +368,11 @@ impl yew::Reducible for AppState {
                     return self;
                 }
                 next.explorer = rows;
-                // Keep the notice: the rows arriving is not a user action.
-                next.notice = self.notice.clone();
+                match next.race_wanted.take() {
+                    Some(m) => next.load_counterexample(m),
+                    // Keep the notice: the rows arriving is not a user action.
+                    None => next.notice = self.notice.clone(),
+                }
             }
         }
         Rc::new(next)

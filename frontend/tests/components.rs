@@ -226,3 +226,50 @@ fn worker_replies_round_trip() {
         None
     );
 }
+
+/// "Show the race" on a custom scenario does not explore on the main thread: it
+/// waits for the explorer's rows (the worker's, in the app), then loads the race.
+#[wasm_bindgen_test]
+fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
+    use sim_core::{explore, ExploreConfig, History, Model, Outcome};
+    use std::rc::Rc;
+    use yew::Reducible;
+    let mut file = sim_core::scenario::builtin("seed-race")
+        .expect("built in")
+        .to_file();
+    file.name = "mine".into();
+    let scenario = file.validate().expect("valid");
+    let state = Rc::new(AppState::from_history(History::new(Model::new(
+        scenario.clone(),
+        Mitigation::Dsb,
+    ))));
+    let waiting = state.reduce(Action::ShowRace);
+    assert_eq!(waiting.race_wanted, Some(Mitigation::Dsb));
+    assert_eq!(
+        waiting.history.cursor(),
+        0,
+        "nothing explored or loaded yet"
+    );
+    let rows: Vec<_> = Mitigation::ALL
+        .into_iter()
+        .map(|m| frontend::state::ExplorerRow {
+            mitigation: m,
+            report: explore(&Model::new(scenario.clone(), m), ExploreConfig::default()),
+            millis: 1.0,
+        })
+        .collect();
+    let loaded = waiting.reduce(Action::ExplorerDone {
+        scenario: Rc::new(scenario),
+        rows: Rc::new(rows),
+    });
+    assert_eq!(loaded.race_wanted, None);
+    assert_eq!(
+        loaded.history.cursor(),
+        7,
+        "the shortest race, s1,s0,s0,s1,s1,s1,s1"
+    );
+    assert!(matches!(
+        Outcome::of(loaded.model(), loaded.history.current()),
+        Outcome::StaleWrite(_)
+    ));
+}

@@ -17,7 +17,7 @@ use yew::prelude::*;
 
 use crate::builds;
 use crate::explorer_worker::{ExplorerWorker, Reply, Request};
-use crate::state::{now_ms, Action, ExplorerRow, EXPLORER_CONFIG};
+use crate::state::{is_builtin, now_ms, Action, ExplorerRow, EXPLORER_CONFIG};
 use crate::view::View;
 
 /// How long one slice may take before the explorer yields, in milliseconds.
@@ -150,7 +150,9 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     let restart = use_state(|| 0u32);
     let scenario = view.state.model().scenario().clone();
     let pending = view.state.explorer.is_empty();
-    let stopped = pending && cancelled.as_ref() == Some(&scenario);
+    // A race the user is waiting for runs again even after a Cancel.
+    let stopped =
+        pending && cancelled.as_ref() == Some(&scenario) && view.state.race_wanted.is_none();
     let worker = use_mut_ref(|| None::<ExplorerWorker>);
     {
         let progress = progress.clone();
@@ -160,10 +162,8 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
             (scenario.clone(), pending && !stopped, *restart),
             move |(scenario, run, _)| {
                 let cancel = Rc::new(Cell::new(false));
-                let built_in =
-                    sim_core::scenario::builtin(scenario.name()).as_ref() == Some(scenario);
                 let custom_json = builds::full()
-                    .filter(|_| !built_in)
+                    .filter(|_| !is_builtin(scenario))
                     .map(|full| (full.write_inline)(scenario));
                 match (*run, custom_json) {
                     (false, _) => {}
@@ -203,7 +203,11 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
         let cancel = {
             let cancelled = cancelled.clone();
             let scenario = scenario.clone();
-            Callback::from(move |_| cancelled.set(Some(scenario.clone())))
+            let dispatch = view.dispatch.clone();
+            Callback::from(move |_| {
+                cancelled.set(Some(scenario.clone()));
+                dispatch.emit(Action::ExplorerCancelled);
+            })
         };
         let text = match *progress {
             Some(p) => format!(
