@@ -244,11 +244,6 @@ pub fn App() -> Html {
                     }) }
                 </div>
                 <InFlight view={view.clone()} />
-                // "Show the race" on a custom scenario waits for the explorer:
-                // its progress (and Cancel) show while it runs.
-                if view.state.race_wanted.is_some() {
-                    <ExplorerPanel view={view.clone()} />
-                }
             </div>
         };
     }
