@@ -22,33 +22,45 @@ function showError(error) {
   if (banner) banner.hidden = false;
 }
 
-async function boot(name) {
+// Compiles a fetched wasm, streaming when the server says it is wasm.
+async function compile(responsePromise) {
+  const response = await responsePromise;
+  if (response.headers.get('Content-Type')?.startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+// Starts build `name`. With `beforeStart`, the build is downloaded and compiled
+// first and `beforeStart` called just before it starts (the light build, still on
+// screen, unmounts then); without, it compiles and starts as it streams in.
+async function boot(name, beforeStart = null) {
   // Fetch the wasm while the glue loads, not after it (saves a round trip).
   const wasmResponse = fetch(new URL(`./${name}_bg.wasm`, import.meta.url));
   const { default: init } = await import(`./${name}.js`);
-  const wasm = await init({ module_or_path: wasmResponse });
+  let module_or_path = wasmResponse;
+  if (beforeStart) {
+    module_or_path = await compile(wasmResponse);
+    beforeStart();
+  }
+  const wasm = await init({ module_or_path });
   // For benchmarks (e2e/bench.js): the size of the wasm linear memory.
   globalThis.tlbraceWasmMemoryBytes = () => wasm.memory.buffer.byteLength;
   globalThis.tlbraceBuild = name;
 }
 
 let fullBuild = null;
-// Called by the light build (builds.rs `hand_off`) once it has unmounted itself.
-globalThis.tlbraceLoadFull = () => {
-  if (!fullBuild) {
-    const app = document.getElementById('app');
-    if (app) {
-      const loading = document.createElement('p');
-      loading.className = 'loading';
-      loading.textContent = 'Loading the teaching tools\u2026';
-      app.replaceChildren(loading);
-    }
-    fullBuild = boot('full').catch(showError);
-  }
+// Called by the light build (builds.rs `hand_off`), which stays on screen until
+// the full build is ready and is unmounted by `unmountLight` just before it starts.
+globalThis.tlbraceLoadFull = (unmountLight = () => {}) => {
+  fullBuild ??= boot('full', unmountLight).catch(showError);
   return fullBuild;
 };
 
 if (needsFullBuild()) {
+  const app = document.getElementById('app');
+  const loading = app?.querySelector('.loading');
+  if (loading) loading.textContent = 'Loading the simulator and its teaching tools\u2026';
   globalThis.tlbraceLoadFull();
 } else {
   boot('frontend').catch(showError);

@@ -249,8 +249,13 @@ pub fn App() -> Html {
     }
     let set_mode = {
         let mode = mode.clone();
+        let dispatch = dispatch.clone();
         Callback::from(move |m: Mode| match builds::full() {
-            None if m != Mode::Visualizer => builds::hand_off(m, None),
+            None if m != Mode::Visualizer => {
+                // The view stays until the full build is ready to take over.
+                dispatch.emit(Action::Notify(format!("Loading {}\u{2026}", m.label())));
+                builds::hand_off(m, None);
+            }
             _ => {
                 browser::set_query_param("mode", m.param());
                 mode.set(m);

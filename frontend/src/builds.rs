@@ -7,15 +7,17 @@
 //! Both builds run this same library. The full build's `main` installs a
 //! [`FullBuild`]; code that needs one of its parts asks [`full`], and in the
 //! light build, where there is none, hands the page over with [`hand_off`]:
-//! the light app unmounts and `static/boot.js` loads the full build, which
-//! reopens the same view from the URL (permalink, `?mode=`).
+//! `static/boot.js` downloads and compiles the full build while the light app
+//! stays on screen, unmounts it, and starts the full build, which reopens the
+//! same view from the URL (permalink, `?mode=`).
 
 use std::cell::{Cell, RefCell};
 
 use sim_core::permalink::{Permalink, PermalinkError};
 use sim_core::scenario::Imported;
 use sim_core::{History, Scenario, ScenarioError};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use yew::{AppHandle, Callback, Html};
 
 use crate::app::App;
@@ -82,9 +84,9 @@ pub enum Pending {
 }
 
 /// The light build met something only the full build can show: it records the
-/// mode in the URL (the permalink is there already), unmounts itself once the
-/// current event is over, and asks `boot.js` for the full build, which then
-/// does `pending`.
+/// mode in the URL (the permalink is there already) and asks `boot.js` for the
+/// full build, which unmounts this one once it is downloaded and compiled, then
+/// starts and does `pending`.
 pub fn hand_off(mode: Mode, pending: Option<Pending>) {
     let shown = SHOWN.with(|s| s.borrow().clone());
     if !shown.is_empty() {
@@ -113,24 +115,21 @@ fn hand_off_as_is(mode: Mode, pending: Option<Pending>) {
         let array: js_sys::Array = parts.iter().map(|p| JsValue::from_str(p)).collect();
         let _ = js_sys::Reflect::set(&global, &JsValue::from_str(PENDING), &array);
     }
-    wasm_bindgen_futures::spawn_local(async move {
-        // Not from inside the event or render that asked: Yew is still using the app.
-        gloo_timers::future::TimeoutFuture::new(0).await;
+    let load = js_sys::Reflect::get(&global, &JsValue::from_str("tlbraceLoadFull"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(load) = load else {
+        crate::panic::show("the page has no loader for the full build (static/boot.js)");
+        return;
+    };
+    // boot.js downloads and compiles the full build while this one stays on
+    // screen, then calls this to unmount it just before the full one starts.
+    let unmount = Closure::once_into_js(|| {
         if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
             app.destroy();
         }
-        let load = js_sys::Reflect::get(&global, &JsValue::from_str("tlbraceLoadFull"))
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        match load {
-            Some(load) => {
-                let _ = load.call0(&JsValue::NULL);
-            }
-            None => {
-                crate::panic::show("the page has no loader for the full build (static/boot.js)")
-            }
-        }
     });
+    let _ = load.call1(&JsValue::NULL, &unmount);
 }
 
 /// What the light build handed over with [`hand_off`], if anything (taken once).

@@ -91,7 +91,10 @@ pub fn export(kind: Export, state: &AppState) -> (String, &'static str, String) 
 pub fn download_export(kind: Export, state: &AppState) -> Option<Action> {
     let Some(full) = builds::full() else {
         builds::hand_off(Mode::Visualizer, Some(Pending::Export(kind)));
-        return None;
+        return Some(Action::Notify(format!(
+            "Preparing the {} download\u{2026}",
+            kind.name().to_uppercase()
+        )));
     };
     let (name, mime, text) = (full.export)(kind, state);
     browser::download(&name, mime, &text)
