@@ -2,7 +2,7 @@
 //! downloads) is the visualizer over the built-in scenarios. The full build
 //! (`full`, fetched only when needed) adds what reads JSON (scenario and trace
 //! files, permalinks of custom scenarios) and the teaching modes (compare,
-//! lesson, editor); together they are two thirds of the code (docs/performance.md).
+//! lesson, editor): 40 % of the full build's wasm (docs/performance.md).
 //!
 //! Both builds run this same library. The full build's `main` installs a
 //! [`FullBuild`]; code that needs one of its parts asks [`full`], and in the
