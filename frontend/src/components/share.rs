@@ -91,9 +91,13 @@ pub fn export(kind: Export, state: &AppState) -> (String, &'static str, String) 
 pub fn download_export(kind: Export, state: &AppState) -> Option<Action> {
     let Some(full) = builds::full() else {
         builds::hand_off(Mode::Visualizer, Some(Pending::Export(kind)));
+        // Not `to_uppercase()`: it would link Unicode's case tables (8 KB gzip).
+        let what = match kind {
+            Export::Svg => "SVG",
+            Export::Json => "JSON",
+        };
         return Some(Action::Notify(format!(
-            "Preparing the {} download\u{2026}",
-            kind.name().to_uppercase()
+            "Preparing the {what} download\u{2026}"
         )));
     };
     let (name, mime, text) = (full.export)(kind, state);
