@@ -24,6 +24,7 @@ use crate::app::App;
 use crate::browser;
 use crate::components::modes::Mode;
 use crate::components::share::Export;
+use crate::explorer_worker::{ExplorerWorker, OnReply, Request};
 use crate::state::AppState;
 use crate::view::View;
 
@@ -38,6 +39,8 @@ pub struct FullBuild {
     pub write_inline: fn(&Scenario) -> String,
     /// Makes a download of the current view: file name, MIME type and content.
     pub export: fn(Export, &AppState) -> (String, &'static str, String),
+    /// Starts the explorer's Web Worker on a request (`ExplorerWorker::start`).
+    pub start_worker: fn(&Request, OnReply) -> Result<ExplorerWorker, String>,
     /// The page of a teaching mode (compare, lesson, editor); the callback
     /// switches mode (the editor's "Use it" returns to the visualizer).
     pub render_mode: fn(Mode, &View, Callback<Mode>) -> Html,

@@ -174,6 +174,9 @@ impl Reply {
     }
 }
 
+/// Receives a worker's replies.
+pub type OnReply = Box<dyn Fn(Reply)>;
+
 /// A worker running one request; dropping it cancels the run (the worker is
 /// terminated, so a long run stops at once).
 pub struct ExplorerWorker {

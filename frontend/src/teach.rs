@@ -13,6 +13,7 @@ use crate::components::modes::Mode;
 use crate::components::narrative::NarrativePanel;
 use crate::components::outcome::OutcomeBar;
 use crate::components::timeline::Timeline;
+use crate::explorer_worker::ExplorerWorker;
 use crate::view::View;
 
 /// What the full build adds to the light one.
@@ -21,6 +22,7 @@ pub static FULL: FullBuild = FullBuild {
     read_inline: sim_core::Scenario::from_json,
     write_inline: |scenario| serde_json::to_string(&scenario.to_file()).unwrap_or_default(),
     export: crate::components::share::export,
+    start_worker: |request, on_reply| ExplorerWorker::start(request, on_reply),
     render_mode,
 };
 

@@ -85,11 +85,12 @@ async fn run_sliced(
 /// the explorer's worker, reporting progress, then dispatches the rows. The run
 /// lasts as long as the returned worker is kept.
 fn run_in_worker(
+    full: &builds::FullBuild,
     scenario: &Scenario,
-    json: String,
     progress: UseStateHandle<Option<Progress>>,
     dispatch: Callback<Action>,
 ) -> Option<ExplorerWorker> {
+    let json = (full.write_inline)(scenario);
     let shared = Rc::new(scenario.clone());
     let rows = RefCell::new(Vec::new());
     let request = Request {
@@ -127,7 +128,7 @@ fn run_in_worker(
             }
         }
     };
-    ExplorerWorker::start(&request, on_reply)
+    (full.start_worker)(&request, Box::new(on_reply))
         .map_err(|e| dispatch.emit(Action::ShowError(e)))
         .ok()
 }
@@ -162,13 +163,12 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
             (scenario.clone(), pending && !stopped, *restart),
             move |(scenario, run, _)| {
                 let cancel = Rc::new(Cell::new(false));
-                let custom_json = builds::full()
-                    .filter(|_| !is_builtin(scenario))
-                    .map(|full| (full.write_inline)(scenario));
-                match (*run, custom_json) {
+                // Only the full build shows custom scenarios, and carries the worker.
+                let custom = builds::full().filter(|_| !is_builtin(scenario));
+                match (*run, custom) {
                     (false, _) => {}
-                    (true, Some(json)) => {
-                        *worker.borrow_mut() = run_in_worker(scenario, json, progress, dispatch);
+                    (true, Some(full)) => {
+                        *worker.borrow_mut() = run_in_worker(full, scenario, progress, dispatch);
                     }
                     (true, None) => wasm_bindgen_futures::spawn_local(run_sliced(
                         scenario.clone(),
