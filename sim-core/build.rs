@@ -1,9 +1,10 @@
-//! Compiles the built-in scenarios (`scenarios/*.json`) into static Rust data, so that
-//! the web app's first download carries no JSON parser: it opens a built-in
-//! scenario without reading JSON, and loads the parser (with the teaching tools)
-//! only when a user opens a file or a custom scenario. The JSON files stay the
-//! source of truth; `scenario::tests::builtins_are_their_files` checks that each
-//! generated value equals what the real parser reads from its file.
+//! Compiles the built-in scenarios (`scenarios/*.json`) into static Rust data, with
+//! page names already resolved to indices, so that the web app's first download
+//! carries neither the JSON parser nor the validator: it opens a built-in scenario
+//! as it is, and loads those (with the teaching tools) only when a user opens a
+//! file or a custom scenario. The JSON files stay the source of truth;
+//! `scenario::tests::builtins_are_their_files` checks that each generated scenario
+//! equals what the real parser and validator make of its file.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -170,6 +171,10 @@ fn scenario_file(s: &Map<String, Value>, at: &str) -> String {
         );
     }
     out.push_str("            ],\n            cpus: &[\n");
+    let page_names: Vec<&str> = array(s, "pages", at)
+        .iter()
+        .filter_map(|p| p.get("name").and_then(Value::as_str))
+        .collect();
     for (i, cpu) in array(s, "cpus", at).iter().enumerate() {
         let at = format!("{at}: cpus[{i}]");
         let c = object(cpu, &at);
@@ -180,13 +185,13 @@ fn scenario_file(s: &Map<String, Value>, at: &str) -> String {
                 let name = p
                     .as_str()
                     .unwrap_or_else(|| panic!("{at}.tlb: expected names"));
-                format!("{name:?}")
+                format!("PageId({})", page_index(&page_names, name, &at))
             })
             .collect();
         let program: Vec<String> = array(c, "program", &at)
             .iter()
             .enumerate()
-            .map(|(j, op)| operation(object(op, &at), &format!("{at}.program[{j}]")))
+            .map(|(j, op)| operation(object(op, &at), &page_names, &format!("{at}.program[{j}]")))
             .collect();
         let _ = writeln!(
             out,
@@ -206,9 +211,17 @@ fn scenario_file(s: &Map<String, Value>, at: &str) -> String {
     out
 }
 
+/// The index of page `name` (operations and TLBs name pages; the model numbers them).
+fn page_index(pages: &[&str], name: &str, at: &str) -> usize {
+    pages
+        .iter()
+        .position(|p| *p == name)
+        .unwrap_or_else(|| panic!("{at}: page {name:?} is not mapped"))
+}
+
 /// `{"op": "write", "page": "P", "value": 1}` becomes
-/// `Op::Write { page: "P", value: 1u8 }`.
-fn operation(op: &Map<String, Value>, at: &str) -> String {
+/// `Op::Write { page: PageId(0), value: 1u8 }` (P being the first page).
+fn operation(op: &Map<String, Value>, pages: &[&str], at: &str) -> String {
     only(op, &["op", "page", "value", "to", "from"], at);
     let name = op
         .get("op")
@@ -224,8 +237,11 @@ fn operation(op: &Map<String, Value>, at: &str) -> String {
         })
         .collect();
     let mut fields = Vec::new();
-    if op.contains_key("page") {
-        fields.push(format!("page: {}", string(op, "page", None, at)));
+    if let Some(page) = op.get("page") {
+        let name = page
+            .as_str()
+            .unwrap_or_else(|| panic!("{at}.page: expected a name"));
+        fields.push(format!("page: PageId({})", page_index(pages, name, at)));
     }
     if op.contains_key("value") {
         fields.push(format!("value: {}", number(op, "value", None, "u8", at)));

@@ -639,7 +639,7 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
 // a quarter of the size in the wasm.
 include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
 
-/// A built-in scenario file as static data (see `BUILTIN_STATIC`).
+/// A built-in scenario as static data (see `BUILTIN_STATIC`), pages resolved.
 struct StaticScenario {
     format: u32,
     name: &'static str,
@@ -665,54 +665,46 @@ struct StaticPage {
 /// A CPU of a [`StaticScenario`].
 struct StaticCpu {
     role: &'static str,
-    tlb: &'static [&'static str],
-    program: &'static [Op<&'static str>],
+    tlb: &'static [PageId],
+    program: &'static [Op<PageId>],
 }
 
-/// The built-in scenarios as their files describe them, in the UI's order.
-fn builtin_files() -> Vec<ScenarioFile> {
-    let owned = |text: &str| text.to_string();
-    BUILTIN_STATIC
-        .iter()
-        .map(|s| ScenarioFile {
-            format: s.format,
-            name: owned(s.name),
-            title: owned(s.title),
-            story: owned(s.story),
-            asid: s.asid,
-            tlb_capacity: s.tlb_capacity,
-            switch_to_dsb: s.switch_to_dsb,
-            pages: s
+impl StaticScenario {
+    /// The scenario, as `ScenarioFile::validate` makes it of the file. Not
+    /// validated again here: build.rs resolved it, and a test compares the two.
+    fn scenario(&self) -> Scenario {
+        debug_assert_eq!(self.format, FORMAT_VERSION);
+        Scenario {
+            name: self.name.to_string(),
+            title: self.title.to_string(),
+            story: self.story.to_string(),
+            asid: self.asid,
+            tlb_capacity: self.tlb_capacity,
+            switch_to_dsb: self.switch_to_dsb,
+            pages: self
                 .pages
                 .iter()
-                .map(|p| PageSpec {
-                    name: owned(p.name),
+                .map(|p| Page {
+                    name: p.name.to_string(),
                     vpn: p.vpn,
                     pfn: p.pfn,
                     writable: p.writable,
                     data: p.data,
                 })
                 .collect(),
-            cpus: s
+            cpus: self
                 .cpus
                 .iter()
-                .map(|c| CpuSpec {
-                    role: owned(c.role),
-                    tlb: c.tlb.iter().copied().map(owned).collect(),
-                    program: c
-                        .program
-                        .iter()
-                        .map(|op| {
-                            op.clone()
-                                .try_map_page(|p| Ok::<_, std::convert::Infallible>(owned(p)))
-                                .unwrap_or_else(|never| match never {})
-                        })
-                        .collect(),
+                .map(|c| Cpu {
+                    role: c.role.to_string(),
+                    tlb: c.tlb.to_vec(),
+                    program: c.program.to_vec(),
                 })
                 .collect(),
-            default_schedule: owned(s.default_schedule),
-        })
-        .collect()
+            // The built-in schedules are checked by the same test.
+            default_schedule: parse_schedule(self.default_schedule).unwrap_or_default(),
+        }
+    }
 }
 
 /// Names of the built-in scenarios, in the order the UI lists them.
@@ -731,13 +723,9 @@ pub fn is_builtin(name: &str) -> bool {
 fn parsed_builtins() -> &'static [Scenario] {
     static PARSED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| {
-        builtin_files()
+        BUILTIN_STATIC
             .iter()
-            .map(|file| {
-                // The built-in files are checked by tests; a broken one is a bug of this crate.
-                file.validate()
-                    .unwrap_or_else(|e| panic!("built-in scenario {}: {e}", file.name))
-            })
+            .map(StaticScenario::scenario)
             .collect()
     })
 }
@@ -806,19 +794,22 @@ pub fn builtins() -> Vec<Scenario> {
 mod tests {
     use super::*;
 
-    /// build.rs turns the JSON files into Rust values; each must be exactly what
-    /// the real parser reads from its file (defaults included), in the same order.
+    /// build.rs turns the JSON files into resolved static data; each built-in
+    /// scenario must be exactly what the parser and the validator make of its
+    /// file (defaults, page indices and schedule included), in the same order.
     #[test]
     fn builtins_are_their_files() {
-        let generated = builtin_files();
-        assert_eq!(generated.len(), BUILTIN_FILES.len());
+        assert_eq!(parsed_builtins().len(), BUILTIN_FILES.len());
         assert!(BUILTIN_NAMES
             .iter()
             .eq(BUILTIN_FILES.iter().map(|(n, _)| n)));
-        for (file, (name, text)) in generated.iter().zip(BUILTIN_FILES) {
-            let parsed: ScenarioFile = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(*file, parsed, "{name}: build.rs disagrees with the parser");
-            assert_eq!(file.name, name);
+        for (generated, (name, text)) in parsed_builtins().iter().zip(BUILTIN_FILES) {
+            let parsed = Scenario::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                *generated, parsed,
+                "{name}: build.rs disagrees with the parser"
+            );
+            assert_eq!(generated.name(), name);
         }
     }
 }
