@@ -49,11 +49,32 @@ async function boot(name, beforeStart = null) {
   globalThis.tlbraceBuild = name;
 }
 
+// Says that the full build could not load while the light one still works.
+function showLoadError(error) {
+  const banner = document.getElementById('load-error');
+  const message = document.getElementById('load-error-message');
+  if (message) message.textContent = `The teaching tools could not be loaded (${error}). The visualizer still works; asking again tries again.`;
+  if (banner) banner.hidden = false;
+}
+
 let fullBuild = null;
 // Called by the light build (builds.rs `hand_off`), which stays on screen until
 // the full build is ready and is unmounted by `unmountLight` just before it starts.
+// If loading fails before that, the light build keeps working and the next call
+// tries again.
 globalThis.tlbraceLoadFull = (unmountLight = () => {}) => {
-  fullBuild ??= boot('full', unmountLight).catch(showError);
+  let unmounted = false;
+  fullBuild ??= boot('full', () => {
+    unmounted = true;
+    unmountLight();
+  }).catch((error) => {
+    if (unmounted) {
+      showError(error);
+    } else {
+      fullBuild = null;
+      showLoadError(error);
+    }
+  });
   return fullBuild;
 };
 

@@ -3,4 +3,8 @@
 // Ours rather than Trunk's loader shim, which passes the wasm's path in the form
 // wasm-bindgen has deprecated (and says so on the console).
 importScripts('./explorer_worker.js');
-wasm_bindgen({ module_or_path: './explorer_worker_bg.wasm' });
+wasm_bindgen({ module_or_path: './explorer_worker_bg.wasm' }).catch((error) => {
+  // Said in the page's own terms (explorer_worker.rs `Reply::Failed`): a
+  // rejection here would otherwise stay inside the worker and the page would wait.
+  self.postMessage({ kind: 'failed', message: `the explorer's worker did not start: ${error}` });
+});

@@ -112,3 +112,52 @@ test('the explorer panel explores a custom scenario in the Web Worker', async (t
   assert.match(text, /flush_tlb_mm\s+62450\s+safe/);
   assertClean(app);
 });
+
+test('while the full build loads, every request waits for it: a file dropped, then an SVG export', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page, context } = app;
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).waitFor();
+  // Hold the full build back long enough to ask twice.
+  await context.route('**/full_bg.wasm', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'tlbrace-queue-')), 'family-3.json');
+  writeFileSync(file, JSON.stringify(familyScenario(3)));
+  await page.locator('input[type=file]').first().setInputFiles(file);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download SVG' }).click();
+  assert.match((await download).suggestedFilename(), /^tlbrace-family-3-dsb\.svg$/);
+  await page.getByRole('table', { name: 'CPU2 TLB' }).waitFor();
+  assertClean(app);
+});
+
+test('a full build that fails to load leaves the visualizer working, and asking again retries', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page, context } = app;
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).waitFor();
+  await context.route('**/full_bg.wasm', (route) => route.abort('connectionreset'));
+  await page.getByRole('button', { name: 'Compare kernels', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'The teaching tools could not be loaded' }).waitFor();
+  // The light build still steps.
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: 'write P' }).waitFor();
+  await context.unroute('**/full_bg.wasm');
+  await page.getByRole('button', { name: 'Compare kernels', exact: true }).click();
+  await page.getByRole('group', { name: 'Events for both kernels' }).waitFor();
+  assert.equal(await page.evaluate(() => globalThis.tlbraceBuild), 'full');
+  assert.deepEqual(app.foreignRequests, []);
+});
+
+test('an explorer worker that cannot start says so instead of waiting forever', async (t) => {
+  const app = await openApp('about:blank');
+  t.after(() => app.close());
+  const { page, context } = app;
+  await context.route('**/explorer_worker_bg.wasm', (route) => route.abort('connectionreset'));
+  await page.goto(`${BASE_URL}?mode=editor#v1/seed-race/dsb/`);
+  const verdicts = page.getByRole('table', { name: 'Explorer verdict per kernel' });
+  await verdicts.filter({ hasText: "failed: the explorer's worker did not start" }).waitFor();
+  assert.deepEqual(app.foreignRequests, []);
+});

@@ -139,9 +139,12 @@ pub fn App() -> Html {
         // acts, so they can see and fix it.
         let fragment = state.permalink();
         let keep = state.error.is_some() && state.history.cursor() == 0;
+        // A custom scenario's link the light build hands over stays in the URL
+        // for the full build to open, whatever happens here meanwhile.
+        let handing_over = state.hand_off;
         use_effect_with(fragment, move |fragment| {
             builds::note_shown(fragment);
-            if !keep {
+            if !keep && !handing_over {
                 browser::set_hash(fragment);
             }
         });
@@ -180,15 +183,19 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         let state = state.clone();
         use_effect_with((), move |_| {
-            let action = match builds::full().and(builds::take_pending()) {
-                Some(Pending::File(name, text)) => {
-                    Some(open_text(&name, text, state.model().mitigation()))
+            if builds::full().is_none() {
+                return;
+            }
+            for pending in builds::take_pending() {
+                let action = match pending {
+                    Pending::File(name, text) => {
+                        Some(open_text(&name, text, state.model().mitigation()))
+                    }
+                    Pending::Export(kind) => download_export(kind, &state),
+                };
+                if let Some(action) = action {
+                    dispatch.emit(action);
                 }
-                Some(Pending::Export(kind)) => download_export(kind, &state),
-                None => None,
-            };
-            if let Some(action) = action {
-                dispatch.emit(action);
             }
         });
     }

@@ -49,7 +49,6 @@ pub struct FullBuild {
 thread_local! {
     static FULL: Cell<Option<&'static FullBuild>> = const { Cell::new(None) };
     static APP: RefCell<Option<AppHandle<App>>> = const { RefCell::new(None) };
-    static HANDING_OFF: Cell<bool> = const { Cell::new(false) };
     static SHOWN: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
@@ -74,7 +73,8 @@ pub(crate) fn keep_app(handle: AppHandle<App>) {
     APP.with(|a| *a.borrow_mut() = Some(handle));
 }
 
-/// Name of the property of `globalThis` where work waits for the full build.
+/// Name of the property of `globalThis` where work waits for the full build (a
+/// queue: an array of `[kind, ...]` arrays).
 const PENDING: &str = "tlbracePending";
 
 /// What the user asked the light build for, done by the full build once loaded.
@@ -105,9 +105,9 @@ pub fn hand_off_for_link() {
 }
 
 fn hand_off_as_is(mode: Mode, pending: Option<Pending>) {
-    if HANDING_OFF.with(|h| h.replace(true)) {
-        return;
-    }
+    // Asked again while the full build loads (a file dropped, then an export
+    // clicked): the last mode wins and every task waits in the queue; boot.js
+    // loads the build once, and again only if loading failed.
     browser::set_query_param("mode", mode.param());
     let global = js_sys::global();
     if let Some(pending) = pending {
@@ -115,8 +115,18 @@ fn hand_off_as_is(mode: Mode, pending: Option<Pending>) {
             Pending::File(name, text) => ["file", name, text],
             Pending::Export(export) => ["export", export.name(), ""],
         };
-        let array: js_sys::Array = parts.iter().map(|p| JsValue::from_str(p)).collect();
-        let _ = js_sys::Reflect::set(&global, &JsValue::from_str(PENDING), &array);
+        let key = JsValue::from_str(PENDING);
+        let queue = js_sys::Reflect::get(&global, &key)
+            .ok()
+            .and_then(|q| q.dyn_into::<js_sys::Array>().ok())
+            .unwrap_or_default();
+        queue.push(
+            &parts
+                .iter()
+                .map(|p| JsValue::from_str(p))
+                .collect::<js_sys::Array>(),
+        );
+        let _ = js_sys::Reflect::set(&global, &key, &queue);
     }
     let load = js_sys::Reflect::get(&global, &JsValue::from_str("tlbraceLoadFull"))
         .ok()
@@ -135,21 +145,30 @@ fn hand_off_as_is(mode: Mode, pending: Option<Pending>) {
     let _ = load.call1(&JsValue::NULL, &unmount);
 }
 
-/// What the light build handed over with [`hand_off`], if anything (taken once).
-pub fn take_pending() -> Option<Pending> {
+/// What the light build handed over with [`hand_off`], in the order it was
+/// asked (taken once).
+pub fn take_pending() -> Vec<Pending> {
     let global = js_sys::global();
     let key = JsValue::from_str(PENDING);
-    let array = js_sys::Reflect::get(&global, &key)
-        .ok()?
-        .dyn_into::<js_sys::Array>()
-        .ok()?;
+    let Some(queue) = js_sys::Reflect::get(&global, &key)
+        .ok()
+        .and_then(|q| q.dyn_into::<js_sys::Array>().ok())
+    else {
+        return Vec::new();
+    };
     let _ = js_sys::Reflect::delete_property(&global, &key);
-    let part = |i| array.get(i).as_string().unwrap_or_default();
-    match part(0).as_str() {
-        "file" => Some(Pending::File(part(1), part(2))),
-        "export" => Export::from_name(&part(1)).map(Pending::Export),
-        _ => None,
-    }
+    queue
+        .iter()
+        .filter_map(|entry| {
+            let entry = entry.dyn_into::<js_sys::Array>().ok()?;
+            let part = |i| entry.get(i).as_string().unwrap_or_default();
+            match part(0).as_str() {
+                "file" => Some(Pending::File(part(1), part(2))),
+                "export" => Export::from_name(&part(1)).map(Pending::Export),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// Opens a permalink fragment. `Ok(None)`: the link names a custom scenario and

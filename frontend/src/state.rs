@@ -304,6 +304,7 @@ impl yew::Reducible for AppState {
                 next.history = next.history.with_mitigation(m);
             }
             Action::CycleMitigation => {
+                next.race_wanted = None;
                 let m = next.model().mitigation().next();
                 next.history = next.history.with_mitigation(m);
             }
@@ -353,7 +354,10 @@ impl yew::Reducible for AppState {
                         next.show(history);
                         next.error = None;
                     }
-                    Ok(None) => next.hand_off = true,
+                    Ok(None) => {
+                        next.hand_off = true;
+                        next.playing = false;
+                    }
                     Err(e) => {
                         next.error = Some(format!("{e}. Showing the previous view instead."));
                     }

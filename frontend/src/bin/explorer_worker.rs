@@ -19,11 +19,16 @@ fn main() {
             let _ = scope.post_message(&reply.to_js());
         }
     };
-    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        if let Some(request) = Request::from_js(&e.data()) {
-            explore(&request, &post);
-        }
-    });
+    let onmessage = {
+        let scope = scope.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(request) = Request::from_js(&e.data()) {
+                explore(&request, &post);
+                // One request per worker: end now and free the states it stored.
+                scope.close();
+            }
+        })
+    };
     scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     // The worker lives as long as its handler.
     onmessage.forget();

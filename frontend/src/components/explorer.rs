@@ -84,11 +84,14 @@ async fn run_sliced(
 /// Explores `json` (the scenario `scenario` as a file) under every mitigation in
 /// the explorer's worker, reporting progress, then dispatches the rows. The run
 /// lasts as long as the returned worker is kept.
+/// `stopped` is called if the worker fails, so the panel offers to explore again
+/// rather than showing a run that will never end.
 fn run_in_worker(
     full: &builds::FullBuild,
     scenario: &Scenario,
     progress: UseStateHandle<Option<Progress>>,
     dispatch: Callback<Action>,
+    stopped: Callback<()>,
 ) -> Option<ExplorerWorker> {
     let json = (full.write_inline)(scenario);
     let shared = Rc::new(scenario.clone());
@@ -124,6 +127,7 @@ fn run_in_worker(
             }
             Reply::Failed(message) => {
                 progress.set(None);
+                stopped.emit(());
                 dispatch.emit(Action::ShowError(format!("The explorer: {message}")));
             }
         }
@@ -155,10 +159,22 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     let stopped =
         pending && cancelled.as_ref() == Some(&scenario) && view.state.race_wanted.is_none();
     let worker = use_mut_ref(|| None::<ExplorerWorker>);
+    // Stops the run shown (Cancel, or a worker that failed): the panel then offers
+    // to explore again, and a race waiting for the rows is dropped.
+    let stop = {
+        let cancelled = cancelled.clone();
+        let scenario = scenario.clone();
+        let dispatch = view.dispatch.clone();
+        Callback::from(move |()| {
+            cancelled.set(Some(scenario.clone()));
+            dispatch.emit(Action::ExplorerCancelled);
+        })
+    };
     {
         let progress = progress.clone();
         let dispatch = view.dispatch.clone();
         let worker = worker.clone();
+        let stop = stop.clone();
         use_effect_with(
             (scenario.clone(), pending && !stopped, *restart),
             move |(scenario, run, _)| {
@@ -168,7 +184,8 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
                 match (*run, custom) {
                     (false, _) => {}
                     (true, Some(full)) => {
-                        *worker.borrow_mut() = run_in_worker(full, scenario, progress, dispatch);
+                        *worker.borrow_mut() =
+                            run_in_worker(full, scenario, progress, dispatch, stop);
                     }
                     (true, None) => wasm_bindgen_futures::spawn_local(run_sliced(
                         scenario.clone(),
@@ -200,15 +217,7 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
             </p>
         }
     } else if pending {
-        let cancel = {
-            let cancelled = cancelled.clone();
-            let scenario = scenario.clone();
-            let dispatch = view.dispatch.clone();
-            Callback::from(move |_| {
-                cancelled.set(Some(scenario.clone()));
-                dispatch.emit(Action::ExplorerCancelled);
-            })
-        };
+        let cancel = stop.reform(|_: MouseEvent| ());
         let text = match *progress {
             Some(p) => format!(
                 "Exploring under {}: {} states so far\u{2026}",
