@@ -106,12 +106,6 @@ pub enum Action {
     },
 }
 
-/// Whether `scenario` is the built-in scenario of its name (explored in
-/// milliseconds, on the main thread) rather than a custom one.
-pub fn is_builtin(scenario: &Scenario) -> bool {
-    sim_core::scenario::builtin(scenario.name()).as_ref() == Some(scenario)
-}
-
 /// The scenario the page opens with.
 pub const DEFAULT_SCENARIO: &str = "seed-race";
 
@@ -214,7 +208,8 @@ impl AppState {
         let fresh;
         let row = match row {
             Some(row) => Some(row),
-            None if !is_builtin(self.model().scenario()) => {
+            // A custom scenario may take long: not on the main thread.
+            None if !self.model().scenario().is_builtin() => {
                 self.race_wanted = Some(mitigation);
                 self.notice = Some(format!(
                     "The explorer is still checking every interleaving of this scenario under {mitigation}; the race loads as soon as it is done."

@@ -20,7 +20,7 @@ use crate::view::View;
 pub static FULL: FullBuild = FullBuild {
     import: sim_core::scenario::import,
     read_inline: sim_core::Scenario::from_json,
-    write_inline: |scenario| serde_json::to_string(&scenario.to_file()).unwrap_or_default(),
+    write_inline: sim_core::permalink::inline_json,
     export: crate::components::share::export,
     start_worker: |request, on_reply| ExplorerWorker::start(request, on_reply),
     render_mode,

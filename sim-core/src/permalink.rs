@@ -191,22 +191,26 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A scenario as the JSON a permalink carries inline (its file, compact).
+pub fn inline_json(scenario: &Scenario) -> String {
+    serde_json::to_string(&scenario.to_file()).unwrap_or_default()
+}
+
 impl Permalink {
     /// The permalink of a history: its scenario (by name when it is the built-in
     /// one of that name, inline otherwise), mitigation, events and cursor.
     pub fn of(history: &History) -> Permalink {
-        Permalink::of_with(history, |s| {
-            serde_json::to_string(&s.to_file()).unwrap_or_default()
-        })
+        Permalink::of_with(history, inline_json)
     }
 
     /// [`Permalink::of`], writing a custom scenario's JSON with `write_inline` (the
     /// web app's light build shows only built-in scenarios and links no JSON writer).
     pub fn of_with(history: &History, write_inline: impl FnOnce(&Scenario) -> String) -> Permalink {
         let s = history.model().scenario();
-        let scenario = match scenario::builtin(s.name()) {
-            Some(b) if b == *s => ScenarioRef::Builtin(s.name().to_string()),
-            _ => ScenarioRef::Inline(write_inline(s)),
+        let scenario = if s.is_builtin() {
+            ScenarioRef::Builtin(s.name().to_string())
+        } else {
+            ScenarioRef::Inline(write_inline(s))
         };
         Permalink {
             scenario,

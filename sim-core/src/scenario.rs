@@ -205,6 +205,12 @@ impl Scenario {
         file.validate()
     }
 
+    /// Whether this is the built-in scenario of its name, unchanged (a custom
+    /// scenario may reuse a built-in name).
+    pub fn is_builtin(&self) -> bool {
+        parsed_builtins().iter().any(|b| b == self)
+    }
+
     /// Short identifier.
     pub fn name(&self) -> &str {
         &self.name
@@ -632,16 +638,14 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
     })
 }
 
-// `BUILTIN_NAMES`, `BUILTIN_FILES` (their text) and `BUILTIN_STATIC` (the files as
-// static data), written by build.rs from its list of names, so that
-// opening a built-in scenario needs no JSON parser (the web app's first download
-// carries none). Static data rather than code that builds `ScenarioFile`s: it is
-// a quarter of the size in the wasm.
+// `BUILTIN_NAMES`, `BUILTIN_FILES` (their text) and `BUILTIN_STATIC` (the
+// scenarios as static data, page names resolved), written by build.rs from its
+// list of names, so that opening a built-in scenario needs neither the JSON
+// parser nor the validator (the web app's first download carries neither).
 include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
 
 /// A built-in scenario as static data (see `BUILTIN_STATIC`), pages resolved.
 struct StaticScenario {
-    format: u32,
     name: &'static str,
     title: &'static str,
     story: &'static str,
@@ -673,7 +677,6 @@ impl StaticScenario {
     /// The scenario, as `ScenarioFile::validate` makes it of the file. Not
     /// validated again here: build.rs resolved it, and a test compares the two.
     fn scenario(&self) -> Scenario {
-        debug_assert_eq!(self.format, FORMAT_VERSION);
         Scenario {
             name: self.name.to_string(),
             title: self.title.to_string(),

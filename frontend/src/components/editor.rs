@@ -220,17 +220,15 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
         // A new valid draft starts a new run (replacing the worker cancels the old one).
         let runs = runs.dispatcher();
         let worker = worker.clone();
-        let json = checked
-            .is_ok()
-            .then(|| serde_json::to_string(file).unwrap_or_default());
-        use_effect_with(json, move |json| {
-            *worker.borrow_mut() = None;
-            match json {
+        // Keyed by the validated scenario, not its JSON: no serializing on every
+        // keystroke. The cleanup below drops the previous worker first.
+        use_effect_with(checked.clone().ok(), move |scenario| {
+            match scenario {
                 None => runs.dispatch(RunsAction::Clear),
-                Some(json) => {
+                Some(scenario) => {
                     runs.dispatch(RunsAction::Start);
                     let request = Request {
-                        scenario: json.clone(),
+                        scenario: sim_core::permalink::inline_json(scenario),
                         max_states: EDITOR_MAX_STATES,
                     };
                     let replies = runs.clone();

@@ -17,7 +17,7 @@ use yew::prelude::*;
 
 use crate::builds;
 use crate::explorer_worker::{ExplorerWorker, Reply, Request};
-use crate::state::{is_builtin, now_ms, Action, ExplorerRow, EXPLORER_CONFIG};
+use crate::state::{now_ms, Action, ExplorerRow, EXPLORER_CONFIG};
 use crate::view::View;
 
 /// How long one slice may take before the explorer yields, in milliseconds.
@@ -81,11 +81,10 @@ async fn run_sliced(
     });
 }
 
-/// Explores `json` (the scenario `scenario` as a file) under every mitigation in
-/// the explorer's worker, reporting progress, then dispatches the rows. The run
-/// lasts as long as the returned worker is kept.
-/// `stopped` is called if the worker fails, so the panel offers to explore again
-/// rather than showing a run that will never end.
+/// Explores `scenario` under every mitigation in the explorer's worker, reporting
+/// progress, then dispatches the rows. The run lasts as long as the returned
+/// worker is kept. `stopped` is called if the worker fails, so the panel offers
+/// to explore again rather than showing a run that will never end.
 fn run_in_worker(
     full: &builds::FullBuild,
     scenario: &Scenario,
@@ -180,7 +179,7 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
             move |(scenario, run, _)| {
                 let cancel = Rc::new(Cell::new(false));
                 // Only the full build shows custom scenarios, and carries the worker.
-                let custom = builds::full().filter(|_| !is_builtin(scenario));
+                let custom = builds::full().filter(|_| !scenario.is_builtin());
                 match (*run, custom) {
                     (false, _) => {}
                     (true, Some(full)) => {
