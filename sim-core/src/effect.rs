@@ -3,14 +3,14 @@
 
 use serde::Serialize;
 
-use crate::machine::{Pte, TlbEntry, TlbiTarget, Violation};
-use crate::op::{CpuId, PageId};
+use crate::machine::{Pte, TlbEntry, TlbUbc, TlbiTarget, Violation};
+use crate::op::{CpuId, FlagId, PageId, PageSet, Syscall, TableId, TaskId};
 
 /// Why an access faulted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
-    /// The PTE is not present (the page was unmapped by reclaim).
+    /// The PTE is not present (reclaim, munmap or mremap cleared it).
     Translation,
     /// A write through a read-only translation.
     Permission,
@@ -44,16 +44,38 @@ pub enum Effect {
     Read { cpu: CpuId, page: PageId, value: u8 },
     /// A user write stored a value in the frame.
     Write { cpu: CpuId, page: PageId, value: u8 },
+    /// A task set a flag.
+    FlagSet { task: TaskId, flag: FlagId },
+    /// A task's wait for a flag ended (the flag was set).
+    FlagSeen { task: TaskId, flag: FlagId },
     /// A PTE changed.
     PteChange {
         page: PageId,
         before: Pte,
         after: Pte,
     },
-    /// The CPU took the page-table lock.
-    PtlAcquire { cpu: CpuId },
-    /// The CPU dropped the page-table lock.
-    PtlRelease { cpu: CpuId },
+    /// A walk left a PTE as it was (not present, or already read-only).
+    PteSkipped { page: PageId, pte: Pte },
+    /// The walk recorded the page in the task's `mmu_gather`: its TLB entries
+    /// must be flushed before the call returns.
+    Recorded { task: TaskId, page: PageId },
+    /// Reclaim's reverse-map walk found no present PTE for the folio.
+    NotMapped { task: TaskId, page: PageId },
+    /// The step had nothing to do in this state (no batch pending, nothing
+    /// recorded, or not called on this kernel).
+    NothingToDo { task: TaskId },
+    /// A task took a PTE table's lock.
+    PtlAcquire {
+        cpu: CpuId,
+        task: TaskId,
+        table: TableId,
+    },
+    /// A task dropped a PTE table's lock.
+    PtlRelease {
+        cpu: CpuId,
+        task: TaskId,
+        table: TableId,
+    },
     /// The CPU executed a broadcast TLBI; it is now in flight.
     TlbiIssue { cpu: CpuId, target: TlbiTarget },
     /// An in-flight TLBI reached one CPU's TLB.
@@ -62,18 +84,40 @@ pub enum Effect {
         to: CpuId,
         target: TlbiTarget,
     },
-    /// The CPU executed `dsb(ish)`; `completed` of its TLBIs were still in flight.
-    Dsb { cpu: CpuId, completed: u8 },
+    /// The CPU executed `dsb(ish)`; `completed` of its own TLBIs were still in
+    /// flight and are now complete; `others_in_flight` TLBIs of other CPUs are
+    /// still in flight, which this DSB does not complete.
+    Dsb {
+        cpu: CpuId,
+        completed: u8,
+        others_in_flight: u8,
+    },
     /// `mm->tlb_flush_batched` changed.
     BatchCounters { pending: u8, flushed: u8 },
-    /// The reclaiming task's `tlb_ubc.flush_required` changed.
-    TlbUbc { flush_required: bool },
-    /// The page's contents were written to swap and its frame freed.
-    SwapOut { page: PageId, data: u8 },
-    /// `mprotect(PROT_READ)` of the page returned to user space.
-    MprotectReturned { page: PageId },
-    /// The task left `from` for `to`.
-    Migrate { from: CpuId, to: CpuId },
+    /// A task's `tlb_ubc` changed.
+    TlbUbc { task: TaskId, tlb_ubc: TlbUbc },
+    /// The page's contents were written to swap (its frame stays until freed).
+    Pageout { page: PageId, data: u8 },
+    /// A frame (named by the page that maps it at the start) was freed.
+    FrameFreed { page: PageId },
+    /// A system call returned to user space: its promise holds from now on.
+    Returned {
+        task: TaskId,
+        syscall: Syscall,
+        pages: PageSet,
+    },
+    /// The task left `from` for `to` (it waits there until switched in).
+    Migrate {
+        task: TaskId,
+        from: CpuId,
+        to: CpuId,
+    },
+    /// `__switch_to()` on `cpu` switched to `to`.
+    ContextSwitch {
+        cpu: CpuId,
+        from: Option<TaskId>,
+        to: TaskId,
+    },
     /// A promise was broken.
     Violation(Violation),
 }

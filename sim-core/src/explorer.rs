@@ -3,8 +3,10 @@
 //! States are deduplicated by hashing a compact byte encoding of each machine.
 //! One sound reduction: per-CPU counters are left out of that encoding, since they
 //! never influence which events are enabled or what they do, so two states that
-//! differ only in counters have the same futures. A state with a violation is recorded and not expanded further.
-//! Breadth-first order makes the first violation found a shortest one.
+//! differ only in counters have the same futures. States after a violation are
+//! expanded too, so each kind of violation's reachability is reported. Breadth-first
+//! order makes the first violation of each kind found a shortest one of that kind;
+//! a deadlock is a terminal state with unfinished tasks.
 
 use std::hash::Hasher;
 
@@ -15,10 +17,10 @@ use serde::Serialize;
 use crate::effect::Effect;
 use crate::event::{format_schedule, Event};
 use crate::machine::{
-    CpuSet, InFlightTlbi, Machine, TlbEntry, TlbiTarget, Violation, ViolationKind,
+    CpuSet, InFlightTlbi, KindSet, Machine, TlbEntry, TlbiTarget, Violation, ViolationKind,
 };
 use crate::model::Model;
-use crate::op::{CpuId, PageId};
+use crate::op::{CpuId, PageId, PageSet, TaskId};
 
 /// Exploration bounds, in one value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,12 +41,16 @@ impl Default for ExploreConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Neither violation is reachable (exploration complete).
+    /// No promise can be broken and no deadlock is reachable (exploration complete).
     Safe,
     /// The shortest counterexample ends in a stale write.
     StaleWriteReachable,
+    /// The shortest counterexample ends in an access after unmap.
+    AccessAfterUnmapReachable,
     /// The shortest counterexample ends in a lost write.
     LostWriteReachable,
+    /// The shortest counterexample ends in a deadlock.
+    DeadlockReachable,
     /// The state bound was hit before any violation was found.
     Unknown,
 }
@@ -55,8 +61,20 @@ impl Verdict {
         match self {
             Verdict::Safe => "safe",
             Verdict::StaleWriteReachable => "stale_write_reachable",
+            Verdict::AccessAfterUnmapReachable => "access_after_unmap_reachable",
             Verdict::LostWriteReachable => "lost_write_reachable",
+            Verdict::DeadlockReachable => "deadlock_reachable",
             Verdict::Unknown => "unknown",
+        }
+    }
+
+    /// The verdict of a counterexample of this kind.
+    pub fn of_kind(kind: ViolationKind) -> Verdict {
+        match kind {
+            ViolationKind::StaleWrite => Verdict::StaleWriteReachable,
+            ViolationKind::AccessAfterUnmap => Verdict::AccessAfterUnmapReachable,
+            ViolationKind::LostWrite => Verdict::LostWriteReachable,
+            ViolationKind::Deadlock => Verdict::DeadlockReachable,
         }
     }
 }
@@ -75,18 +93,24 @@ pub struct Counterexample {
 pub struct ExploreReport {
     /// Distinct states stored (counters ignored).
     pub states: usize,
-    /// States where nothing more can happen and no promise was broken.
+    /// States where nothing more can happen (safe ends and deadlocks).
     pub terminal_states: usize,
-    /// States that broke a promise.
+    /// States reached by an event that broke a promise, and deadlocked states.
     pub violation_states: usize,
     /// Events applied in total.
     pub transitions: usize,
     /// Whether some stale write is reachable.
     pub stale_write_reachable: bool,
+    /// Whether some access after unmap is reachable.
+    pub access_after_unmap_reachable: bool,
     /// Whether some lost write is reachable.
     pub lost_write_reachable: bool,
-    /// A shortest counterexample, if a violation is reachable.
+    /// Whether some deadlock is reachable.
+    pub deadlock_reachable: bool,
+    /// The shortest counterexample of all, if a violation is reachable.
     pub shortest_counterexample: Option<Counterexample>,
+    /// A shortest counterexample for each reachable kind, in [`ViolationKind::ALL`] order.
+    pub counterexamples: Vec<Counterexample>,
     /// False if the state bound stopped the exploration.
     pub complete: bool,
 }
@@ -95,10 +119,19 @@ impl ExploreReport {
     /// The verdict, naming the violation the shortest counterexample ends in.
     pub fn verdict(&self) -> Verdict {
         match &self.shortest_counterexample {
-            Some(c) if c.kind == ViolationKind::StaleWrite => Verdict::StaleWriteReachable,
-            Some(_) => Verdict::LostWriteReachable,
+            Some(c) => Verdict::of_kind(c.kind),
             None if self.complete => Verdict::Safe,
             None => Verdict::Unknown,
+        }
+    }
+
+    /// Whether a violation of `kind` is reachable (as far as explored).
+    pub fn reachable(&self, kind: ViolationKind) -> bool {
+        match kind {
+            ViolationKind::StaleWrite => self.stale_write_reachable,
+            ViolationKind::AccessAfterUnmap => self.access_after_unmap_reachable,
+            ViolationKind::LostWrite => self.lost_write_reachable,
+            ViolationKind::Deadlock => self.deadlock_reachable,
         }
     }
 
@@ -107,6 +140,32 @@ impl ExploreReport {
         self.shortest_counterexample
             .as_ref()
             .map(|c| format_schedule(&c.events))
+    }
+
+    fn found(&mut self, kind: ViolationKind, events: impl FnOnce() -> Vec<Event>) {
+        let flag = match kind {
+            ViolationKind::StaleWrite => &mut self.stale_write_reachable,
+            ViolationKind::AccessAfterUnmap => &mut self.access_after_unmap_reachable,
+            ViolationKind::LostWrite => &mut self.lost_write_reachable,
+            ViolationKind::Deadlock => &mut self.deadlock_reachable,
+        };
+        if *flag {
+            return;
+        }
+        *flag = true;
+        let found = Counterexample {
+            kind,
+            events: events(),
+        };
+        let shorter = self
+            .shortest_counterexample
+            .as_ref()
+            .is_none_or(|c| found.events.len() < c.events.len());
+        if shorter {
+            self.shortest_counterexample = Some(found.clone());
+        }
+        self.counterexamples.push(found);
+        self.counterexamples.sort_by_key(|c| c.kind);
     }
 }
 
@@ -180,10 +239,10 @@ pub struct Explorer {
     key: Vec<u8>,
 }
 
-/// Writes the parts of `m` that decide its future as bytes: injective over the
-/// machines of one model (whose CPU and page counts are fixed; every list of
-/// varying length is preceded by its length). Per-CPU counters are left out: they
-/// never influence what is enabled or what an event does. [`decode`] reads it back.
+/// Writes `m` as bytes, all but the per-CPU counters (which never influence what
+/// is enabled or what an event does): injective over the machines of one model,
+/// whose CPU, task, page, table and flag counts are fixed; every list of varying
+/// length is preceded by its length. [`decode`] reads it back.
 fn encode(m: &Machine, out: &mut Vec<u8>) {
     fn entry(e: &TlbEntry, out: &mut Vec<u8>) {
         out.extend_from_slice(&e.asid.to_le_bytes());
@@ -191,21 +250,37 @@ fn encode(m: &Machine, out: &mut Vec<u8>) {
         out.extend_from_slice(&e.pfn.to_le_bytes());
         out.push(u8::from(e.writable));
     }
+    fn task(t: Option<TaskId>) -> u8 {
+        t.map_or(u8::MAX, |t| t.0)
+    }
     out.clear();
     for cpu in &m.cpus {
-        out.push(cpu.pc);
+        out.push(task(cpu.current));
+        out.push(cpu.queue.len() as u8);
+        out.extend(cpu.queue.iter().map(|t| t.0));
         out.push(cpu.tlb.entries.len() as u8);
         for e in &cpu.tlb.entries {
             entry(e, out);
         }
     }
+    for t in &m.tasks {
+        out.push(t.pc);
+        out.push(t.cpu.0);
+        out.push(u8::from(t.tlb_ubc.flush_required) | u8::from(t.tlb_ubc.writable) << 1);
+        out.extend_from_slice(&t.gather.flush.0.to_le_bytes());
+        out.extend_from_slice(&t.gather.free.0.to_le_bytes());
+        match t.rmap {
+            None => out.push(u8::MAX),
+            Some((page, dirty)) => out.extend_from_slice(&[page.0, u8::from(dirty)]),
+        }
+    }
     for p in &m.ptes {
-        out.push(u8::from(p.present) | u8::from(p.writable) << 1);
+        out.push(u8::from(p.present) | u8::from(p.writable) << 1 | u8::from(p.dirty) << 2);
         out.extend_from_slice(&p.pfn.to_le_bytes());
     }
     for f in &m.frames {
         out.push(f.data);
-        out.push(u8::from(f.freed));
+        out.push(u8::from(f.written_out) | u8::from(f.freed) << 1);
     }
     for slot in &m.swap {
         match slot {
@@ -213,7 +288,7 @@ fn encode(m: &Machine, out: &mut Vec<u8>) {
             Some(data) => out.extend_from_slice(&[1, *data]),
         }
     }
-    // u16: with 8 CPUs of 32 operations, 256 TLBIs could be in flight at once.
+    // u16: many CPUs with long programs could have over 255 TLBIs in flight.
     out.extend_from_slice(&(m.tlbis.len() as u16).to_le_bytes());
     for t in &m.tlbis {
         out.push(t.issuer.0);
@@ -232,20 +307,17 @@ fn encode(m: &Machine, out: &mut Vec<u8>) {
     }
     out.push(m.tlb_flush_batched.pending);
     out.push(m.tlb_flush_batched.flushed);
-    out.push(u8::from(m.tlb_ubc_flush_required));
-    match m.ptl {
-        None => out.push(0),
-        Some(cpu) => out.extend_from_slice(&[1, cpu.0]),
-    }
-    out.extend(m.prot_read.iter().map(|b| u8::from(*b)));
+    out.extend(m.ptl.iter().map(|h| task(*h)));
+    out.extend(m.flags.iter().map(|f| u8::from(*f)));
+    out.extend_from_slice(&m.prot_read.0.to_le_bytes());
+    out.extend_from_slice(&m.unmapped.0.to_le_bytes());
+    out.push(m.broken.0);
     match m.violation {
-        None => out.push(0),
+        None => out.push(u8::MAX),
         Some(v) => {
-            out.push(match v.kind {
-                ViolationKind::StaleWrite => 1,
-                ViolationKind::LostWrite => 2,
-            });
+            out.push(v.kind as u8);
             out.push(v.cpu.0);
+            out.push(v.task.0);
             out.push(v.page.0);
             entry(&v.entry, out);
         }
@@ -253,8 +325,9 @@ fn encode(m: &Machine, out: &mut Vec<u8>) {
 }
 
 /// Reads bytes written by [`encode`] back into `m`, a machine of the same model
-/// (so its per-CPU and per-page lists already have the right lengths). Counters are
-/// left as they are. Lists are refilled in place, reusing their allocations.
+/// (so its per-CPU, per-task and per-page lists already have the right lengths).
+/// Counters are left as they are. Lists are refilled in place, reusing their
+/// allocations.
 fn decode(bytes: &[u8], m: &mut Machine) {
     let mut at = 0;
     let mut byte = || {
@@ -267,6 +340,9 @@ fn decode(bytes: &[u8], m: &mut Machine) {
     fn u32_of(b: [u8; 4]) -> u32 {
         u32::from_le_bytes(b)
     }
+    fn task(b: u8) -> Option<TaskId> {
+        (b != u8::MAX).then_some(TaskId(b))
+    }
     let entry = |byte: &mut dyn FnMut() -> u8| TlbEntry {
         asid: u16_of(byte(), byte()),
         page: PageId(byte()),
@@ -274,22 +350,43 @@ fn decode(bytes: &[u8], m: &mut Machine) {
         writable: byte() != 0,
     };
     for cpu in m.cpus.iter_mut() {
-        cpu.pc = byte();
+        cpu.current = task(byte());
+        let len = byte();
+        cpu.queue.clear();
+        for _ in 0..len {
+            cpu.queue.push(TaskId(byte()));
+        }
         let len = byte();
         cpu.tlb.entries.clear();
         for _ in 0..len {
             cpu.tlb.entries.push(entry(&mut byte));
         }
     }
+    for t in m.tasks.iter_mut() {
+        t.pc = byte();
+        t.cpu = CpuId(byte());
+        let ubc = byte();
+        t.tlb_ubc.flush_required = ubc & 1 != 0;
+        t.tlb_ubc.writable = ubc & 2 != 0;
+        t.gather.flush = PageSet(u16_of(byte(), byte()));
+        t.gather.free = PageSet(u16_of(byte(), byte()));
+        t.rmap = match byte() {
+            u8::MAX => None,
+            page => Some((PageId(page), byte() != 0)),
+        };
+    }
     for p in m.ptes.iter_mut() {
         let flags = byte();
         p.present = flags & 1 != 0;
         p.writable = flags & 2 != 0;
+        p.dirty = flags & 4 != 0;
         p.pfn = u32_of([byte(), byte(), byte(), byte()]);
     }
     for f in m.frames.iter_mut() {
         f.data = byte();
-        f.freed = byte() != 0;
+        let flags = byte();
+        f.written_out = flags & 1 != 0;
+        f.freed = flags & 2 != 0;
     }
     for slot in m.swap.iter_mut() {
         *slot = match byte() {
@@ -319,23 +416,21 @@ fn decode(bytes: &[u8], m: &mut Machine) {
     }
     m.tlb_flush_batched.pending = byte();
     m.tlb_flush_batched.flushed = byte();
-    m.tlb_ubc_flush_required = byte() != 0;
-    m.ptl = match byte() {
-        0 => None,
-        _ => Some(CpuId(byte())),
-    };
-    for b in m.prot_read.iter_mut() {
-        *b = byte() != 0;
+    for holder in m.ptl.iter_mut() {
+        *holder = task(byte());
     }
+    for flag in m.flags.iter_mut() {
+        *flag = byte() != 0;
+    }
+    m.prot_read = PageSet(u16_of(byte(), byte()));
+    m.unmapped = PageSet(u16_of(byte(), byte()));
+    m.broken = KindSet(byte());
     m.violation = match byte() {
-        0 => None,
+        u8::MAX => None,
         kind => Some(Violation {
-            kind: if kind == 1 {
-                ViolationKind::StaleWrite
-            } else {
-                ViolationKind::LostWrite
-            },
+            kind: ViolationKind::ALL[usize::from(kind)],
             cpu: CpuId(byte()),
+            task: TaskId(byte()),
             page: PageId(byte()),
             entry: entry(&mut byte),
         }),
@@ -364,8 +459,11 @@ impl Explorer {
                 violation_states: 0,
                 transitions: 0,
                 stale_write_reachable: false,
+                access_after_unmap_reachable: false,
                 lost_write_reachable: false,
+                deadlock_reachable: false,
                 shortest_counterexample: None,
+                counterexamples: Vec::new(),
                 complete: false,
             },
             events: Vec::new(),
@@ -391,14 +489,19 @@ impl Explorer {
             let id = self.next;
             self.next += 1;
             decode(self.seen.key(id), &mut self.parent);
-            // A state that broke a promise is recorded, not expanded.
-            if self.parent.violation.is_some() {
-                continue;
-            }
+            // States after a broken promise are expanded too, so that every kind's
+            // reachability is known, not only the first one's.
             self.model
                 .enabled_events_into(&self.parent, &mut self.events);
             if self.events.is_empty() {
                 self.report.terminal_states += 1;
+                if !self.model.deadlocked(&self.parent).is_empty() {
+                    self.report.violation_states += 1;
+                    if !self.report.deadlock_reachable {
+                        let events = self.path_to(id);
+                        self.report.found(ViolationKind::Deadlock, || events);
+                    }
+                }
                 continue;
             }
             for &event in &self.events {
@@ -417,18 +520,18 @@ impl Explorer {
                     continue;
                 };
                 self.parents.push(Some((id as u32, event)));
-                if let Some(v) = self.scratch.violation {
+                let mut broke = false;
+                for effect in &self.effects {
+                    if let Effect::Violation(v) = effect {
+                        broke = true;
+                        if !self.report.reachable(v.kind) {
+                            let events = self.path_to(fresh);
+                            self.report.found(v.kind, || events);
+                        }
+                    }
+                }
+                if broke {
                     self.report.violation_states += 1;
-                    match v.kind {
-                        ViolationKind::StaleWrite => self.report.stale_write_reachable = true,
-                        ViolationKind::LostWrite => self.report.lost_write_reachable = true,
-                    }
-                    if self.report.shortest_counterexample.is_none() {
-                        self.report.shortest_counterexample = Some(Counterexample {
-                            kind: v.kind,
-                            events: self.path_to(fresh),
-                        });
-                    }
                 }
                 if self.seen.len() >= self.config.max_states {
                     break;

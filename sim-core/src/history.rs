@@ -8,7 +8,7 @@ use crate::event::Event;
 use crate::machine::Machine;
 use crate::mitigation::Mitigation;
 use crate::model::{EventError, Model};
-use crate::narrative::Narrative;
+use crate::narrative::{narrate, Narrative};
 
 /// One applied event and everything it produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,13 +131,16 @@ impl History {
             self.cursor += 1;
             return Ok(&self.steps[self.cursor - 1]);
         }
-        let applied = self.model.apply(self.current(), event)?;
+        let before = self.current();
+        let applied = self.model.apply(before, event)?;
+        // Narration reads the trace (before, event, effects, after): the rules do not narrate.
+        let narrative = narrate(&self.model, before, event, &applied.effects, &applied.machine);
         self.steps.truncate(self.cursor);
         self.steps.push(Arc::new(Step {
             event,
             machine: applied.machine,
             effects: applied.effects,
-            narrative: applied.narrative,
+            narrative,
         }));
         self.cursor += 1;
         Ok(&self.steps[self.cursor - 1])

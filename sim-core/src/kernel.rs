@@ -79,7 +79,22 @@ kref!(
     "arch_tlbbatch_flush",
     "arch/arm64/include/asm/tlbflush.h"
 );
-kref!(SWAP_WRITEPAGE, "swap_writepage", "mm/page_io.c");
+kref!(
+    TRY_TO_UNMAP_FLUSH_DIRTY,
+    "try_to_unmap_flush_dirty",
+    "mm/rmap.c"
+);
+kref!(PAGEOUT, "pageout", "mm/vmscan.c");
+kref!(FREE_UNREF_FOLIOS, "free_unref_folios", "mm/page_alloc.c");
+kref!(SHRINK_FOLIO_LIST, "shrink_folio_list", "mm/vmscan.c");
+kref!(PTE_OFFSET_MAP_LOCK, "pte_offset_map_lock", "include/linux/mm.h");
+kref!(PTE_UNMAP_UNLOCK, "pte_unmap_unlock", "include/linux/mm.h");
+kref!(TLB_FINISH_MMU, "tlb_finish_mmu", "mm/mmu_gather.c");
+kref!(ZAP_PTE_RANGE, "zap_pte_range", "mm/memory.c");
+kref!(MOVE_PTES, "move_ptes", "mm/mremap.c");
+kref!(MUNMAP, "__vm_munmap", "mm/vma.c");
+kref!(MADVISE_DONTNEED, "madvise_dontneed_single_vma", "mm/madvise.c");
+kref!(MREMAP, "mremap_to", "mm/mremap.c");
 kref!(
     FLUSH_TLB_BATCHED_PENDING,
     "flush_tlb_batched_pending",
@@ -119,14 +134,14 @@ pub const COMMIT_ARM64_BATCH: Commit = Commit {
     id: "43b3dfdd0455",
     subject: "arm64: support batched/deferred tlb shootdown during page reclamation/migration",
     why:
-        "arm64 batching: broadcast TLBI when queued, dsb(ish) only in arch_tlbbatch_flush() (v6.5)",
+        "arm64 batching: broadcast TLBI when queued, dsb(ish) only in arch_tlbbatch_flush(), and arch_flush_tlb_batched_pending() as a bare dsb(ish) (v6.5); the commit the fix's Fixes: tag names",
 };
 
-/// The arch hook that let arm64 make the pending flush a bare DSB.
+/// The arch hook for the pending flush (x86 and mm/rmap.c only).
 pub const COMMIT_ARCH_HOOK: Commit = Commit {
     id: "db6c1f6f236d",
     subject: "mm/tlbbatch: introduce arch_flush_tlb_batched_pending()",
-    why: "made the pending flush an arch hook; arm64's became a bare dsb(ish) (v6.5)",
+    why: "made the pending flush an arch hook, touching x86 and mm/rmap.c only (v6.5); arm64's bare dsb(ish) in it came with 43b3dfdd0455",
 };
 
 /// The arm64 fix: flush the whole mm from the CPU that runs mprotect.

@@ -3,6 +3,7 @@
 
 use crate::history::Step;
 use crate::model::Model;
+use crate::op::CpuId;
 use crate::outcome::Outcome;
 
 /// Total width the diagram and its text never exceed.
@@ -103,7 +104,7 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
     };
     out.push_str(&header(&|c| format!("CPU{c}")));
     out.push('\n');
-    out.push_str(&header(&|c| ascii(&s.cpus()[c].role)));
+    out.push_str(&header(&|c| ascii(&s.cpu_label(CpuId(c as u8)))));
     out.push('\n');
     out.push_str(&header(&|_| "----".to_string()));
     out.push('\n');
@@ -146,7 +147,7 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         .enumerate()
         .map(|(c, st)| format!("CPU{c} {}/{}", st.hits, st.misses))
         .collect();
-    let outcome = format!("Outcome: {}", Outcome::of(model, &machine).describe(model));
+    let outcome = format!("Outcome: {}", Outcome::of(model, &machine).describe(model, &machine));
     let tlb = format!("TLB hits/misses: {}.", counters.join(", "));
     for line in wrap(&outcome, WIDTH).into_iter().chain(wrap(&tlb, WIDTH)) {
         out.push_str(&line);

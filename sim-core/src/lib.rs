@@ -1,6 +1,7 @@
 //! tlbsim's core: a small, faithful, deterministic model of the arm64 race where a
-//! stale TLB entry stays writable after `mprotect()` returns, because a batched
-//! TLB flush was completed with a DSB on the wrong CPU.
+//! stale TLB entry stays writable after `mprotect()` (or `munmap()`, `madvise()`,
+//! `mremap()`) returns, because a batched TLB flush was completed with a DSB on
+//! the wrong CPU. Tasks run on CPUs; TLBs, TLBIs and DSBs belong to CPUs.
 //!
 //! Events go in ([`Model::apply`]), a new [`Machine`], [`Effect`]s and a
 //! [`Narrative`] come out. [`explore`] visits every interleaving. No I/O, no clock,
@@ -24,15 +25,16 @@ pub mod permalink;
 pub mod scenario;
 pub mod svg;
 pub mod trace;
+pub mod v1;
 
 pub use effect::{Effect, FaultKind};
 pub use event::{format_schedule, parse_schedule, Event, TlbiRef};
 pub use explorer::{explore, ExploreConfig, ExploreReport, Explorer, Verdict};
 pub use history::{History, ReplayError, Step};
-pub use machine::{Machine, TlbEntry, Violation, ViolationKind};
+pub use machine::{KindSet, Machine, TlbEntry, Violation, ViolationKind};
 pub use mitigation::Mitigation;
-pub use model::{Applied, CpuStatus, EventError, Model};
+pub use model::{Applied, CpuAction, CpuStatus, EventError, Model, TaskStatus};
 pub use narrative::Narrative;
-pub use op::{CpuId, Mode, Op, PageId};
+pub use op::{Call, CpuId, FlagId, Mode, Op, PageId, PageSet, Syscall, TableId, TaskId};
 pub use outcome::Outcome;
 pub use scenario::{Scenario, ScenarioError, ScenarioFile};

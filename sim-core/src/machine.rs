@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::op::{CpuId, PageId};
+use crate::op::{CpuId, PageId, PageSet, TaskId};
 
 /// One cached translation: ASID + virtual page -> physical frame + permission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -88,6 +88,9 @@ pub struct Pte {
     pub present: bool,
     /// Whether it allows writes (meaningful only when present).
     pub writable: bool,
+    /// Whether the page was written through it (`pte_dirty()`); reclaim's batch
+    /// must be flushed before writing out a page whose cleared PTE was dirty.
+    pub dirty: bool,
     /// The frame it points to (kept for display after the PTE is cleared).
     pub pfn: u32,
 }
@@ -99,12 +102,14 @@ impl Pte {
     }
 }
 
-/// A physical frame, one per page of the scenario.
+/// A physical frame, one per page that is mapped at the start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Frame {
     /// One byte standing for the page's contents.
     pub data: u8,
-    /// Freed after the page was written to swap: writes here are lost.
+    /// Reclaim wrote the contents to swap: a later store here is lost.
+    pub written_out: bool,
+    /// The frame was freed: a later store here is lost (and may land in reused memory).
     pub freed: bool,
 }
 
@@ -192,36 +197,77 @@ impl TlbFlushBatched {
 }
 
 /// The kind of broken promise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationKind {
-    /// A write through a TLB entry after the PTE was cleared and after
-    /// `mprotect(PROT_READ)` of the page returned.
+    /// A write through a TLB entry after `mprotect(PROT_READ)` of the page returned
+    /// and while its PTE does not allow the write.
     StaleWrite,
-    /// A write through a TLB entry after the page was written to swap and freed.
+    /// A load or store that succeeds through the old address after `munmap()`,
+    /// `madvise(MADV_DONTNEED)` or `mremap()` of that page returned.
+    AccessAfterUnmap,
+    /// A store that lands in a frame after reclaim wrote its contents out or a
+    /// frame that was freed.
     LostWrite,
+    /// Nothing can happen any more, but some task has not finished its program.
+    Deadlock,
 }
 
 impl ViolationKind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [ViolationKind; 4] = [
+        ViolationKind::StaleWrite,
+        ViolationKind::AccessAfterUnmap,
+        ViolationKind::LostWrite,
+        ViolationKind::Deadlock,
+    ];
+
     /// The name the CLI and JSON use (`stale_write`).
     pub fn name(self) -> &'static str {
         match self {
             ViolationKind::StaleWrite => "stale_write",
+            ViolationKind::AccessAfterUnmap => "access_after_unmap",
             ViolationKind::LostWrite => "lost_write",
+            ViolationKind::Deadlock => "deadlock",
         }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
     }
 }
 
-/// A broken promise, with the CPU and the TLB entry that made it.
+/// A set of violation kinds (which promises some step broke so far).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct KindSet(pub u8);
+
+impl KindSet {
+    /// Whether `kind` is in the set.
+    pub fn contains(self, kind: ViolationKind) -> bool {
+        self.0 & kind.bit() != 0
+    }
+    /// The set with `kind` added.
+    pub fn with(self, kind: ViolationKind) -> KindSet {
+        KindSet(self.0 | kind.bit())
+    }
+    /// Members, in [`ViolationKind::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = ViolationKind> {
+        ViolationKind::ALL.into_iter().filter(move |k| self.contains(*k))
+    }
+}
+
+/// A broken promise, with the CPU, the task and the TLB entry that made it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Violation {
-    /// Stale or lost write.
+    /// Which promise.
     pub kind: ViolationKind,
-    /// The CPU that wrote.
+    /// The CPU that made the access.
     pub cpu: CpuId,
-    /// The page written.
+    /// The task that made it.
+    pub task: TaskId,
+    /// The page accessed (by its virtual address).
     pub page: PageId,
-    /// The TLB entry the write went through.
+    /// The TLB entry the access went through.
     pub entry: TlbEntry,
 }
 
@@ -243,11 +289,13 @@ pub struct CpuStats {
     pub faults: u32,
 }
 
-/// One CPU: where it is in its program, and its TLB.
+/// One CPU: which task runs on it, which wait for it, and its TLB.
 #[derive(Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct CpuState {
-    /// Index of the next operation in the CPU's program.
-    pub pc: u8,
+    /// The task on the CPU (finished or not); `None` while the CPU is idle.
+    pub current: Option<TaskId>,
+    /// Tasks waiting to be switched in here, first first.
+    pub queue: Vec<TaskId>,
     /// Its TLB.
     pub tlb: Tlb,
 }
@@ -255,14 +303,50 @@ pub struct CpuState {
 impl Clone for CpuState {
     fn clone(&self) -> Self {
         CpuState {
-            pc: self.pc,
+            current: self.current,
+            queue: self.queue.clone(),
             tlb: self.tlb.clone(),
         }
     }
     fn clone_from(&mut self, source: &Self) {
-        self.pc = source.pc;
+        self.current = source.current;
+        self.queue.clone_from(&source.queue);
         self.tlb.clone_from(&source.tlb);
     }
+}
+
+/// `current->tlb_ubc`: one task's batch of deferred TLB flushes (reclaim's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct TlbUbc {
+    /// `flush_required`: a TLBI was queued and not yet completed by this task.
+    pub flush_required: bool,
+    /// `writable`: the batch holds an entry that was writable (so possibly dirty).
+    pub writable: bool,
+}
+
+/// A task's `mmu_gather` during a system call: what its walks recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct Gather {
+    /// Pages whose PTE the walk changed while present: their TLB entries must go.
+    pub flush: PageSet,
+    /// Pages whose frames were queued to be freed after the flush (munmap).
+    pub free: PageSet,
+}
+
+/// One task: where it is in its program, where it runs, and its own state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct TaskState {
+    /// Index of its next step.
+    pub pc: u8,
+    /// The CPU it runs on or waits for.
+    pub cpu: CpuId,
+    /// Its batch of deferred flushes.
+    pub tlb_ubc: TlbUbc,
+    /// Its `mmu_gather`, during mprotect, munmap, madvise and mremap.
+    pub gather: Gather,
+    /// Inside `try_to_unmap_one()`: the virtual page whose PTE it cleared (under
+    /// that table's lock) and whether the cleared PTE was dirty.
+    pub rmap: Option<(PageId, bool)>,
 }
 
 /// The whole dynamic state. Everything that can change is here; the programs,
@@ -271,24 +355,31 @@ impl Clone for CpuState {
 pub struct Machine {
     /// CPUs, indexed by [`CpuId`].
     pub cpus: Vec<CpuState>,
-    /// PTEs, indexed by [`PageId`].
+    /// Tasks, indexed by [`TaskId`].
+    pub tasks: Vec<TaskState>,
+    /// PTEs, indexed by [`PageId`] (a virtual page).
     pub ptes: Vec<Pte>,
-    /// Frames, indexed by [`PageId`] (page i starts in frame i).
+    /// Frames, indexed by the [`PageId`] of the page that maps it at the start.
     pub frames: Vec<Frame>,
-    /// Swap slots, indexed by [`PageId`]: the contents written out, if any.
+    /// Swap slots, indexed like frames: the contents written out, if any.
     pub swap: Vec<Option<u8>>,
     /// Broadcast TLBIs in flight, oldest first.
     pub tlbis: Vec<InFlightTlbi>,
     /// `mm->tlb_flush_batched`.
     pub tlb_flush_batched: TlbFlushBatched,
-    /// `current->tlb_ubc.flush_required` of the reclaiming task.
-    pub tlb_ubc_flush_required: bool,
-    /// The page-table lock's holder.
-    pub ptl: Option<CpuId>,
+    /// Each PTE table's lock holder, indexed by [`TableId`].
+    pub ptl: Vec<Option<TaskId>>,
+    /// User-space flags, indexed by [`FlagId`]: set by `signal`.
+    pub flags: Vec<bool>,
     /// Pages whose `mprotect(PROT_READ)` has returned: writes must fault from now on.
-    pub prot_read: Vec<bool>,
+    pub prot_read: PageSet,
+    /// Pages whose `munmap()`, `madvise(MADV_DONTNEED)` or `mremap()` (as its old
+    /// address) has returned: accesses must fault from now on.
+    pub unmapped: PageSet,
     /// The first broken promise, if any.
     pub violation: Option<Violation>,
+    /// Every kind of promise broken so far.
+    pub broken: KindSet,
     /// Counters, indexed by [`CpuId`].
     pub stats: Vec<CpuStats>,
 }
@@ -297,15 +388,18 @@ impl Clone for Machine {
     fn clone(&self) -> Self {
         Machine {
             cpus: self.cpus.clone(),
+            tasks: self.tasks.clone(),
             ptes: self.ptes.clone(),
             frames: self.frames.clone(),
             swap: self.swap.clone(),
             tlbis: self.tlbis.clone(),
             tlb_flush_batched: self.tlb_flush_batched,
-            tlb_ubc_flush_required: self.tlb_ubc_flush_required,
-            ptl: self.ptl,
-            prot_read: self.prot_read.clone(),
+            ptl: self.ptl.clone(),
+            flags: self.flags.clone(),
+            prot_read: self.prot_read,
+            unmapped: self.unmapped,
             violation: self.violation,
+            broken: self.broken,
             stats: self.stats.clone(),
         }
     }
@@ -313,21 +407,24 @@ impl Clone for Machine {
     /// Field by field, so that every Vec keeps its allocation (see [`Tlb`]'s clone).
     fn clone_from(&mut self, source: &Self) {
         self.cpus.clone_from(&source.cpus);
+        self.tasks.clone_from(&source.tasks);
         self.ptes.clone_from(&source.ptes);
         self.frames.clone_from(&source.frames);
         self.swap.clone_from(&source.swap);
         self.tlbis.clone_from(&source.tlbis);
         self.tlb_flush_batched = source.tlb_flush_batched;
-        self.tlb_ubc_flush_required = source.tlb_ubc_flush_required;
-        self.ptl = source.ptl;
-        self.prot_read.clone_from(&source.prot_read);
+        self.ptl.clone_from(&source.ptl);
+        self.flags.clone_from(&source.flags);
+        self.prot_read = source.prot_read;
+        self.unmapped = source.unmapped;
         self.violation = source.violation;
+        self.broken = source.broken;
         self.stats.clone_from(&source.stats);
     }
 }
 
 impl Machine {
-    /// The in-flight TLBI that `r` names, with its index in [`Machine::tlbis`].
+    /// The in-flight TLBI that `issuer`'s `nth` names, with its index in [`Machine::tlbis`].
     pub fn tlbi(&self, issuer: CpuId, nth: u8) -> Option<(usize, &InFlightTlbi)> {
         self.tlbis
             .iter()
@@ -341,5 +438,25 @@ impl Machine {
     pub fn is_stale(&self, entry: &TlbEntry) -> bool {
         let pte = self.ptes[entry.page.index()];
         !pte.present || pte.pfn != entry.pfn || (entry.writable && !pte.writable)
+    }
+
+    /// The task running on `cpu`, if any.
+    pub fn current(&self, cpu: CpuId) -> Option<TaskId> {
+        self.cpus[cpu.index()].current
+    }
+
+    /// The in-flight TLBIs that will remove `entry` from `cpu`'s TLB when they reach
+    /// it, oldest first, as (issuer, nth) pairs of the event text form.
+    pub fn tlbis_removing(&self, cpu: CpuId, entry: &TlbEntry) -> Vec<(CpuId, u8)> {
+        let mut seen = [0u8; crate::scenario::MAX_CPUS];
+        let mut out = Vec::new();
+        for t in &self.tlbis {
+            let nth = seen[t.issuer.index()];
+            seen[t.issuer.index()] += 1;
+            if t.pending.contains(cpu) && t.target.matches(entry) {
+                out.push((t.issuer, nth));
+            }
+        }
+        out
     }
 }

@@ -10,10 +10,12 @@ use crate::kernel::{self, Commit};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Mitigation {
-    /// Before 3ea277194daa: mprotect does not call `flush_tlb_batched_pending()` at all.
+    /// Before 3ea277194daa: no page-table walker calls `flush_tlb_batched_pending()`.
+    /// On x86 that is Nadav Amit's original race; on arm64 it is hypothetical, since
+    /// arm64 batching (43b3dfdd0455, v6.5) came years after 3ea277194daa (v4.13).
     None,
-    /// arm64 before 4b634918384c: `arch_flush_tlb_batched_pending()` is `dsb(ish)`,
-    /// which completes only the TLBIs of the CPU that executes it.
+    /// arm64 from 43b3dfdd0455 until 4b634918384c: `arch_flush_tlb_batched_pending()`
+    /// is `dsb(ish)`, which completes only the TLBIs of the CPU that executes it.
     #[default]
     Dsb,
     /// The fix (4b634918384c; core code from v6.17): `flush_tlb_mm(mm)`, a broadcast
@@ -38,10 +40,10 @@ impl Mitigation {
     pub fn summary(self) -> &'static str {
         match self {
             Mitigation::None => {
-                "Kernel before 3ea277194daa: mprotect() never calls flush_tlb_batched_pending()."
+                "Before 3ea277194daa: no walker calls flush_tlb_batched_pending() (x86's original race; hypothetical on arm64, whose batching came later)."
             }
             Mitigation::Dsb => {
-                "arm64 before 4b634918384c: a dsb(ish) on the mprotect CPU, which cannot complete another CPU's TLBI."
+                "arm64 from 43b3dfdd0455 to 4b634918384c: a dsb(ish) on the walker's CPU, which cannot complete another CPU's TLBI."
             }
             Mitigation::FlushTlbMm => {
                 "The fix (4b634918384c, core code since v6.17): flush_tlb_mm() invalidates the whole ASID and waits with its own DSB."
@@ -53,7 +55,7 @@ impl Mitigation {
     pub fn commit(self) -> Commit {
         match self {
             Mitigation::None => kernel::COMMIT_GENERIC_FIX,
-            Mitigation::Dsb => kernel::COMMIT_ARCH_HOOK,
+            Mitigation::Dsb => kernel::COMMIT_ARM64_BATCH,
             Mitigation::FlushTlbMm => kernel::COMMIT_ARM64_FIX,
         }
     }

@@ -1,17 +1,17 @@
 //! The rules: which events are enabled, and what each one does to a [`Machine`].
-//! Pure functions over plain data; no I/O, no clock, no randomness.
+//! Pure functions over plain data; no I/O, no clock, no randomness, no words
+//! (narration reads the effects afterwards, in `narrative.rs`).
 
 use std::sync::Arc;
 
 use crate::effect::{Effect, FaultKind};
 use crate::event::{Event, TlbiRef};
 use crate::machine::{
-    CpuSet, CpuState, CpuStats, Frame, InFlightTlbi, Machine, Pte, Tlb, TlbEntry, TlbFlushBatched,
-    TlbiTarget, Violation, ViolationKind,
+    CpuSet, CpuState, CpuStats, Frame, Gather, InFlightTlbi, Machine, Pte, TaskState, Tlb,
+    TlbEntry, TlbFlushBatched, TlbUbc, TlbiTarget, Violation, ViolationKind,
 };
 use crate::mitigation::Mitigation;
-use crate::narrative::{narrate, Narrative};
-use crate::op::{CpuId, Op, PageId};
+use crate::op::{CpuId, FlagId, Op, PageId, PageSet, Syscall, TableId, TaskId};
 use crate::scenario::Scenario;
 
 /// A scenario run on one kernel: the static half of the simulation.
@@ -21,23 +21,58 @@ pub struct Model {
     mitigation: Mitigation,
 }
 
+/// What a CPU does when it steps next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuAction {
+    /// Its task runs its next step.
+    Run {
+        /// The task.
+        task: TaskId,
+        /// The step.
+        op: Op,
+    },
+    /// The scheduler switches to the first task waiting for this CPU
+    /// (`__switch_to()`), because the current one finished or the CPU is idle.
+    Switch {
+        /// The task switched away from, if the CPU was not idle.
+        from: Option<TaskId>,
+        /// The task switched to.
+        to: TaskId,
+    },
+}
+
 /// Where a CPU is, as far as what it can do next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CpuStatus {
-    /// Its next operation can run.
+    /// It can step.
     Ready,
+    /// No task runs here and none waits.
+    Idle,
+    /// Its task finished and no other waits for it.
+    Done,
+    /// Its task's next step needs a page-table lock that another task holds: it spins.
+    SpinningOnPtl {
+        /// The table whose lock it wants.
+        table: TableId,
+        /// The task holding it.
+        holder: TaskId,
+    },
+    /// Its task waits in user space for a flag no one has set yet.
+    Waiting {
+        /// The flag.
+        flag: FlagId,
+    },
+}
+
+/// Where a task is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// On its CPU, with steps left.
+    Running(CpuId),
+    /// Waiting for its CPU, which runs another task.
+    Queued(CpuId),
     /// Its program is finished.
     Done,
-    /// Its next operation needs the page-table lock, which another CPU holds: it spins.
-    SpinningOnPtl {
-        /// The CPU holding the lock.
-        holder: CpuId,
-    },
-    /// Its next operation resumes a task that has not yet left `from`.
-    WaitingForTask {
-        /// The CPU the task is still running on.
-        from: CpuId,
-    },
 }
 
 /// Why an event cannot be applied now.
@@ -56,7 +91,7 @@ pub enum EventError {
     CannotStep {
         /// The CPU.
         cpu: CpuId,
-        /// Why not (done, spinning, waiting).
+        /// Why not (idle, done, spinning, waiting).
         why: String,
     },
     /// No such TLBI is in flight, or it already reached that CPU.
@@ -71,15 +106,13 @@ pub enum EventError {
     },
 }
 
-/// The result of applying one event: the new machine, what changed, and why.
+/// The result of applying one event: the new machine and what changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Applied {
     /// The machine after the event.
     pub machine: Machine,
     /// What changed.
     pub effects: Vec<Effect>,
-    /// The explanation.
-    pub narrative: Narrative,
 }
 
 impl Model {
@@ -116,23 +149,26 @@ impl Model {
         Model::shared(self.scenario.clone(), mitigation)
     }
 
-    /// The machine before any event: every PTE present, TLBs as the scenario says.
+    /// The machine before any event: PTEs as the scenario says (writable ones
+    /// dirty), TLBs as it says, each CPU running the first task listed for it.
     pub fn initial(&self) -> Machine {
         let s = &*self.scenario;
         let ptes: Vec<Pte> = s
             .pages()
             .iter()
             .map(|p| Pte {
-                present: true,
-                writable: p.writable,
+                present: p.present,
+                writable: p.present && p.writable,
+                dirty: p.present && p.writable,
                 pfn: p.pfn,
             })
             .collect();
-        let cpus = s
+        let mut cpus: Vec<CpuState> = s
             .cpus()
             .iter()
             .map(|c| CpuState {
-                pc: 0,
+                current: None,
+                queue: Vec::new(),
                 tlb: Tlb {
                     entries: c
                         .tlb
@@ -142,24 +178,47 @@ impl Model {
                 },
             })
             .collect();
+        for (t, task) in s.tasks().iter().enumerate() {
+            let cpu = &mut cpus[task.cpu.index()];
+            let id = TaskId(t as u8);
+            if cpu.current.is_none() {
+                cpu.current = Some(id);
+            } else {
+                cpu.queue.push(id);
+            }
+        }
         Machine {
             cpus,
+            tasks: s
+                .tasks()
+                .iter()
+                .map(|t| TaskState {
+                    pc: 0,
+                    cpu: t.cpu,
+                    tlb_ubc: TlbUbc::default(),
+                    gather: Gather::default(),
+                    rmap: None,
+                })
+                .collect(),
             frames: s
                 .pages()
                 .iter()
                 .map(|p| Frame {
                     data: p.data,
+                    written_out: false,
                     freed: false,
                 })
                 .collect(),
             swap: vec![None; s.pages().len()],
-            prot_read: vec![false; s.pages().len()],
             ptes,
             tlbis: Vec::new(),
             tlb_flush_batched: TlbFlushBatched::default(),
-            tlb_ubc_flush_required: false,
-            ptl: None,
+            ptl: vec![None; s.tables().len()],
+            flags: vec![false; s.flags().len()],
+            prot_read: PageSet::default(),
+            unmapped: PageSet::default(),
             violation: None,
+            broken: Default::default(),
             stats: vec![CpuStats::default(); s.cpu_count()],
         }
     }
@@ -173,27 +232,90 @@ impl Model {
         }
     }
 
-    /// The operation `cpu` executes next, if any.
-    pub fn next_op(&self, m: &Machine, cpu: CpuId) -> Option<&Op<PageId>> {
+    /// The step `task` runs next, if its program is not finished.
+    pub fn next_op(&self, m: &Machine, task: TaskId) -> Option<Op> {
         self.scenario
-            .program(cpu)
-            .get(usize::from(m.cpus[cpu.index()].pc))
+            .task(task)
+            .steps
+            .get(usize::from(m.tasks[task.index()].pc))
+            .copied()
+    }
+
+    /// Whether `task`'s program is finished.
+    pub fn is_done(&self, m: &Machine, task: TaskId) -> bool {
+        self.next_op(m, task).is_none()
+    }
+
+    /// Where `task` is.
+    pub fn task_status(&self, m: &Machine, task: TaskId) -> TaskStatus {
+        let cpu = m.tasks[task.index()].cpu;
+        if self.is_done(m, task) {
+            TaskStatus::Done
+        } else if m.current(cpu) == Some(task) {
+            TaskStatus::Running(cpu)
+        } else {
+            TaskStatus::Queued(cpu)
+        }
+    }
+
+    /// What `cpu` does when it steps next (whether or not it may now).
+    pub fn next_action(&self, m: &Machine, cpu: CpuId) -> Option<CpuAction> {
+        let state = &m.cpus[cpu.index()];
+        if let Some(task) = state.current {
+            if let Some(op) = self.next_op(m, task) {
+                return Some(CpuAction::Run { task, op });
+            }
+        }
+        state.queue.first().map(|&to| CpuAction::Switch {
+            from: state.current,
+            to,
+        })
+    }
+
+    /// The virtual page that maps `folio`'s frame now, if a present PTE does
+    /// (reclaim finds it through the reverse map, wherever mremap moved it).
+    pub fn mapping_of(&self, m: &Machine, folio: PageId) -> Option<PageId> {
+        let pfn = self.scenario.page(folio).pfn;
+        m.ptes
+            .iter()
+            .position(|pte| pte.present && pte.pfn == pfn)
+            .map(|i| PageId(i as u8))
+    }
+
+    /// The page-table locks a step takes, when it takes any.
+    fn locks_wanted(&self, m: &Machine, op: &Op) -> Option<impl Iterator<Item = TableId>> {
+        match *op {
+            Op::PtepGetAndClear { page } => {
+                let va = self.mapping_of(m, page)?;
+                let table = self.scenario.page(va).table;
+                Some(crate::op::Tables::one(table).iter())
+            }
+            Op::PteOffsetMapLock { tables, .. } => Some(tables.iter()),
+            _ => None,
+        }
     }
 
     /// Whether `cpu` can step, and if not, why.
     pub fn cpu_status(&self, m: &Machine, cpu: CpuId) -> CpuStatus {
-        let Some(op) = self.next_op(m, cpu) else {
-            return CpuStatus::Done;
+        let Some(action) = self.next_action(m, cpu) else {
+            return match m.current(cpu) {
+                Some(_) => CpuStatus::Done,
+                None => CpuStatus::Idle,
+            };
         };
-        if op.takes_ptl() {
-            if let Some(holder) = m.ptl.filter(|h| *h != cpu) {
-                return CpuStatus::SpinningOnPtl { holder };
+        let CpuAction::Run { task, op } = action else {
+            return CpuStatus::Ready;
+        };
+        if let Some(tables) = self.locks_wanted(m, &op) {
+            for table in tables {
+                if let Some(holder) = m.ptl[table.index()].filter(|h| *h != task) {
+                    return CpuStatus::SpinningOnPtl { table, holder };
+                }
             }
         }
-        if let Op::SwitchIn { from } = *op {
-            let done = &self.scenario.program(from)[..usize::from(m.cpus[from.index()].pc)];
-            if !done.contains(&Op::SwitchTo { to: cpu }) {
-                return CpuStatus::WaitingForTask { from };
+        if let Op::Wait { flag } = op {
+            if !m.flags[flag.index()] {
+                return CpuStatus::Waiting { flag };
             }
         }
         CpuStatus::Ready
@@ -238,17 +360,24 @@ impl Model {
             && (0..m.cpus.len()).all(|c| self.cpu_status(m, CpuId(c as u8)) != CpuStatus::Ready)
     }
 
-    /// Applies an event to a copy of `m`, with the narrative of what happened.
+    /// The tasks that will never finish: nothing can happen any more and they have
+    /// steps left. Empty unless the state is a deadlock.
+    pub fn deadlocked(&self, m: &Machine) -> Vec<TaskId> {
+        if !self.is_terminal(m) {
+            return Vec::new();
+        }
+        (0..m.tasks.len())
+            .map(|t| TaskId(t as u8))
+            .filter(|t| !self.is_done(m, *t))
+            .collect()
+    }
+
+    /// Applies an event to a copy of `m`.
     pub fn apply(&self, m: &Machine, event: Event) -> Result<Applied, EventError> {
         let mut machine = m.clone();
         let mut effects = Vec::new();
         self.apply_in_place(&mut machine, event, &mut effects)?;
-        let narrative = narrate(self, m, event, &effects);
-        Ok(Applied {
-            machine,
-            effects,
-            narrative,
-        })
+        Ok(Applied { machine, effects })
     }
 
     /// Applies an event in place, appending what changed to `effects`. On error
@@ -290,76 +419,124 @@ impl Model {
         }
     }
 
-    fn step(&self, m: &mut Machine, cpu: CpuId, fx: &mut Vec<Effect>) -> Result<(), EventError> {
-        let why = match self.cpu_status(m, cpu) {
+    /// Why `cpu` cannot step, in words for an error message.
+    fn why_not(&self, m: &Machine, cpu: CpuId) -> Option<String> {
+        let name = |t: TaskId| self.scenario.task(t).name.clone();
+        match self.cpu_status(m, cpu) {
             CpuStatus::Ready => None,
-            CpuStatus::Done => Some("its program is finished".to_string()),
-            CpuStatus::SpinningOnPtl { holder } => Some(format!(
-                "it is spinning on the page-table lock, which {holder} holds"
+            CpuStatus::Idle => Some("no task runs on it".into()),
+            CpuStatus::Done => Some("its task's program is finished".into()),
+            CpuStatus::SpinningOnPtl { table, holder } => Some(format!(
+                "it spins on {}, which {} holds",
+                self.scenario.tables()[table.index()].lock_name(),
+                name(holder)
             )),
-            CpuStatus::WaitingForTask { from } => {
-                Some(format!("the task it resumes has not left {from} yet"))
-            }
-        };
-        if let Some(why) = why {
+            CpuStatus::Waiting { flag } => Some(format!(
+                "its task waits for flag {:?}, which no one has set yet",
+                self.scenario.flags()[flag.index()]
+            )),
+        }
+    }
+
+    fn step(&self, m: &mut Machine, cpu: CpuId, fx: &mut Vec<Effect>) -> Result<(), EventError> {
+        if let Some(why) = self.why_not(m, cpu) {
             return Err(EventError::CannotStep { cpu, why });
         }
-        let op = self.scenario.program(cpu)[usize::from(m.cpus[cpu.index()].pc)].clone();
-        m.cpus[cpu.index()].pc += 1;
-        if op.takes_ptl() {
-            m.ptl = Some(cpu);
-            fx.push(Effect::PtlAcquire { cpu });
-        }
+        let action = self
+            .next_action(m, cpu)
+            .expect("a ready CPU has something to do");
+        let (task, op) = match action {
+            CpuAction::Switch { from, to } => {
+                self.switch_to(m, cpu, fx);
+                m.cpus[cpu.index()].queue.remove(0);
+                m.cpus[cpu.index()].current = Some(to);
+                fx.push(Effect::ContextSwitch { cpu, from, to });
+                return Ok(());
+            }
+            CpuAction::Run { task, op } => (task, op),
+        };
+        m.tasks[task.index()].pc += 1;
         let asid = self.scenario.asid();
         match op {
-            Op::Read { page } => self.access(m, cpu, page, None, fx),
-            Op::Write { page, value } => self.access(m, cpu, page, Some(value), fx),
+            Op::Read { page } => self.access(m, cpu, task, page, None, fx),
+            Op::Write { page, value } => self.access(m, cpu, task, page, Some(value), fx),
+            Op::Signal { flag } => {
+                m.flags[flag.index()] = true;
+                fx.push(Effect::FlagSet { task, flag });
+            }
+            Op::Wait { flag } => fx.push(Effect::FlagSeen { task, flag }),
             Op::PtepGetAndClear { page } => {
-                let before = m.ptes[page.index()];
+                let Some(va) = self.mapping_of(m, page) else {
+                    // page_vma_mapped_walk() finds no present PTE: nothing to unmap.
+                    m.tasks[task.index()].rmap = None;
+                    fx.push(Effect::NotMapped { task, page });
+                    return Ok(());
+                };
+                self.lock(m, cpu, task, self.scenario.page(va).table, fx);
+                let before = m.ptes[va.index()];
                 let after = Pte {
                     present: false,
                     writable: false,
                     ..before
                 };
-                m.ptes[page.index()] = after;
+                m.ptes[va.index()] = after;
+                m.tasks[task.index()].rmap = Some((va, before.dirty));
                 fx.push(Effect::PteChange {
-                    page,
+                    page: va,
                     before,
                     after,
                 });
             }
-            Op::SetTlbUbcFlushPending { page } => {
-                issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
-                m.tlb_ubc_flush_required = true;
+            Op::SetTlbUbcFlushPending { .. } => {
+                let Some((va, dirty)) = m.tasks[task.index()].rmap.take() else {
+                    fx.push(Effect::NothingToDo { task });
+                    return Ok(());
+                };
+                issue(m, cpu, TlbiTarget::Va { asid, page: va }, fx);
+                let ubc = &mut m.tasks[task.index()].tlb_ubc;
+                ubc.flush_required = true;
+                ubc.writable |= dirty;
                 fx.push(Effect::TlbUbc {
-                    flush_required: true,
+                    task,
+                    tlb_ubc: *ubc,
                 });
                 m.tlb_flush_batched.pending = m.tlb_flush_batched.pending.wrapping_add(1);
                 fx.push(Effect::BatchCounters {
                     pending: m.tlb_flush_batched.pending,
                     flushed: m.tlb_flush_batched.flushed,
                 });
+                self.unlock(m, cpu, task, self.scenario.page(va).table, fx);
             }
-            Op::TryToUnmapFlush => {
-                if m.tlb_ubc_flush_required {
-                    dsb(m, cpu, fx);
-                    m.tlb_ubc_flush_required = false;
-                    fx.push(Effect::TlbUbc {
-                        flush_required: false,
-                    });
+            Op::TryToUnmapFlushDirty => {
+                if m.tasks[task.index()].tlb_ubc.writable {
+                    self.try_to_unmap_flush(m, cpu, task, fx);
+                } else {
+                    fx.push(Effect::NothingToDo { task });
                 }
             }
-            Op::SwapWritepage { page } => {
+            Op::TryToUnmapFlush => self.try_to_unmap_flush(m, cpu, task, fx),
+            Op::Pageout { page } => {
                 let frame = &mut m.frames[page.index()];
+                frame.written_out = true;
                 m.swap[page.index()] = Some(frame.data);
-                frame.freed = true;
-                fx.push(Effect::SwapOut {
+                fx.push(Effect::Pageout {
                     page,
                     data: frame.data,
                 });
             }
-            Op::FlushTlbBatchedPending => {
-                if self.mitigation != Mitigation::None && m.tlb_flush_batched.flush_owed() {
+            Op::FreeFolio { page } => {
+                m.frames[page.index()].freed = true;
+                fx.push(Effect::FrameFreed { page });
+            }
+            Op::PteOffsetMapLock { tables, .. } => {
+                for table in tables.iter() {
+                    self.lock(m, cpu, task, table, fx);
+                }
+            }
+            Op::FlushTlbBatchedPending { .. } => {
+                if self.mitigation == Mitigation::None {
+                    fx.push(Effect::NothingToDo { task });
+                } else if m.tlb_flush_batched.flush_owed() {
                     if self.mitigation == Mitigation::FlushTlbMm {
                         issue(m, cpu, TlbiTarget::Asid { asid }, fx);
                     }
@@ -369,9 +546,11 @@ impl Model {
                         pending: m.tlb_flush_batched.pending,
                         flushed: m.tlb_flush_batched.flushed,
                     });
+                } else {
+                    fx.push(Effect::NothingToDo { task });
                 }
             }
-            Op::ChangePteRange { page } => {
+            Op::ChangePte { page } => {
                 let before = m.ptes[page.index()];
                 if before.allows_write() {
                     let after = Pte {
@@ -384,38 +563,196 @@ impl Model {
                         before,
                         after,
                     });
-                    release_ptl(m, cpu, fx);
-                    // flush_tlb_range() after the walk: broadcast and wait.
+                    self.record(m, task, page, false, fx);
+                } else {
+                    fx.push(Effect::PteSkipped { page, pte: before });
+                }
+            }
+            Op::ZapPte { page } => {
+                let before = m.ptes[page.index()];
+                let after = Pte {
+                    present: false,
+                    writable: false,
+                    ..before
+                };
+                m.ptes[page.index()] = after;
+                if before.present {
+                    fx.push(Effect::PteChange {
+                        page,
+                        before,
+                        after,
+                    });
+                    self.record(m, task, page, true, fx);
+                } else {
+                    // A swap entry (reclaim cleared it): dropped, nothing to flush.
+                    fx.push(Effect::PteSkipped { page, pte: before });
+                }
+            }
+            Op::MovePte { page, to } => {
+                let before = m.ptes[page.index()];
+                let cleared = Pte {
+                    present: false,
+                    writable: false,
+                    dirty: false,
+                    pfn: before.pfn,
+                };
+                m.ptes[page.index()] = cleared;
+                let target_before = m.ptes[to.index()];
+                m.ptes[to.index()] = before;
+                fx.push(Effect::PteChange {
+                    page,
+                    before,
+                    after: cleared,
+                });
+                fx.push(Effect::PteChange {
+                    page: to,
+                    before: target_before,
+                    after: before,
+                });
+                if before.present {
+                    self.record(m, task, page, false, fx);
+                }
+            }
+            Op::FlushTlbRange { page } => {
+                let gather = &mut m.tasks[task.index()].gather;
+                if gather.flush.contains(page) {
+                    *gather = Gather::default();
                     issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
                     dsb(m, cpu, fx);
+                } else {
+                    fx.push(Effect::NothingToDo { task });
                 }
             }
-            Op::MprotectReturn { page } => {
-                m.prot_read[page.index()] = true;
-                fx.push(Effect::MprotectReturned { page });
-            }
-            Op::SwitchTo { to } => {
-                if self.scenario.switch_to_dsb() {
-                    dsb(m, cpu, fx);
+            Op::PteUnmapUnlock { tables, .. } => {
+                for table in tables.iter() {
+                    self.unlock(m, cpu, task, table, fx);
                 }
-                fx.push(Effect::Migrate { from: cpu, to });
             }
-            Op::SwitchIn { .. } => {}
+            Op::TlbFinishMmu { .. } => self.tlb_finish_mmu(m, cpu, task, fx),
+            Op::Return { syscall, pages } => {
+                match syscall {
+                    Syscall::Mprotect => m.prot_read = PageSet(m.prot_read.0 | pages.0),
+                    _ => m.unmapped = PageSet(m.unmapped.0 | pages.0),
+                }
+                fx.push(Effect::Returned {
+                    task,
+                    syscall,
+                    pages,
+                });
+            }
+            Op::Migrate { to } => {
+                self.switch_to(m, cpu, fx);
+                let state = &mut m.cpus[cpu.index()];
+                let next = (!state.queue.is_empty()).then(|| state.queue.remove(0));
+                state.current = next;
+                m.tasks[task.index()].cpu = to;
+                m.cpus[to.index()].queue.push(task);
+                fx.push(Effect::Migrate {
+                    task,
+                    from: cpu,
+                    to,
+                });
+                if let Some(next) = next {
+                    fx.push(Effect::ContextSwitch {
+                        cpu,
+                        from: Some(task),
+                        to: next,
+                    });
+                }
+            }
             Op::TlbiVa { page } => issue(m, cpu, TlbiTarget::Va { asid, page }, fx),
             Op::TlbiAside => issue(m, cpu, TlbiTarget::Asid { asid }, fx),
             Op::DsbIsh => dsb(m, cpu, fx),
         }
-        if op.drops_ptl() {
-            release_ptl(m, cpu, fx);
-        }
         Ok(())
     }
 
-    /// A user access: TLB lookup, page-table walk on a miss, then the load or store.
+    /// `__switch_to()` on `cpu`: its `dsb(ish)` (unless the scenario's kernel lacks it).
+    fn switch_to(&self, m: &mut Machine, cpu: CpuId, fx: &mut Vec<Effect>) {
+        if self.scenario.switch_to_dsb() {
+            dsb(m, cpu, fx);
+        }
+    }
+
+    /// `try_to_unmap_flush()`: `arch_tlbbatch_flush()` (arm64: `dsb(ish)` on this
+    /// CPU) if this task's batch needs it, then the batch is empty.
+    fn try_to_unmap_flush(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
+        if !m.tasks[task.index()].tlb_ubc.flush_required {
+            fx.push(Effect::NothingToDo { task });
+            return;
+        }
+        dsb(m, cpu, fx);
+        m.tasks[task.index()].tlb_ubc = TlbUbc::default();
+        fx.push(Effect::TlbUbc {
+            task,
+            tlb_ubc: TlbUbc::default(),
+        });
+    }
+
+    /// The walk records a page in the task's `mmu_gather` (and, for zap, its frame
+    /// to be freed after the flush, unless reclaim holds the folio).
+    fn record(&self, m: &mut Machine, task: TaskId, page: PageId, free: bool, fx: &mut Vec<Effect>) {
+        let gather = &mut m.tasks[task.index()].gather;
+        gather.flush = gather.flush.with(page);
+        if free {
+            if let Some(frame) = self.scenario.frame_of(m.ptes[page.index()].pfn) {
+                let frame = PageId(frame as u8);
+                if !self.scenario.isolated().contains(frame) {
+                    gather.free = gather.free.with(frame);
+                }
+            }
+        }
+        fx.push(Effect::Recorded { task, page });
+    }
+
+    /// `tlb_finish_mmu()`: arm64 `__flush_tlb_range()` over the recorded range (a
+    /// TLBI by VA for each page from the lowest to the highest recorded one, then
+    /// `dsb(ish)`), then the queued pages are freed.
+    fn tlb_finish_mmu(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
+        let gather = std::mem::take(&mut m.tasks[task.index()].gather);
+        if gather.flush.is_empty() {
+            fx.push(Effect::NothingToDo { task });
+            return;
+        }
+        let pages = self.scenario.pages();
+        let vpns: Vec<u32> = gather.flush.iter().map(|p| pages[p.index()].vpn).collect();
+        let low = vpns.iter().copied().min().unwrap_or(0);
+        let high = vpns.iter().copied().max().unwrap_or(0);
+        let mut range: Vec<PageId> = (0..pages.len())
+            .map(|i| PageId(i as u8))
+            .filter(|p| (low..=high).contains(&pages[p.index()].vpn))
+            .collect();
+        range.sort_by_key(|p| pages[p.index()].vpn);
+        let asid = self.scenario.asid();
+        for page in range {
+            issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
+        }
+        dsb(m, cpu, fx);
+        for frame in gather.free.iter() {
+            m.frames[frame.index()].freed = true;
+            fx.push(Effect::FrameFreed { page: frame });
+        }
+    }
+
+    fn lock(&self, m: &mut Machine, cpu: CpuId, task: TaskId, table: TableId, fx: &mut Vec<Effect>) {
+        m.ptl[table.index()] = Some(task);
+        fx.push(Effect::PtlAcquire { cpu, task, table });
+    }
+
+    fn unlock(&self, m: &mut Machine, cpu: CpuId, task: TaskId, table: TableId, fx: &mut Vec<Effect>) {
+        if m.ptl[table.index()] == Some(task) {
+            m.ptl[table.index()] = None;
+            fx.push(Effect::PtlRelease { cpu, task, table });
+        }
+    }
+
+    /// A user access: TLB lookup, page-table walk on a miss, then the load or store,
+    /// and which promises it breaks.
     fn access(
         &self,
         m: &mut Machine,
         cpu: CpuId,
+        task: TaskId,
         page: PageId,
         write: Option<u8>,
         fx: &mut Vec<Effect>,
@@ -455,49 +792,57 @@ impl Model {
                 entry
             }
         };
-        let Some(value) = write else {
-            fx.push(Effect::Read {
-                cpu,
-                page,
-                value: m.frames[page.index()].data,
-            });
-            return;
-        };
-        if !entry.writable {
-            m.stats[c].faults += 1;
-            fx.push(Effect::Fault {
-                cpu,
-                page,
-                kind: FaultKind::Permission,
-            });
-            return;
+        let frame = self.scenario.frame_of(entry.pfn).unwrap_or(page.index());
+        let mut broken: Vec<ViolationKind> = Vec::new();
+        if m.unmapped.contains(page) {
+            broken.push(ViolationKind::AccessAfterUnmap);
         }
-        let kind = if m.frames[page.index()].freed {
-            Some(ViolationKind::LostWrite)
-        } else if m.prot_read[page.index()] && !m.ptes[page.index()].allows_write() {
-            Some(ViolationKind::StaleWrite)
-        } else {
-            None
-        };
-        m.frames[page.index()].data = value;
-        fx.push(Effect::Write { cpu, page, value });
-        if let Some(kind) = kind {
+        match write {
+            None => {
+                fx.push(Effect::Read {
+                    cpu,
+                    page,
+                    value: m.frames[frame].data,
+                });
+            }
+            Some(_) if !entry.writable => {
+                m.stats[c].faults += 1;
+                fx.push(Effect::Fault {
+                    cpu,
+                    page,
+                    kind: FaultKind::Permission,
+                });
+                return;
+            }
+            Some(value) => {
+                let f = m.frames[frame];
+                if f.written_out || f.freed {
+                    broken.insert(0, ViolationKind::LostWrite);
+                }
+                if m.prot_read.contains(page) && !m.ptes[page.index()].allows_write() {
+                    broken.push(ViolationKind::StaleWrite);
+                }
+                m.frames[frame].data = value;
+                // A write through a writable entry leaves the PTE dirty (hardware
+                // DBM, or the fault that made it writable).
+                if m.ptes[page.index()].allows_write() && m.ptes[page.index()].pfn == entry.pfn {
+                    m.ptes[page.index()].dirty = true;
+                }
+                fx.push(Effect::Write { cpu, page, value });
+            }
+        }
+        for kind in broken {
             let violation = Violation {
                 kind,
                 cpu,
+                task,
                 page,
                 entry,
             };
             m.violation.get_or_insert(violation);
+            m.broken = m.broken.with(kind);
             fx.push(Effect::Violation(violation));
         }
-    }
-}
-
-fn release_ptl(m: &mut Machine, cpu: CpuId, fx: &mut Vec<Effect>) {
-    if m.ptl == Some(cpu) {
-        m.ptl = None;
-        fx.push(Effect::PtlRelease { cpu });
     }
 }
 
@@ -523,7 +868,12 @@ fn dsb(m: &mut Machine, cpu: CpuId, fx: &mut Vec<Effect>) {
             deliver(m, index, to, fx);
         }
     }
-    fx.push(Effect::Dsb { cpu, completed });
+    let others = m.tlbis.len() as u8;
+    fx.push(Effect::Dsb {
+        cpu,
+        completed,
+        others_in_flight: others,
+    });
 }
 
 /// The TLBI at `index` reaches `to`; it leaves the in-flight list once it reached all.

@@ -8,8 +8,8 @@ use crate::event::Event;
 use crate::kernel::{self, Commit, KernelRef};
 use crate::machine::{Machine, TlbEntry, TlbiTarget, ViolationKind};
 use crate::mitigation::Mitigation;
-use crate::model::Model;
-use crate::op::{CpuId, Op, PageId};
+use crate::model::{CpuAction, Model};
+use crate::op::{CpuId, Op, PageId, Syscall, TableId, TaskId};
 
 /// The Arm architecture rule the race hinges on, as the Arm ARM states it.
 pub const ARM_RULE: &str = "Arm ARM: the completion of a TLB maintenance instruction is guaranteed only by the execution of a DSB by the observer that performed it; a DSB by a different observer does not have this effect.";
@@ -76,7 +76,7 @@ fn short_target(model: &Model, target: TlbiTarget) -> String {
 fn flush_text(model: &Model, effects: &[Effect]) -> String {
     let mut parts = Vec::new();
     for e in effects {
-        if let Effect::Dsb { cpu, completed } = *e {
+        if let Effect::Dsb { cpu, completed, .. } = *e {
             parts.push(match completed {
                 0 => format!("dsb(ish) on {cpu} completes no TLBI: {cpu} has none in flight."),
                 1 => format!("dsb(ish) on {cpu} completes the TLBI {cpu} issued, on every CPU."),
@@ -202,12 +202,14 @@ fn join(parts: &[String]) -> String {
         .join(" ")
 }
 
-/// Explains `event`, applied to `before`, which produced `effects`.
-pub fn narrate(model: &Model, before: &Machine, event: Event, effects: &[Effect]) -> Narrative {
-    let mut after = before.clone();
-    // Re-applying is cheap and keeps this function's inputs minimal; an error here
-    // would mean the caller passed effects of another event.
-    let _ = model.apply_in_place(&mut after, event, &mut Vec::new());
+/// Explains `event`, applied to `before`, which produced `effects` and `after`.
+pub fn narrate(
+    model: &Model,
+    before: &Machine,
+    event: Event,
+    effects: &[Effect],
+    after: &Machine,
+) -> Narrative {
     match event {
         Event::Deliver { tlbi, to } => {
             let target = before
@@ -246,10 +248,82 @@ pub fn narrate(model: &Model, before: &Machine, event: Event, effects: &[Effect]
                 architecture: Some(ARM_RULE),
             }
         }
-        Event::Step(cpu) => {
-            let op = model.next_op(before, cpu).cloned().unwrap_or(Op::DsbIsh);
-            step_narrative(model, before, &after, cpu, &op, effects)
-        }
+        Event::Step(cpu) => match model.next_action(before, cpu) {
+            Some(CpuAction::Run { task, op }) => {
+                step_narrative(model, before, after, cpu, task, &op, effects)
+            }
+            Some(CpuAction::Switch { from, to }) => switch_narrative(model, cpu, from, to, effects, after),
+            None => Narrative {
+                cpu,
+                headline: "nothing".into(),
+                notes: Vec::new(),
+                text: format!("{cpu} has nothing to do."),
+                function: None,
+                commit: None,
+                architecture: None,
+            },
+        },
+    }
+}
+
+fn switch_narrative(
+    model: &Model,
+    cpu: CpuId,
+    from: Option<TaskId>,
+    to: TaskId,
+    effects: &[Effect],
+    after: &Machine,
+) -> Narrative {
+    let s = model.scenario();
+    let to_name = &s.task(to).name;
+    let mut n = Narrative {
+        cpu,
+        headline: format!("__switch_to({to_name})"),
+        notes: Vec::new(),
+        text: String::new(),
+        function: Some(kernel::SWITCH_TO),
+        commit: None,
+        architecture: None,
+    };
+    let prev = match from {
+        Some(t) => format!("{} (finished here)", s.task(t).name),
+        None => "the idle task".to_string(),
+    };
+    if s.switch_to_dsb() {
+        n.notes.push("dsb(ish)".into());
+        removed_notes(model, effects, &mut n.notes);
+        n.text = join(&[
+            format!("The scheduler on {cpu} switches from {prev} to {to_name}. __switch_to() executes dsb(ish) on {cpu}, which completes every TLBI {cpu} issued."),
+            flush_text(model, effects),
+            others_in_flight(model, after, cpu),
+        ]);
+        n.architecture = Some(ARM_RULE);
+    } else {
+        n.notes.push("no dsb (hypothetical)".into());
+        n.text = format!("The scheduler on {cpu} switches from {prev} to {to_name}. On this hypothetical kernel __switch_to() has no dsb(ish).");
+    }
+    n
+}
+
+fn syscall_call(model: &Model, syscall: Syscall, task: TaskId, before: &Machine) -> String {
+    // The call this step belongs to, as its pages name it: `mprotect(P, Q)`.
+    let s = model.scenario();
+    let t = s.task(task);
+    let pc = usize::from(before.tasks[task.index()].pc);
+    let call = t.call_of.get(pc).and_then(|c| t.calls.get(usize::from(*c)));
+    let pages = call
+        .map(|c| c.pages().into_iter().map(|p| s.page_name(*p).to_string()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let name = match syscall {
+        Syscall::Mprotect => "mprotect",
+        Syscall::Munmap => "munmap",
+        Syscall::MadviseDontneed => "madvise(MADV_DONTNEED)",
+        Syscall::Mremap => "mremap",
+    };
+    match syscall {
+        Syscall::MadviseDontneed => format!("madvise({}, MADV_DONTNEED)", pages.join(", ")),
+        Syscall::Mremap => format!("mremap({})", pages.join(" -> ")),
+        _ => format!("{name}({})", pages.join(", ")),
     }
 }
 
@@ -258,18 +332,19 @@ fn step_narrative(
     before: &Machine,
     after: &Machine,
     cpu: CpuId,
-    op: &Op<PageId>,
+    task: TaskId,
+    op: &Op,
     effects: &[Effect],
 ) -> Narrative {
     let s = model.scenario();
     let name = |p: PageId| s.page_name(p).to_string();
+    let who = format!("{} on {cpu}", s.task(task).name);
+    let lock = |t: TableId| s.tables()[t.index()].lock_name();
     let mut n = Narrative {
         cpu,
         headline: match op.page() {
-            Some(p) if op.mode() == crate::op::Mode::Kernel => {
-                format!("{}({})", op.name(), name(*p))
-            }
-            Some(p) => format!("{} {}", op.name(), name(*p)),
+            Some(p) if op.mode() == crate::op::Mode::Kernel => format!("{}({})", op.name(), name(p)),
+            Some(p) => format!("{} {}", op.name(), name(p)),
             None => op.name().to_string(),
         },
         notes: Vec::new(),
@@ -279,82 +354,115 @@ fn step_narrative(
         architecture: None,
     };
     let flushes = flush_text(model, effects);
+    let nothing = effects.iter().any(|e| matches!(e, Effect::NothingToDo { .. }));
     match *op {
         Op::Read { page } | Op::Write { page, .. } => {
             access_narrative(model, before, after, cpu, op, page, effects, &mut n);
         }
+        Op::Signal { flag } => {
+            n.headline = format!("signal {}", s.flags()[flag.index()]);
+            n.text = format!("{who} sets flag {:?} (a release store, or a futex wake): a task waiting for it may go on, and it sees everything this task did before.", s.flags()[flag.index()]);
+        }
+        Op::Wait { flag } => {
+            n.headline = format!("wait {}", s.flags()[flag.index()]);
+            n.text = format!("{who} sees flag {:?} set and goes on: what the signalling task did before (a system call that returned, say) is now ordered before what this task does next.", s.flags()[flag.index()]);
+        }
         Op::PtepGetAndClear { page } => {
-            n.notes.push("PTL taken, PTE cleared".into());
-            n.text = format!(
-                "Reclaim on {cpu}, in try_to_unmap_one(), takes the page-table lock and clears {}'s PTE with ptep_get_and_clear(). TLBs that cached {} keep their entries until a TLBI reaches them.",
-                page_va(model, page),
-                name(page)
-            );
+            n.headline = format!("try_to_unmap_one({})", name(page));
+            if effects.iter().any(|e| matches!(e, Effect::NotMapped { .. })) {
+                n.notes.push("not mapped: nothing to unmap".into());
+                n.text = format!("Reclaim ({who}), in try_to_unmap_one(), walks the reverse map of {}'s folio and finds no present PTE: nothing to unmap, nothing to flush.", name(page));
+            } else {
+                let va = effects.iter().find_map(|e| match e { Effect::PteChange { page, .. } => Some(*page), _ => None }).unwrap_or(page);
+                let table = s.page(va).table;
+                n.notes.push(format!("{} taken, PTE cleared", lock(table)));
+                n.text = format!(
+                    "Reclaim ({who}), in try_to_unmap_one(): page_vma_mapped_walk() takes {} (the lock of the PTE table that maps {}) and ptep_get_and_clear() clears the PTE. TLBs that cached {} keep their entries until a TLBI reaches them.",
+                    lock(table), page_va(model, va), name(va)
+                );
+            }
         }
-        Op::SetTlbUbcFlushPending { page } => {
-            n.notes
-                .push(format!("tlbi {} in flight, no DSB", name(page)));
-            n.notes.push("PTL dropped".into());
-            n.text = format!(
-                "set_tlb_ubc_flush_pending() defers the flush. On arm64, arch_tlbbatch_add_pending() issues a broadcast tlbi vale1is for {} without the completing DSB (43b3dfdd0455): the TLBI is in flight and may reach each CPU at any time. The task's batch is marked (tlb_ubc.flush_required) and mm->tlb_flush_batched records a pending batch (pending {}, flushed {}). {cpu} drops the page-table lock.",
-                name(page),
-                after.tlb_flush_batched.pending,
-                after.tlb_flush_batched.flushed
-            );
-            n.commit = Some(kernel::COMMIT_ARM64_BATCH);
+        Op::SetTlbUbcFlushPending { .. } => {
+            if nothing {
+                n.notes.push("nothing cleared".into());
+                n.text = "set_tlb_ubc_flush_pending() is not reached: no PTE was cleared.".into();
+            } else {
+                let va = effects.iter().find_map(|e| match e { Effect::TlbiIssue { target: TlbiTarget::Va { page, .. }, .. } => Some(*page), _ => None }).unwrap_or(PageId(0));
+                let ubc = after.tasks[task.index()].tlb_ubc;
+                n.headline = format!("set_tlb_ubc_flush_pending({})", name(va));
+                n.notes.push(format!("tlbi {} in flight, no DSB", name(va)));
+                n.notes.push(format!("{} dropped", lock(s.page(va).table)));
+                n.text = format!(
+                    "set_tlb_ubc_flush_pending() defers the flush. On arm64, arch_tlbbatch_add_pending() issues a broadcast tlbi vale1is for {} from {cpu} without a completing DSB (43b3dfdd0455): the TLBI is in flight and may reach each CPU at any time. {}'s own batch (current->tlb_ubc) now needs a flush (flush_required{}), and mm->tlb_flush_batched records a pending batch (pending {}, flushed {}). page_vma_mapped_walk_done() drops {}.",
+                    name(va), s.task(task).name,
+                    if ubc.writable { ", writable: the cleared PTE was dirty" } else { "" },
+                    after.tlb_flush_batched.pending, after.tlb_flush_batched.flushed,
+                    lock(s.page(va).table)
+                );
+                n.commit = Some(kernel::COMMIT_ARM64_BATCH);
+            }
         }
-        Op::TryToUnmapFlush => {
-            if before.tlb_ubc_flush_required {
+        Op::TryToUnmapFlushDirty | Op::TryToUnmapFlush => {
+            let dirty = matches!(op, Op::TryToUnmapFlushDirty);
+            if nothing {
+                n.notes.push("nothing to flush".into());
+                n.text = if dirty && before.tasks[task.index()].tlb_ubc.flush_required {
+                    format!("try_to_unmap_flush_dirty(): {}'s batch holds no entry that was writable and dirty, so no stale entry can modify the page before it is written out; it flushes nothing yet.", s.task(task).name)
+                } else {
+                    format!("{}(): {}'s own batch needs no flush (another task's batch is not this one's business).", op.name(), s.task(task).name)
+                };
+            } else {
                 n.notes.push("dsb(ish)".into());
                 removed_notes(model, effects, &mut n.notes);
                 n.text = join(&[
-                    format!("try_to_unmap_flush() completes the task's batch before the page may be written out: arch_tlbbatch_flush() executes dsb(ish) on {cpu}."),
+                    format!("{}() completes {}'s batch: arch_tlbbatch_flush() executes dsb(ish) on {cpu}.{}", op.name(), s.task(task).name, if dirty { " It does so before the page is written out because the batch holds a dirty entry." } else { "" }),
                     flushes,
                     others_in_flight(model, after, cpu),
                 ]);
                 n.architecture = Some(ARM_RULE);
-            } else {
-                n.notes.push("no batch pending".into());
-                n.text = "try_to_unmap_flush(): this task has no batched flush pending, so there is nothing to do.".into();
             }
         }
-        Op::SwapWritepage { page } => {
-            n.notes.push(format!("{} in swap, frame freed", name(page)));
+        Op::Pageout { page } => {
+            n.notes.push(format!("{} written to swap", name(page)));
+            n.function = Some(kernel::PAGEOUT);
             n.text = format!(
-                "Reclaim writes {}'s contents ({}) to swap and frees frame {:#x}. A write through any TLB entry for {} left anywhere would now be lost.",
-                name(page),
-                before.frames[page.index()].data,
-                s.page(page).pfn,
-                name(page)
+                "Reclaim writes {}'s contents ({}) to swap (pageout()). The frame {:#x} stays until it is freed, but from now on a store that lands in it is lost: swap holds the old contents.",
+                name(page), before.frames[page.index()].data, s.page(page).pfn
             );
         }
-        Op::FlushTlbBatchedPending => {
+        Op::FreeFolio { page } => {
+            n.notes.push(format!("frame {:#x} freed", s.page(page).pfn));
+            n.text = format!("Reclaim frees {}'s frame ({:#x}): it may be reused for anything.", name(page), s.page(page).pfn);
+        }
+        Op::PteOffsetMapLock { syscall, tables } => {
+            let names: Vec<String> = tables.iter().map(lock).collect();
+            n.headline = format!("{}: {}", syscall.walker().function, "pte_offset_map_lock");
+            n.notes.push(format!("{} taken", names.join(" + ")));
+            n.text = format!("{} on {cpu}: {}() takes {} with pte_offset_map_lock() and holds it over the whole walk of the range.", syscall_call(model, syscall, task, before), syscall.walker().function, list(names.iter().map(String::as_str)));
+        }
+        Op::FlushTlbBatchedPending { syscall } => {
             let counters = format!(
                 "mm->tlb_flush_batched: pending {}, flushed {}",
                 before.tlb_flush_batched.pending, before.tlb_flush_batched.flushed
             );
-            let owed = before.tlb_flush_batched.flush_owed();
-            n.notes.push("PTL taken".into());
+            let walker = syscall.walker().function;
             match model.mitigation() {
                 Mitigation::None => {
-                    // The kernel takes the lock here but calls no flush_tlb_batched_pending():
-                    // the headline must not name a function that does not run.
-                    n.headline = "pte_offset_map_lock".into();
-                    n.notes
-                        .push("no flush_tlb_batched_pending (pre-3ea277194daa)".into());
-                    n.text = format!("mprotect() on {cpu}: change_pte_range() takes the page-table lock. This kernel predates 3ea277194daa, so it does not call flush_tlb_batched_pending(): a reclaim flush still pending for this mm is not waited for.");
+                    n.headline = "(no flush_tlb_batched_pending)".into();
+                    n.notes.push("not called (pre-3ea277194daa)".into());
+                    n.text = format!("{walker}() on {cpu} goes straight on to the PTEs: this kernel predates 3ea277194daa, so no walker calls flush_tlb_batched_pending(), and a reclaim flush still pending for this mm is not waited for. (On x86 this is Nadav Amit's original race; on arm64 this kernel is hypothetical, since arm64 batching came years later.)");
                     n.commit = Some(kernel::COMMIT_GENERIC_FIX);
-                    n.function = Some(kernel::CHANGE_PTE_RANGE);
+                    n.function = Some(syscall.walker());
                 }
-                _ if !owed => {
+                _ if !before.tlb_flush_batched.flush_owed() => {
                     n.notes.push("nothing pending".into());
-                    n.text = format!("mprotect() on {cpu}: change_pte_range() takes the page-table lock and calls flush_tlb_batched_pending(). No batch is pending ({counters}), so there is nothing to flush.");
+                    n.text = format!("{walker}() calls flush_tlb_batched_pending(). No batch is pending ({counters}), so there is nothing to flush.");
                 }
                 Mitigation::Dsb => {
-                    n.notes.push("dsb(ish) on own CPU".into());
+                    n.notes.push(format!("dsb(ish) on {cpu}"));
                     removed_notes(model, effects, &mut n.notes);
                     n.text = join(&[
-                        format!("mprotect() on {cpu}: change_pte_range() takes the page-table lock and calls flush_tlb_batched_pending(). A reclaim batch is pending ({counters}), so it calls arch_flush_tlb_batched_pending(), which on this arm64 kernel is a bare dsb(ish) (db6c1f6f236d)."),
+                        format!("{walker}() calls flush_tlb_batched_pending(). A reclaim batch is pending ({counters}), so it calls arch_flush_tlb_batched_pending(), which on arm64 before the fix is a bare dsb(ish) (since 43b3dfdd0455), executed here on {cpu}."),
                         flushes,
                         others_in_flight(model, after, cpu),
                         if after.tlbis.iter().any(|t| t.issuer != cpu) {
@@ -363,14 +471,14 @@ fn step_narrative(
                             "The batch is marked flushed.".into()
                         },
                     ]);
-                    n.commit = Some(kernel::COMMIT_ARCH_HOOK);
+                    n.commit = Some(kernel::COMMIT_ARM64_BATCH);
                     n.architecture = Some(ARM_RULE);
                 }
                 Mitigation::FlushTlbMm => {
                     n.notes.push("flush_tlb_mm: tlbi asid + dsb".into());
                     removed_notes(model, effects, &mut n.notes);
                     n.text = join(&[
-                        format!("mprotect() on {cpu}: change_pte_range() takes the page-table lock and calls flush_tlb_batched_pending(). A reclaim batch is pending ({counters}), so it calls flush_tlb_mm(mm) (the fix, 4b634918384c; since v6.17 core code calls it directly): {cpu} broadcasts tlbi aside1is for ASID {} and waits for it with its own dsb(ish), so every CPU loses every entry of this mm.", s.asid()),
+                        format!("{walker}() calls flush_tlb_batched_pending(). A reclaim batch is pending ({counters}), so it calls flush_tlb_mm(mm) (the fix, 4b634918384c; since v6.17 core code calls it directly): {cpu} broadcasts tlbi aside1is for ASID {} and waits for it with its own dsb(ish), so every CPU loses every entry of this mm.", s.asid()),
                         flushes,
                     ]);
                     n.commit = Some(kernel::COMMIT_ARM64_FIX);
@@ -378,64 +486,124 @@ fn step_narrative(
                 }
             }
         }
-        Op::ChangePteRange { page } => {
+        Op::ChangePte { page } => {
             let pte = before.ptes[page.index()];
             if pte.allows_write() {
-                n.notes.push(format!("{} made read-only", name(page)));
-                n.notes.push("flush_tlb_range: tlbi + dsb".into());
-                removed_notes(model, effects, &mut n.notes);
-                n.text = join(&[
-                    format!("change_pte_range() makes {}'s PTE read-only and drops the page-table lock; flush_tlb_range() then broadcasts tlbi vale1is for {} and waits with dsb(ish) on {cpu}.", page_va(model, page), name(page)),
-                    flushes,
-                ]);
+                n.notes.push(format!("{} read-only, recorded", name(page)));
+                n.text = format!("change_pte_range() makes {}'s PTE read-only and records the address in the mmu_gather (tlb_flush_pte_range()); the TLB flush comes once, in tlb_finish_mmu(), before mprotect() returns.", page_va(model, page));
             } else if pte.present {
                 n.notes.push("already read-only".into());
-                n.text = format!("change_pte_range() finds {}'s PTE already read-only: nothing to change, nothing to flush. It drops the page-table lock.", name(page));
+                n.text = format!("change_pte_range() finds {}'s PTE already read-only: nothing to change or record.", name(page));
             } else {
-                n.notes.push("PTE not present: no flush".into());
+                n.notes.push("not present: nothing recorded".into());
                 n.text = join(&[
-                    format!("change_pte_range() finds {}'s PTE not present (reclaim cleared it): there is nothing to make read-only, so nothing is flushed. It drops the page-table lock.", name(page)),
+                    format!("change_pte_range() finds {}'s PTE not present (reclaim cleared it): there is nothing to make read-only, so nothing is recorded for a flush.", name(page)),
                     leftovers(model, after, page),
                 ]);
                 n.commit = Some(kernel::COMMIT_GENERIC_FIX);
             }
         }
-        Op::MprotectReturn { page } => {
-            n.headline = format!("mprotect({}) returns", name(page));
-            n.notes.push(format!("{} is PROT_READ", name(page)));
+        Op::ZapPte { page } => {
+            let pte = before.ptes[page.index()];
+            if pte.present {
+                n.notes.push(format!("{} cleared, recorded", name(page)));
+                n.text = format!("zap_pte_range() clears {}'s PTE, records it in the mmu_gather (tlb_remove_tlb_entry()) and queues its page to be freed after the flush.", page_va(model, page));
+            } else {
+                n.notes.push("not present: nothing recorded".into());
+                n.text = join(&[
+                    format!("zap_pte_range() finds {}'s PTE not present (reclaim left a swap entry): it drops the swap entry; there is no present PTE, so nothing is recorded for a flush.", name(page)),
+                    leftovers(model, after, page),
+                ]);
+                n.commit = Some(kernel::COMMIT_GENERIC_FIX);
+            }
+        }
+        Op::MovePte { page, to } => {
+            let pte = before.ptes[page.index()];
+            n.headline = format!("move_ptes({} -> {})", name(page), name(to));
+            if pte.present {
+                n.notes.push("moved, flush needed".into());
+                n.text = format!("move_ptes() clears {}'s PTE and sets it at {}; it was present, so the old address must be flushed (force_flush).", page_va(model, page), page_va(model, to));
+            } else {
+                n.notes.push("not present: no flush".into());
+                n.text = join(&[
+                    format!("move_ptes() moves {}'s PTE to {}; it is not present (reclaim left a swap entry), so move_ptes() sees no reason to flush the old address.", name(page), name(to)),
+                    leftovers(model, after, page),
+                ]);
+                n.commit = Some(kernel::COMMIT_GENERIC_FIX);
+            }
+        }
+        Op::FlushTlbRange { page } => {
+            if nothing {
+                n.notes.push("no present PTE moved: skipped".into());
+                n.text = format!("move_ptes() moved no present PTE, so it does not call flush_tlb_range() for {}.", name(page));
+            } else {
+                n.notes.push("tlbi + dsb".into());
+                removed_notes(model, effects, &mut n.notes);
+                n.text = join(&[format!("flush_tlb_range() for the old address {}: {cpu} broadcasts tlbi vale1is and waits for it with dsb(ish), still holding the locks.", page_va(model, page)), flushes]);
+            }
+        }
+        Op::PteUnmapUnlock { syscall, tables } => {
+            let names: Vec<String> = tables.iter().map(lock).collect();
+            n.headline = format!("{}: pte_unmap_unlock", syscall.walker().function);
+            n.notes.push(format!("{} dropped", names.join(" + ")));
+            n.text = format!("{}() is done with the range: pte_unmap_unlock() drops {}.", syscall.walker().function, list(names.iter().map(String::as_str)));
+        }
+        Op::TlbFinishMmu { syscall } => {
+            if nothing {
+                n.notes.push("nothing recorded: no flush".into());
+                n.text = join(&[
+                    format!("tlb_finish_mmu(): the walk recorded no PTE it changed, so {} flushes nothing.", syscall_call(model, syscall, task, before)),
+                    still_in_flight(model, after),
+                ]);
+            } else {
+                n.notes.push("tlbi + dsb".into());
+                removed_notes(model, effects, &mut n.notes);
+                let freed = effects.iter().any(|e| matches!(e, Effect::FrameFreed { .. }));
+                n.text = join(&[
+                    format!("tlb_finish_mmu() flushes the recorded range: on arm64 __flush_tlb_range() issues tlbi vale1is for each page from {cpu} and waits with dsb(ish).{}", if freed { " Then the queued pages are freed." } else { "" }),
+                    flushes,
+                ]);
+            }
+        }
+        Op::Return { syscall, pages } => {
+            let names: Vec<String> = pages.iter().map(name).collect();
+            n.headline = format!("{} returns", syscall_call(model, syscall, task, before));
+            n.notes.push(match syscall {
+                Syscall::Mprotect => format!("{} PROT_READ", names.join(", ")),
+                _ => format!("{} unmapped", names.join(", ")),
+            });
+            let promise = match syscall {
+                Syscall::Mprotect => format!("every write to {}, from any thread of the process, must fault", list(names.iter().map(String::as_str))),
+                Syscall::MadviseDontneed => format!("no access to {} may see the old frame", list(names.iter().map(String::as_str))),
+                _ => format!("every access to the old address of {} must fault", list(names.iter().map(String::as_str))),
+            };
+            let stale: Vec<String> = pages.iter().map(|p| leftovers(model, after, p)).filter(|t| !t.is_empty()).collect();
             n.text = join(&[
-                format!("mprotect({}, PROT_READ) returns to user space. From now on every write to {}, from any thread of the process, must fault.", name(page), name(page)),
-                leftovers(model, after, page),
+                format!("{} returns to user space. From now on {promise}.", syscall_call(model, syscall, task, before)),
+                stale.join(" "),
             ]);
         }
-        Op::SwitchTo { to } => {
-            n.headline = format!("__switch_to (to {to})");
+        Op::Migrate { to } => {
+            n.headline = format!("{} migrates to {to}", s.task(task).name);
             if s.switch_to_dsb() {
                 n.notes.push("dsb(ish)".into());
                 removed_notes(model, effects, &mut n.notes);
                 n.text = join(&[
-                    format!("The reclaim task is switched out of {cpu} and continues on {to}. __switch_to() executes dsb(ish) on {cpu}, the CPU being left: this is what makes a migrated reclaim task safe."),
+                    format!("{} is moved from {cpu} to {to}. __switch_to() executes dsb(ish) on {cpu}, the CPU being left: it completes every TLBI {cpu} issued, which is what makes a migrated reclaim task safe.", s.task(task).name),
                     flushes,
                 ]);
             } else {
                 n.notes.push("no dsb (hypothetical)".into());
                 n.text = join(&[
-                    format!("The reclaim task is switched out of {cpu} and continues on {to}. On this hypothetical kernel __switch_to() has no dsb(ish), so nothing forces the TLBIs {cpu} issued to complete: they stay in flight until hardware delivers them, and a DSB on another CPU cannot complete them."),
+                    format!("{} is moved from {cpu} to {to}. On this hypothetical kernel __switch_to() has no dsb(ish), so nothing forces the TLBIs {cpu} issued to complete: they stay in flight until hardware delivers them, and a DSB on another CPU cannot complete them.", s.task(task).name),
                     still_in_flight(model, after),
                 ]);
             }
             n.architecture = Some(ARM_RULE);
         }
-        Op::SwitchIn { from } => {
-            n.headline = format!("resume (from {from})");
-            n.text = format!("The reclaim task resumes on {cpu}, where it left {from}.");
-        }
         Op::TlbiVa { page } => {
             n.notes.push("in flight".into());
-            n.text = format!(
-                "{cpu} executes a broadcast tlbi vale1is for {}, without a DSB: it is in flight.",
-                name(page)
-            );
+            n.text = format!("{cpu} executes a broadcast tlbi vale1is for {}, without a DSB: it is in flight.", name(page));
         }
         Op::TlbiAside => {
             n.notes.push("in flight".into());
@@ -488,7 +656,7 @@ fn access_narrative(
     before: &Machine,
     after: &Machine,
     cpu: CpuId,
-    op: &Op<PageId>,
+    op: &Op,
     page: PageId,
     effects: &[Effect],
     n: &mut Narrative,
@@ -540,10 +708,12 @@ fn access_narrative(
                 n.notes.push("fault: not present".into());
                 n.function = Some(kernel::DO_PAGE_FAULT);
                 parts.push(format!(
-                    "{pname}'s PTE is not present (reclaim cleared it): translation fault."
+                    "{pname}'s PTE is not present: translation fault."
                 ));
-                parts.push(if matches!(op, Op::Write { .. }) && before.prot_read[page.index()] {
-                    "The fault handler finds the mapping read-only since mprotect(PROT_READ) and sends SIGSEGV, as promised.".to_string()
+                parts.push(if before.unmapped.contains(page) {
+                    "The address is no longer mapped, so the fault handler sends SIGSEGV (after MADV_DONTNEED it would map a fresh zero page): the promise held.".to_string()
+                } else if matches!(op, Op::Write { .. }) && before.prot_read.contains(page) {
+                    "The fault handler finds the mapping read-only since mprotect(PROT_READ) and sends SIGSEGV: the promise held.".to_string()
                 } else {
                     "The fault handler would map the page again, from the swap cache or from swap; the model ends this access here.".to_string()
                 });
@@ -555,8 +725,8 @@ fn access_narrative(
             } => {
                 n.notes.push("fault: read-only".into());
                 n.function = Some(kernel::DO_PAGE_FAULT);
-                parts.push(if before.prot_read[page.index()] {
-                    "Permission fault: the kernel sends SIGSEGV, as mprotect(PROT_READ) promised."
+                parts.push(if before.prot_read.contains(page) {
+                    "Permission fault: the kernel sends SIGSEGV, as mprotect(PROT_READ) promised: the promise held."
                         .to_string()
                 } else {
                     "Permission fault: the translation is read-only.".to_string()
@@ -564,29 +734,27 @@ fn access_narrative(
             }
             Effect::Read { value, .. } => parts.push(format!("It reads {value}.")),
             Effect::Write { .. } => {}
-            Effect::Violation(v) => match v.kind {
-                ViolationKind::StaleWrite => {
-                    n.notes.push("**STALE WRITE**".into());
-                    n.commit = Some(match model.mitigation() {
-                        Mitigation::None => kernel::COMMIT_GENERIC_FIX,
-                        Mitigation::Dsb => kernel::COMMIT_ARM64_FIX,
-                        Mitigation::FlushTlbMm => kernel::COMMIT_ARM64_FIX,
-                    });
-                    n.architecture = Some(ARM_RULE);
-                    parts.push(format!(
-                        "The write succeeds: a STALE WRITE. mprotect({pname}, PROT_READ) has returned, so this write should have faulted."
-                    ));
-                    parts.push(why_not_flushed(model, before, cpu, page));
+            Effect::Violation(v) => {
+                let (note, what) = match v.kind {
+                    ViolationKind::StaleWrite => ("**STALE WRITE**", format!("The write succeeds: a STALE WRITE. mprotect({pname}, PROT_READ) has returned, so this write should have faulted.")),
+                    ViolationKind::AccessAfterUnmap => ("**ACCESS AFTER UNMAP**", format!("The access succeeds: an ACCESS AFTER UNMAP. The call that unmapped {pname} has returned, so this access should have faulted; it reached frame {:#x} through the old address.", v.entry.pfn)),
+                    ViolationKind::LostWrite => ("**LOST WRITE**", format!("The write succeeds: a LOST WRITE. Frame {:#x} was already written to swap or freed, so this data will never reach swap (and a reused frame would be corrupted).", v.entry.pfn)),
+                    ViolationKind::Deadlock => ("**DEADLOCK**", String::new()),
+                };
+                n.notes.push(note.into());
+                n.architecture = Some(ARM_RULE);
+                n.commit = Some(match model.mitigation() {
+                    Mitigation::None => kernel::COMMIT_GENERIC_FIX,
+                    _ => kernel::COMMIT_ARM64_FIX,
+                });
+                if !parts.contains(&what) {
+                    parts.push(what);
                 }
-                ViolationKind::LostWrite => {
-                    n.notes.push("**LOST WRITE**".into());
-                    n.architecture = Some(ARM_RULE);
-                    parts.push(format!(
-                        "The write succeeds: a LOST WRITE. {pname} was already written to swap and its frame freed, so this data will never reach swap (and a reused frame would be corrupted)."
-                    ));
-                    parts.push(why_not_flushed(model, before, cpu, page));
+                let why = why_not_flushed(model, before, cpu, &v.entry);
+                if !parts.contains(&why) {
+                    parts.push(why);
                 }
-            },
+            }
             _ => {}
         }
     }
@@ -594,28 +762,40 @@ fn access_narrative(
     n.text = join(&parts);
 }
 
-/// Why the stale entry survived, for the violation's explanation.
-fn why_not_flushed(model: &Model, before: &Machine, cpu: CpuId, page: PageId) -> String {
-    let pending: Vec<String> = before
+/// Why the stale entry survived, from the state the access met: which TLBIs that
+/// would remove it had not reached this CPU, whether a walker's
+/// flush_tlb_batched_pending() marked the batch flushed all the same, and what
+/// only the issuer's DSB could have done.
+fn why_not_flushed(model: &Model, before: &Machine, cpu: CpuId, entry: &TlbEntry) -> String {
+    let s = model.scenario();
+    let pending: Vec<(CpuId, TlbiTarget)> = before
         .tlbis
         .iter()
-        .filter(|t| t.pending.contains(cpu))
-        .filter(|t| match t.target {
-            TlbiTarget::Va { page: p, .. } => p == page,
-            TlbiTarget::Asid { .. } => true,
-        })
-        .map(|t| format!("{}'s {}", t.issuer, target_text(model, t.target)))
+        .filter(|t| t.pending.contains(cpu) && t.target.matches(entry))
+        .map(|t| (t.issuer, t.target))
         .collect();
-    let in_flight = if pending.is_empty() {
-        String::new()
+    let mut parts = Vec::new();
+    if pending.is_empty() {
+        parts.push(format!("No TLBI in flight would remove {cpu}'s entry for {}: nothing will ever invalidate it.", s.page_name(entry.page)));
     } else {
-        format!("{} has not reached {cpu} yet.", pending.join(" and "))
-    };
-    let why = match model.mitigation() {
-        _ if !model.scenario().switch_to_dsb() => "This kernel's __switch_to() has no dsb(ish), so when the reclaim task migrated nothing completed the TLBI it had issued; the DSB of try_to_unmap_flush() ran on another CPU.".to_string(),
-        Mitigation::None => "This kernel (before 3ea277194daa) never calls flush_tlb_batched_pending() in mprotect(), so nothing waited for reclaim's TLBI.".to_string(),
-        Mitigation::Dsb => "The dsb(ish) in flush_tlb_batched_pending() ran on the mprotect CPU, and a DSB completes only the TLBIs of the CPU that executes it; the TLBI was issued by reclaim's CPU. The fix, 4b634918384c, calls flush_tlb_mm() instead.".to_string(),
-        Mitigation::FlushTlbMm => "flush_tlb_mm() did not cover this write.".to_string(),
-    };
-    join(&[in_flight, why])
+        let issuers: Vec<String> = pending.iter().map(|(i, t)| format!("{i}'s {}", target_text(model, *t))).collect();
+        parts.push(format!("{} has not reached {cpu} yet, and only a dsb(ish) on the issuing CPU forces it: {} has executed none since it issued it.", list(issuers.iter().map(String::as_str)), list(pending.iter().map(|(i, _)| i.to_string()).collect::<Vec<_>>().iter().map(String::as_str))));
+        for (issuer, _) in &pending {
+            if let Some(t) = before.current(*issuer) {
+                let on_issuer = s.task(t);
+                if !s.switch_to_dsb() {
+                    parts.push(format!("{issuer} now runs {}: the task that issued the TLBI left without a DSB on this hypothetical kernel.", on_issuer.name));
+                }
+            } else if !s.switch_to_dsb() {
+                parts.push(format!("The task that issued it left {issuer} without a DSB (this kernel's __switch_to() has none)."));
+            }
+        }
+    }
+    let b = before.tlb_flush_batched;
+    if b.pending > 0 && !b.flush_owed() && model.mitigation() == Mitigation::Dsb {
+        parts.push("A walker's flush_tlb_batched_pending() saw the pending batch and marked it flushed after a dsb(ish) on its own CPU, which completes only that CPU's TLBIs. The fix, 4b634918384c, calls flush_tlb_mm() instead.".into());
+    } else if model.mitigation() == Mitigation::None && b.pending > 0 {
+        parts.push("This kernel's walkers never call flush_tlb_batched_pending() (it predates 3ea277194daa), so nothing waited for reclaim's TLBI.".into());
+    }
+    join(&parts)
 }

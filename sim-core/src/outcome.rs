@@ -1,9 +1,11 @@
-//! The verdict on one machine state: still running, a broken promise, or done safely.
+//! The verdict on one machine state: still running, a broken promise, a deadlock,
+//! or done safely.
 
 use serde::Serialize;
 
 use crate::machine::{Machine, Violation, ViolationKind};
-use crate::model::Model;
+use crate::model::{CpuStatus, Model};
+use crate::op::{CpuId, Syscall};
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -13,50 +15,99 @@ pub enum Outcome {
     Running,
     /// A write went through a stale entry after mprotect() returned.
     StaleWrite(Violation),
-    /// A write went through a stale entry after the page was written to swap.
+    /// An access went through the old address after munmap/madvise/mremap returned.
+    AccessAfterUnmap(Violation),
+    /// A write landed in a frame after it was written to swap or freed.
     LostWrite(Violation),
+    /// Nothing can happen any more, but some tasks have not finished.
+    Deadlock {
+        /// How many tasks are stuck.
+        stuck: u8,
+    },
     /// Nothing more can happen and every promise held.
     FinishedSafely,
 }
 
 impl Outcome {
-    /// The outcome of `m` under `model`.
+    /// The outcome of `m` under `model`: the first broken promise if any, else a
+    /// deadlock, a safe end, or still running.
     pub fn of(model: &Model, m: &Machine) -> Outcome {
-        match m.violation {
-            Some(v) if v.kind == ViolationKind::StaleWrite => Outcome::StaleWrite(v),
-            Some(v) => Outcome::LostWrite(v),
-            None if model.is_terminal(m) => Outcome::FinishedSafely,
-            None => Outcome::Running,
+        if let Some(v) = m.violation {
+            return match v.kind {
+                ViolationKind::StaleWrite => Outcome::StaleWrite(v),
+                ViolationKind::AccessAfterUnmap => Outcome::AccessAfterUnmap(v),
+                _ => Outcome::LostWrite(v),
+            };
+        }
+        if !model.is_terminal(m) {
+            return Outcome::Running;
+        }
+        match model.deadlocked(m).len() {
+            0 => Outcome::FinishedSafely,
+            n => Outcome::Deadlock { stuck: n as u8 },
         }
     }
 
     /// One line for people.
-    pub fn describe(&self, model: &Model) -> String {
-        let name = |v: &Violation| model.scenario().page_name(v.page).to_string();
+    pub fn describe(&self, model: &Model, m: &Machine) -> String {
+        let s = model.scenario();
+        let name = |v: &Violation| s.page_name(v.page).to_string();
+        let task = |v: &Violation| s.task(v.task).name.clone();
         match self {
             Outcome::Running => "Running: no promise broken so far.".into(),
             Outcome::StaleWrite(v) => format!(
-                "STALE WRITE: {} wrote {} through a stale read-write TLB entry after mprotect(PROT_READ) returned.",
-                v.cpu,
-                name(v)
+                "STALE WRITE: {} on {} wrote {} through a stale read-write TLB entry after mprotect(PROT_READ) returned.",
+                task(v), v.cpu, name(v)
+            ),
+            Outcome::AccessAfterUnmap(v) => format!(
+                "ACCESS AFTER UNMAP: {} on {} reached {} through a stale TLB entry after the call that unmapped it returned.",
+                task(v), v.cpu, name(v)
             ),
             Outcome::LostWrite(v) => format!(
-                "LOST WRITE: {} wrote {} through a stale TLB entry after the page was written to swap and freed.",
-                v.cpu,
-                name(v)
+                "LOST WRITE: {} on {} wrote {} through a stale TLB entry into a frame already written to swap or freed.",
+                task(v), v.cpu, name(v)
             ),
-            Outcome::FinishedSafely => {
-                let mprotects = model.scenario().cpus().iter().any(|c| {
-                    c.program
-                        .iter()
-                        .any(|op| matches!(op, crate::op::Op::MprotectReturn { .. }))
-                });
-                if mprotects {
-                    "Finished safely: no write went through a stale entry after mprotect() returned, and no write was lost.".into()
-                } else {
-                    "Finished safely: no write was lost.".into()
-                }
+            Outcome::Deadlock { .. } => {
+                let stuck: Vec<String> = model
+                    .deadlocked(m)
+                    .iter()
+                    .map(|t| {
+                        let cpu = m.tasks[t.index()].cpu;
+                        let why = match model.cpu_status(m, cpu) {
+                            CpuStatus::Waiting { flag } if m.current(cpu) == Some(*t) => {
+                                format!("waits for flag {:?}", s.flags()[flag.index()])
+                            }
+                            _ => format!("waits for {cpu}"),
+                        };
+                        format!("{} {why}", s.task(*t).name)
+                    })
+                    .collect();
+                format!("DEADLOCK: nothing can happen any more, but {}.", stuck.join(", "))
             }
+            Outcome::FinishedSafely => {
+                let mut kept = Vec::new();
+                if s.calls_syscall(Syscall::Mprotect) {
+                    kept.push("no write went through a stale entry after mprotect() returned");
+                }
+                if s.calls_syscall(Syscall::Munmap)
+                    || s.calls_syscall(Syscall::MadviseDontneed)
+                    || s.calls_syscall(Syscall::Mremap)
+                {
+                    kept.push("no access went through an address after it was unmapped");
+                }
+                kept.push("no write was lost");
+                format!("Finished safely: {}.", kept.join(", "))
+            }
+        }
+    }
+
+    /// The CPU whose access broke the promise, if one did.
+    pub fn cpu(&self) -> Option<CpuId> {
+        match self {
+            Outcome::StaleWrite(v) | Outcome::AccessAfterUnmap(v) | Outcome::LostWrite(v) => {
+                Some(v.cpu)
+            }
+            _ => None,
         }
     }
 }

@@ -1,28 +1,41 @@
 //! Scenarios: the file format (JSON, documented in docs/scenario-format.md), its
 //! validation, and the built-in scenarios, which are written in that format.
+//!
+//! A scenario has CPUs (each with a TLB), pages of one mm, and tasks. A task runs
+//! on one CPU at a time and has a program of [`Call`]s; validation expands each
+//! call into the kernel's steps ([`Op`]) and refuses what no kernel does. Files
+//! of format 1 (one program per CPU) are translated by [`crate::v1`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::{parse_schedule, Event};
 use crate::mitigation::Mitigation;
-use crate::op::{CpuId, Op, PageId};
+use crate::op::{
+    Call, CpuId, FlagId, Op, PageId, PageSet, Syscall, TableId, Tables, TaskId, PTRS_PER_PTE,
+};
 
-/// The only version of the scenario format so far.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the scenario format this tlbsim writes.
+pub const FORMAT_VERSION: u32 = 2;
 /// Most CPUs a scenario may have.
 pub const MAX_CPUS: usize = 8;
+/// Most tasks a scenario may have.
+pub const MAX_TASKS: usize = 16;
 /// Most pages a scenario's mm may have.
 pub const MAX_PAGES: usize = 16;
+/// Most flags a scenario may name.
+pub const MAX_FLAGS: usize = 8;
 /// Largest TLB a scenario may configure.
 pub const MAX_TLB_CAPACITY: u8 = 16;
-/// Most operations in one CPU's program.
+/// Most calls in one task's program.
 pub const MAX_PROGRAM_LEN: usize = 32;
+/// Most steps one task's program may expand to.
+pub const MAX_STEPS: usize = 200;
 
-/// A scenario as written in a file: pages named by strings, not yet checked.
+/// A scenario as written in a file (format 2): names not yet resolved or checked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
-    /// Format version; must be [`FORMAT_VERSION`].
+    /// Format version; must be [`FORMAT_VERSION`] (format 1 is read by [`crate::v1`]).
     pub format: u32,
     /// Short identifier, e.g. `seed-race`.
     pub name: String,
@@ -40,10 +53,12 @@ pub struct ScenarioFile {
     /// hypothetical kernel of `migration-no-switch-dsb`).
     #[serde(default = "default_true")]
     pub switch_to_dsb: bool,
-    /// The pages of the mm, all present at the start.
+    /// The pages of the mm.
     pub pages: Vec<PageSpec>,
     /// One entry per CPU, CPU0 first.
     pub cpus: Vec<CpuSpec>,
+    /// The tasks; tasks that start on the same CPU run there in this order.
+    pub tasks: Vec<TaskSpec>,
     /// The schedule that tells the scenario's story, in the text form of events.
     #[serde(default)]
     pub default_schedule: String,
@@ -53,31 +68,47 @@ pub struct ScenarioFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageSpec {
-    /// Name used by operations (`"P"`).
+    /// Name used by calls (`"P"`).
     pub name: String,
-    /// Virtual page number.
+    /// Virtual page number. Pages whose numbers agree after division by 512 share
+    /// a PTE table, and so a page-table lock.
     pub vpn: u32,
-    /// Physical frame number it maps to.
+    /// Physical frame number it maps to (ignored when `present` is false).
+    #[serde(default)]
     pub pfn: u32,
-    /// Whether the PTE starts writable.
+    /// Whether the PTE starts writable (and dirty).
     #[serde(default = "default_true")]
     pub writable: bool,
+    /// Whether the page is mapped at the start; an unmapped page is the target of
+    /// an `mremap`.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub present: bool,
     /// The page's initial contents (one byte stands for the page).
     #[serde(default)]
     pub data: u8,
 }
 
 /// One CPU as a file describes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CpuSpec {
-    /// What this CPU runs, in a few words (`"kswapd: reclaim"`).
-    pub role: String,
     /// Pages whose translation this CPU's TLB holds at the start.
     #[serde(default)]
     pub tlb: Vec<String>,
-    /// The operations this CPU executes, in order.
-    pub program: Vec<Op<String>>,
+}
+
+/// One task as a file describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// Short identifier shown in the lanes (`"kswapd0"`, `"thread1"`).
+    pub name: String,
+    /// What it does, in a few words (`"reclaim"`).
+    pub role: String,
+    /// The CPU it starts on.
+    pub cpu: u8,
+    /// Its calls, in order.
+    pub program: Vec<Call<String>>,
 }
 
 fn default_asid() -> u16 {
@@ -89,12 +120,15 @@ fn default_tlb_capacity() -> u8 {
 fn default_true() -> bool {
     true
 }
+fn is_true(b: &bool) -> bool {
+    *b
+}
 
 /// Why a scenario file was rejected: where, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
     /// The text is not valid JSON of the expected shape. The message starts with
-    /// the path of the value being read when there is one (`cpus[1].program[2]: `).
+    /// the path of the value being read when there is one (`tasks[1].program[2]: `).
     #[error("line {line}, column {column}: {message}")]
     Syntax {
         /// 1-based line.
@@ -107,17 +141,31 @@ pub enum ScenarioError {
     /// The JSON is well formed but a field's value is not acceptable.
     #[error("{field}: {message}")]
     Invalid {
-        /// Path of the field, e.g. `cpus[1].program[2].page`.
+        /// Path of the field, e.g. `tasks[1].program[2].page`.
         field: String,
         /// Why it is wrong.
         message: String,
     },
 }
 
+impl ScenarioError {
+    /// The same error with `prefix.` in front of its field (a scenario inside a
+    /// trace or a lesson).
+    pub fn within(self, prefix: &str) -> ScenarioError {
+        match self {
+            ScenarioError::Invalid { field, message } => ScenarioError::Invalid {
+                field: format!("{prefix}.{field}"),
+                message,
+            },
+            syntax => syntax,
+        }
+    }
+}
+
 /// Parses JSON text into `T`. Errors carry serde_json's line and column and, in
-/// front of the message, the path of the value being read (`cpus[1].program[2]`):
-/// serde reports some errors only after the whole value (an operation) is read,
-/// so the position alone can point past the culprit.
+/// front of the message, the path of the value being read (`tasks[1].program[2]`):
+/// serde reports some errors only after the whole value (a call) is read, so the
+/// position alone can point past the culprit.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -160,31 +208,69 @@ pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> S
 /// A page once validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
-    /// Name used by operations.
+    /// Name used by calls.
     pub name: String,
     /// Virtual page number.
     pub vpn: u32,
-    /// Physical frame number.
+    /// Physical frame number (meaningful when `present`).
     pub pfn: u32,
     /// Whether the PTE starts writable.
     pub writable: bool,
+    /// Whether the page is mapped at the start.
+    pub present: bool,
     /// Initial contents.
     pub data: u8,
+    /// The PTE table that maps it.
+    pub table: TableId,
+}
+
+impl Page {
+    /// The page's virtual address.
+    pub fn address(&self) -> u64 {
+        u64::from(self.vpn) << 12
+    }
+}
+
+/// A PTE table once validated: the 512 virtual pages it maps start at `first_vpn`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    /// The first virtual page number it maps (a multiple of 512).
+    pub first_vpn: u32,
+}
+
+impl Table {
+    /// The name the UI and the narrative use for its lock (`ptl@0x400000`).
+    pub fn lock_name(&self) -> String {
+        format!("ptl@{:#x}", u64::from(self.first_vpn) << 12)
+    }
 }
 
 /// A CPU once validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cpu {
-    /// What it runs.
-    pub role: String,
     /// Pages cached in its TLB at the start.
     pub tlb: Vec<PageId>,
-    /// Its program.
-    pub program: Vec<Op<PageId>>,
 }
 
-/// A validated scenario: every page name resolved, every CPU index in range,
-/// every program well formed. Only [`ScenarioFile::validate`] makes one.
+/// A task once validated: its calls, and the steps they expand to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// Short identifier.
+    pub name: String,
+    /// What it does.
+    pub role: String,
+    /// The CPU it starts on.
+    pub cpu: CpuId,
+    /// Its calls, as written.
+    pub calls: Vec<Call<PageId>>,
+    /// The steps they expand to.
+    pub steps: Vec<Op>,
+    /// For each step, the index of the call it belongs to.
+    pub call_of: Vec<u8>,
+}
+
+/// A validated scenario: every name resolved, every index in range, every
+/// program one that a kernel could run. Only [`ScenarioFile::validate`] makes one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scenario {
     name: String,
@@ -194,15 +280,18 @@ pub struct Scenario {
     tlb_capacity: u8,
     switch_to_dsb: bool,
     pages: Vec<Page>,
+    tables: Vec<Table>,
     cpus: Vec<Cpu>,
+    tasks: Vec<Task>,
+    flags: Vec<String>,
+    isolated: PageSet,
     default_schedule: Vec<Event>,
 }
 
 impl Scenario {
-    /// Parses and validates a scenario file's text.
+    /// Parses and validates a scenario file's text, of format 2 or (translated) 1.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let file: ScenarioFile = parse(text)?;
-        file.validate()
+        Ok(crate::v1::read_scenario(text)?.scenario)
     }
 
     /// Whether this is the built-in scenario of its name, unchanged (a custom
@@ -243,25 +332,81 @@ impl Scenario {
     pub fn page(&self, page: PageId) -> &Page {
         &self.pages[page.index()]
     }
+    /// A page's name.
+    pub fn page_name(&self, page: PageId) -> &str {
+        &self.pages[page.index()].name
+    }
+    /// The PTE tables, indexed by [`TableId`].
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
     /// The CPUs, indexed by [`CpuId`].
     pub fn cpus(&self) -> &[Cpu] {
         &self.cpus
-    }
-    /// One CPU's program.
-    pub fn program(&self, cpu: CpuId) -> &[Op<PageId>] {
-        &self.cpus[cpu.index()].program
     }
     /// Number of CPUs.
     pub fn cpu_count(&self) -> usize {
         self.cpus.len()
     }
+    /// The tasks, indexed by [`TaskId`].
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+    /// One task.
+    pub fn task(&self, task: TaskId) -> &Task {
+        &self.tasks[task.index()]
+    }
+    /// The tasks that start on `cpu`, in the order they run there.
+    pub fn tasks_on(&self, cpu: CpuId) -> impl Iterator<Item = (TaskId, &Task)> {
+        self.tasks
+            .iter()
+            .enumerate()
+            .filter(move |(_, t)| t.cpu == cpu)
+            .map(|(i, t)| (TaskId(i as u8), t))
+    }
+    /// What a CPU runs at the start, for column headers: `kswapd0: reclaim`, the
+    /// tasks queued there after a `+`, or `idle`.
+    pub fn cpu_label(&self, cpu: CpuId) -> String {
+        let names: Vec<String> = self
+            .tasks_on(cpu)
+            .map(|(_, t)| {
+                if t.role.is_empty() {
+                    t.name.clone()
+                } else {
+                    format!("{}: {}", t.name, t.role)
+                }
+            })
+            .collect();
+        if names.is_empty() {
+            "idle".into()
+        } else {
+            names.join(" + ")
+        }
+    }
+    /// The flags' names, indexed by [`FlagId`].
+    pub fn flags(&self) -> &[String] {
+        &self.flags
+    }
+    /// Pages whose folio reclaim has isolated (some task calls `try_to_unmap_one`
+    /// on it): reclaim holds a reference, so only reclaim's `free_folio` frees it.
+    pub fn isolated(&self) -> PageSet {
+        self.isolated
+    }
     /// The schedule that tells the story.
     pub fn default_schedule(&self) -> &[Event] {
         &self.default_schedule
     }
-    /// A page's name.
-    pub fn page_name(&self, page: PageId) -> &str {
-        &self.pages[page.index()].name
+    /// The frame index (a [`PageId`] of a page mapped at the start) of `pfn`.
+    pub fn frame_of(&self, pfn: u32) -> Option<usize> {
+        self.pages.iter().position(|p| p.present && p.pfn == pfn)
+    }
+    /// Whether some task makes a call of this syscall (for the outcome's wording).
+    pub fn calls_syscall(&self, syscall: Syscall) -> bool {
+        self.tasks.iter().any(|t| {
+            t.steps
+                .iter()
+                .any(|op| matches!(op, Op::Return { syscall: s, .. } if *s == syscall))
+        })
     }
 
     /// The file form of this scenario (for export; validates back to `self`).
@@ -283,6 +428,7 @@ impl Scenario {
                     vpn: p.vpn,
                     pfn: p.pfn,
                     writable: p.writable,
+                    present: p.present,
                     data: p.data,
                 })
                 .collect(),
@@ -290,14 +436,22 @@ impl Scenario {
                 .cpus
                 .iter()
                 .map(|c| CpuSpec {
-                    role: c.role.clone(),
                     tlb: c.tlb.iter().map(|p| name(*p)).collect(),
-                    program: c
-                        .program
+                })
+                .collect(),
+            tasks: self
+                .tasks
+                .iter()
+                .map(|t| TaskSpec {
+                    name: t.name.clone(),
+                    role: t.role.clone(),
+                    cpu: t.cpu.0,
+                    program: t
+                        .calls
                         .iter()
-                        .map(|op| {
-                            op.clone()
-                                .try_map_page(|p| Ok::<_, ()>(name(p)))
+                        .map(|c| {
+                            c.clone()
+                                .try_map_pages(|p| Ok::<_, ()>(name(p)))
                                 .expect("infallible")
                         })
                         .collect(),
@@ -309,21 +463,40 @@ impl Scenario {
 }
 
 impl ScenarioFile {
-    /// Checks every field and resolves page names; the error names the field.
+    /// Checks every field, resolves names and expands calls; the error names the
+    /// field. The default schedule must replay on the default kernel.
     pub fn validate(&self) -> Result<Scenario, ScenarioError> {
+        let scenario = self.validate_structure()?;
+        let model = crate::Model::new(scenario, Mitigation::default());
+        if let Err((_, e)) = crate::History::replay(model.clone(), model.scenario().default_schedule())
+        {
+            return Err(invalid(
+                format!("default_schedule[{}]", e.index),
+                format!(
+                    "{} does not replay on the {} kernel: {}",
+                    e.event,
+                    Mitigation::default(),
+                    e.error
+                ),
+            ));
+        }
+        Ok(model.scenario().clone())
+    }
+
+    /// Everything but the replay of the default schedule.
+    fn validate_structure(&self) -> Result<Scenario, ScenarioError> {
         if self.format != FORMAT_VERSION {
             return Err(invalid(
                 "format",
                 format!(
-                    "version {} is not supported: this tlbsim reads version {FORMAT_VERSION}",
+                    "version {} is not supported: this tlbsim reads versions 1 and {FORMAT_VERSION}",
                     self.format
                 ),
             ));
         }
         check_name("name", &self.name, 40)?;
-        if self.title.trim().is_empty() {
-            return Err(invalid("title", "must not be empty"));
-        }
+        check_text("title", &self.title, 200, false)?;
+        check_text("story", &self.story, 4000, true)?;
         if self.asid == 0 {
             return Err(invalid("asid", "ASID 0 is reserved; use 1 or more"));
         }
@@ -333,7 +506,7 @@ impl ScenarioFile {
                 format!("must be 1 to {MAX_TLB_CAPACITY}, not {}", self.tlb_capacity),
             ));
         }
-        let pages = self.validate_pages()?;
+        let (pages, tables) = self.validate_pages()?;
         let page_id = |field: &str, name: &str| -> Result<PageId, ScenarioError> {
             pages
                 .iter()
@@ -343,7 +516,11 @@ impl ScenarioFile {
                     let known: Vec<&str> = pages.iter().map(|p| p.name.as_str()).collect();
                     invalid(
                         field,
-                        format!("page {name:?} is not mapped (pages: {})", known.join(", ")),
+                        format!(
+                            "page {:?} is not a page of the mm (pages: {})",
+                            excerpt(name),
+                            known.join(", ")
+                        ),
                     )
                 })
         };
@@ -368,82 +545,92 @@ impl ScenarioFile {
             }
             let mut tlb = Vec::new();
             for (i, name) in spec.tlb.iter().enumerate() {
-                let id = page_id(&format!("{at}.tlb[{i}]"), name)?;
+                let field = format!("{at}.tlb[{i}]");
+                let id = page_id(&field, name)?;
                 if tlb.contains(&id) {
+                    return Err(invalid(field, format!("page {name:?} listed twice")));
+                }
+                if !pages[id.index()].present {
                     return Err(invalid(
-                        format!("{at}.tlb[{i}]"),
-                        format!("page {name:?} listed twice"),
+                        field,
+                        format!("page {name:?} is not mapped at the start, so no TLB caches it"),
                     ));
                 }
                 tlb.push(id);
+            }
+            cpus.push(Cpu { tlb });
+        }
+        if self.tasks.is_empty() || self.tasks.len() > MAX_TASKS {
+            return Err(invalid(
+                "tasks",
+                format!("must list 1 to {MAX_TASKS} tasks, not {}", self.tasks.len()),
+            ));
+        }
+        let flags = self.flags()?;
+        let mut tasks: Vec<Task> = Vec::with_capacity(self.tasks.len());
+        for (t, spec) in self.tasks.iter().enumerate() {
+            let at = format!("tasks[{t}]");
+            check_name(&format!("{at}.name"), &spec.name, 16)?;
+            if let Some(j) = tasks.iter().position(|o| o.name == spec.name) {
+                return Err(invalid(
+                    format!("{at}.name"),
+                    format!("{:?} is also the name of tasks[{j}]", spec.name),
+                ));
+            }
+            check_text(&format!("{at}.role"), &spec.role, 40, true)?;
+            if usize::from(spec.cpu) >= self.cpus.len() {
+                return Err(invalid(
+                    format!("{at}.cpu"),
+                    format!(
+                        "CPU{} does not exist (the scenario has {} CPUs)",
+                        spec.cpu,
+                        self.cpus.len()
+                    ),
+                ));
             }
             if spec.program.len() > MAX_PROGRAM_LEN {
                 return Err(invalid(
                     format!("{at}.program"),
                     format!(
-                        "at most {MAX_PROGRAM_LEN} operations, not {}",
+                        "at most {MAX_PROGRAM_LEN} calls, not {}",
                         spec.program.len()
                     ),
                 ));
             }
-            let mut program = Vec::with_capacity(spec.program.len());
-            for (i, op) in spec.program.iter().enumerate() {
+            let mut calls = Vec::with_capacity(spec.program.len());
+            for (i, call) in spec.program.iter().enumerate() {
                 let field = format!("{at}.program[{i}]");
-                let op = op
-                    .clone()
-                    .try_map_page(|name| page_id(&format!("{field}.page"), &name))?;
-                match op {
-                    Op::SwitchTo { to: other } | Op::SwitchIn { from: other } => {
-                        let key = if matches!(op, Op::SwitchTo { .. }) {
-                            "to"
-                        } else {
-                            "from"
-                        };
-                        if other.index() >= self.cpus.len() {
-                            return Err(invalid(
-                                format!("{field}.{key}"),
-                                format!(
-                                    "CPU{} does not exist (the scenario has {} CPUs)",
-                                    other.0,
-                                    self.cpus.len()
-                                ),
-                            ));
+                let mut n = 0;
+                let call = call.clone().try_map_pages(|name| {
+                    let sub = match call {
+                        Call::Mprotect { .. } | Call::Munmap { .. } | Call::MadviseDontneed { .. } => {
+                            format!("{field}.pages[{n}]")
                         }
-                        if other.index() == c {
-                            return Err(invalid(
-                                format!("{field}.{key}"),
-                                "a task cannot migrate to the CPU it is on",
-                            ));
-                        }
-                    }
-                    _ => {}
-                }
-                program.push(op);
+                        Call::Mremap { .. } if n == 1 => format!("{field}.to"),
+                        _ => format!("{field}.page"),
+                    };
+                    n += 1;
+                    page_id(&sub, &name)
+                })?;
+                calls.push(call);
             }
-            check_ptl_pairing(&at, &program)?;
-            cpus.push(Cpu {
+            tasks.push(Task {
+                name: spec.name.clone(),
                 role: spec.role.clone(),
-                tlb,
-                program,
+                cpu: CpuId(spec.cpu),
+                calls,
+                steps: Vec::new(),
+                call_of: Vec::new(),
             });
         }
-        check_migrations(&cpus)?;
-        let default_schedule = parse_schedule(&self.default_schedule)
-            .map_err(|e| invalid("default_schedule", e.to_string()))?;
-        for (i, event) in default_schedule.iter().enumerate() {
-            for cpu in event.cpus() {
-                if cpu.index() >= cpus.len() {
-                    return Err(invalid(
-                        format!("default_schedule[{i}]"),
-                        format!(
-                            "{cpu} does not exist (the scenario has {} CPUs)",
-                            cpus.len()
-                        ),
-                    ));
-                }
-            }
+        let isolated = check_reclaim(&tasks)?;
+        check_mremap_targets(&pages, &tasks)?;
+        for (t, task) in tasks.iter_mut().enumerate() {
+            let (steps, call_of) = expand(t, task, &pages, &flags, self.cpus.len())?;
+            task.steps = steps;
+            task.call_of = call_of;
         }
-        Ok(Scenario {
+        let scenario = Scenario {
             name: self.name.clone(),
             title: self.title.clone(),
             story: self.story.clone(),
@@ -451,18 +638,76 @@ impl ScenarioFile {
             tlb_capacity: self.tlb_capacity,
             switch_to_dsb: self.switch_to_dsb,
             pages,
+            tables,
             cpus,
+            tasks,
+            flags,
+            isolated,
+            default_schedule: Vec::new(),
+        };
+        let default_schedule = parse_schedule(&self.default_schedule)
+            .map_err(|e| invalid("default_schedule", e.to_string()))?;
+        Ok(Scenario {
             default_schedule,
+            ..scenario
         })
     }
 
-    fn validate_pages(&self) -> Result<Vec<Page>, ScenarioError> {
+    /// Every flag a task signals or waits on, in order of first mention; a wait on
+    /// a flag nobody signals could never end.
+    fn flags(&self) -> Result<Vec<String>, ScenarioError> {
+        let mut flags: Vec<String> = Vec::new();
+        for (t, task) in self.tasks.iter().enumerate() {
+            for (i, call) in task.program.iter().enumerate() {
+                if let Call::Signal { flag } | Call::Wait { flag } = call {
+                    check_name(&format!("tasks[{t}].program[{i}].flag"), flag, 16)?;
+                    if !flags.contains(flag) {
+                        if flags.len() == MAX_FLAGS {
+                            return Err(invalid(
+                                format!("tasks[{t}].program[{i}].flag"),
+                                format!("at most {MAX_FLAGS} flags"),
+                            ));
+                        }
+                        flags.push(flag.clone());
+                    }
+                }
+            }
+        }
+        for (t, task) in self.tasks.iter().enumerate() {
+            for (i, call) in task.program.iter().enumerate() {
+                if let Call::Wait { flag } = call {
+                    let signalled = self.tasks.iter().any(|o| {
+                        o.program
+                            .iter()
+                            .any(|c| matches!(c, Call::Signal { flag: f } if f == flag))
+                    });
+                    if !signalled {
+                        return Err(invalid(
+                            format!("tasks[{t}].program[{i}].flag"),
+                            format!("no task signals {flag:?}, so this wait could never end"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(flags)
+    }
+
+    fn validate_pages(&self) -> Result<(Vec<Page>, Vec<Table>), ScenarioError> {
         if self.pages.is_empty() || self.pages.len() > MAX_PAGES {
             return Err(invalid(
                 "pages",
                 format!("must list 1 to {MAX_PAGES} pages, not {}", self.pages.len()),
             ));
         }
+        let mut firsts: Vec<u32> = self
+            .pages
+            .iter()
+            .map(|p| p.vpn - p.vpn % PTRS_PER_PTE)
+            .collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        let tables: Vec<Table> = firsts.iter().map(|&first_vpn| Table { first_vpn }).collect();
         let mut pages: Vec<Page> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
             check_name(&format!("pages[{i}].name"), &p.name, 8)?;
@@ -472,28 +717,51 @@ impl ScenarioFile {
                     format!("{:?} is also the name of pages[{j}]", p.name),
                 ));
             }
+            if p.vpn >= 1 << 24 {
+                return Err(invalid(
+                    format!("pages[{i}].vpn"),
+                    format!("{:#x} is above the model's 64 GB of virtual pages", p.vpn),
+                ));
+            }
             if let Some(j) = pages.iter().position(|q| q.vpn == p.vpn) {
                 return Err(invalid(
                     format!("pages[{i}].vpn"),
                     format!("{:#x} is also the vpn of pages[{j}]", p.vpn),
                 ));
             }
-            if let Some(j) = pages.iter().position(|q| q.pfn == p.pfn) {
+            if let Some(j) = pages
+                .iter()
+                .position(|q| p.present && q.present && q.pfn == p.pfn)
+            {
                 return Err(invalid(
                     format!("pages[{i}].pfn"),
                     format!("{:#x} is also the pfn of pages[{j}]", p.pfn),
                 ));
             }
+            let first = p.vpn - p.vpn % PTRS_PER_PTE;
+            let table = TableId(firsts.iter().position(|f| *f == first).unwrap_or(0) as u8);
             pages.push(Page {
                 name: p.name.clone(),
                 vpn: p.vpn,
-                pfn: p.pfn,
+                pfn: if p.present { p.pfn } else { 0 },
                 writable: p.writable,
+                present: p.present,
                 data: p.data,
+                table,
             });
         }
-        Ok(pages)
+        Ok((pages, tables))
     }
+}
+
+/// A short, printable excerpt of text from a file, for error messages.
+pub(crate) fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    format!("{cut}... ({} bytes)", text.len())
 }
 
 fn check_name(field: &str, name: &str, max: usize) -> Result<(), ScenarioError> {
@@ -507,212 +775,313 @@ fn check_name(field: &str, name: &str, max: usize) -> Result<(), ScenarioError> 
     } else {
         Err(invalid(
             field,
-            format!("{name:?} must be 1 to {max} ASCII letters, digits, '-' or '_'"),
+            format!(
+                "{:?} must be 1 to {max} ASCII letters, digits, '-' or '_'",
+                excerpt(name)
+            ),
         ))
     }
 }
 
-/// The page-table lock is a spinlock: a program must drop it before taking it again,
-/// and must not end holding it, or the model would deadlock by construction.
-fn check_ptl_pairing(at: &str, program: &[Op<PageId>]) -> Result<(), ScenarioError> {
-    let mut held_since: Option<usize> = None;
-    for (i, op) in program.iter().enumerate() {
-        if op.takes_ptl() {
-            if let Some(j) = held_since {
-                return Err(invalid(
-                    format!("{at}.program[{i}]"),
-                    format!(
-                        "{} takes the page-table lock, which this CPU already holds since program[{j}] ({}); drop it first with set_tlb_ubc_flush_pending or change_pte_range",
-                        op.name(),
-                        program[j].name()
-                    ),
-                ));
-            }
-            held_since = Some(i);
-        } else if op.drops_ptl() {
-            held_since = None;
-        } else if let (Some(j), Op::SwitchTo { .. }) = (held_since, op) {
-            return Err(invalid(
-                format!("{at}.program[{i}]"),
-                format!("switch_to while holding the page-table lock taken at program[{j}]"),
-            ));
-        }
+/// Free text (titles, stories, roles): bounded, so that no file can make the
+/// layout of a ladder or a page expensive.
+fn check_text(field: &str, text: &str, max: usize, may_be_empty: bool) -> Result<(), ScenarioError> {
+    if !may_be_empty && text.trim().is_empty() {
+        return Err(invalid(field, "must not be empty"));
     }
-    match held_since {
-        Some(j) => Err(invalid(
-            format!("{at}.program[{j}]"),
-            format!(
-                "{} takes the page-table lock but the program ends without dropping it",
-                program[j].name()
-            ),
-        )),
-        None => Ok(()),
+    if text.chars().count() > max {
+        return Err(invalid(
+            field,
+            format!("at most {max} characters, not {}", text.chars().count()),
+        ));
     }
+    Ok(())
 }
 
-/// Every `switch_to` needs the matching `switch_in` on the target CPU and back.
-fn check_migrations(cpus: &[Cpu]) -> Result<(), ScenarioError> {
-    for (c, cpu) in cpus.iter().enumerate() {
-        let me = CpuId(c as u8);
-        for (i, op) in cpu.program.iter().enumerate() {
-            let (other, wanted, what) = match op {
-                Op::SwitchTo { to } => (*to, Op::SwitchIn { from: me }, "switch_in"),
-                Op::SwitchIn { from } => (*from, Op::SwitchTo { to: me }, "switch_to"),
-                _ => continue,
+/// Reclaim works on folios it isolated from the LRU: each page is reclaimed by at
+/// most one task, once; `pageout` needs the page unmapped by this task and its
+/// batch flushed (`try_to_unmap_flush_dirty` or `try_to_unmap_flush`) after that;
+/// `free_folio` needs the unmap and a `try_to_unmap_flush` after it.
+fn check_reclaim(tasks: &[Task]) -> Result<PageSet, ScenarioError> {
+    let mut isolated = PageSet::default();
+    let mut by: Vec<Option<(usize, usize)>> = vec![None; MAX_PAGES];
+    for (t, task) in tasks.iter().enumerate() {
+        // Per page: unmapped at call index, flushed (any), flushed (full), paged out, freed.
+        let mut unmapped: Vec<Option<usize>> = vec![None; MAX_PAGES];
+        let mut flushed_any = vec![false; MAX_PAGES];
+        let mut flushed_full = vec![false; MAX_PAGES];
+        let mut paged_out = vec![false; MAX_PAGES];
+        let mut freed = vec![false; MAX_PAGES];
+        for (i, call) in task.calls.iter().enumerate() {
+            let field = format!("tasks[{t}].program[{i}].page");
+            match *call {
+                Call::TryToUnmapOne { page } => {
+                    if let Some((ot, oi)) = by[page.index()] {
+                        return Err(invalid(
+                            field,
+                            format!("this page is already reclaimed by tasks[{ot}].program[{oi}]: a folio is isolated by one reclaimer, once"),
+                        ));
+                    }
+                    by[page.index()] = Some((t, i));
+                    isolated = isolated.with(page);
+                    unmapped[page.index()] = Some(i);
+                }
+                Call::TryToUnmapFlushDirty => flushed_any.iter_mut().zip(&unmapped).for_each(|(f, u)| *f |= u.is_some()),
+                Call::TryToUnmapFlush => {
+                    for p in 0..MAX_PAGES {
+                        if unmapped[p].is_some() {
+                            flushed_any[p] = true;
+                            flushed_full[p] = true;
+                        }
+                    }
+                }
+                Call::Pageout { page } => {
+                    let p = page.index();
+                    if unmapped[p].is_none() {
+                        return Err(invalid(field, "pageout of a page this task has not unmapped with try_to_unmap_one: reclaim writes out only pages it unmapped"));
+                    }
+                    if !flushed_any[p] {
+                        return Err(invalid(field, "pageout before try_to_unmap_flush_dirty or try_to_unmap_flush: shrink_folio_list() flushes the batch before writing a dirty page"));
+                    }
+                    if paged_out[p] || freed[p] {
+                        return Err(invalid(field, "this page was already written out or freed"));
+                    }
+                    paged_out[p] = true;
+                }
+                Call::FreeFolio { page } => {
+                    let p = page.index();
+                    if unmapped[p].is_none() {
+                        return Err(invalid(field, "free_folio of a page this task has not unmapped with try_to_unmap_one"));
+                    }
+                    if !flushed_full[p] {
+                        return Err(invalid(field, "free_folio before try_to_unmap_flush: shrink_folio_list() completes the batch before freeing"));
+                    }
+                    if freed[p] {
+                        return Err(invalid(field, "this page was already freed"));
+                    }
+                    freed[p] = true;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(isolated)
+}
+
+/// An mremap moves a page to an address that starts unmapped and that nothing
+/// else moves a page to; reclaim never isolates it.
+fn check_mremap_targets(pages: &[Page], tasks: &[Task]) -> Result<(), ScenarioError> {
+    let mut targets: Vec<(PageId, String)> = Vec::new();
+    for (t, task) in tasks.iter().enumerate() {
+        for (i, call) in task.calls.iter().enumerate() {
+            let Call::Mremap { page, to } = *call else {
+                continue;
             };
-            let count = |p: &[Op<PageId>], o: &Op<PageId>| p.iter().filter(|x| *x == o).count();
-            if count(&cpus[other.index()].program, &wanted) != 1 || count(&cpu.program, op) != 1 {
+            let field = format!("tasks[{t}].program[{i}]");
+            if page == to {
+                return Err(invalid(format!("{field}.to"), "mremap to the same page"));
+            }
+            if pages[to.index()].present {
                 return Err(invalid(
-                    format!("cpus[{c}].program[{i}]"),
+                    format!("{field}.to"),
                     format!(
-                        "{} needs exactly one matching {what} in {other}'s program (and itself once)",
-                        op.name()
+                        "page {:?} is mapped at the start; an mremap target must have \"present\": false",
+                        pages[to.index()].name
                     ),
                 ));
             }
+            if let Some((_, other)) = targets.iter().find(|(p, _)| *p == to) {
+                return Err(invalid(
+                    format!("{field}.to"),
+                    format!("{other} already moves a page there"),
+                ));
+            }
+            targets.push((to, field));
         }
     }
     Ok(())
 }
 
-/// What [`import`] found in a file: a scenario, and when the file was an exported
-/// trace, the mitigation and schedule it was played with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Imported {
-    /// The validated scenario.
-    pub scenario: Scenario,
-    /// The trace's mitigation (`None` for a plain scenario file).
-    pub mitigation: Option<Mitigation>,
-    /// The trace's schedule (`None` for a plain scenario file).
-    pub schedule: Option<Vec<Event>>,
-}
-
-/// The fields of an exported [`crate::trace::Trace`] that matter for re-importing
-/// it. Other fields (steps, outcome, machine) are derived, so they are ignored.
-#[derive(Deserialize)]
-struct TraceFile {
-    format: Option<u32>,
-    scenario: ScenarioFile,
-    mitigation: Option<Mitigation>,
-    schedule: Option<String>,
-}
-
-/// Reads a scenario file, or a trace exported by `tlbsim run --json` or the web app
-/// (recognised by its `scenario` field). Errors name the line and column, or the
-/// field (prefixed with `scenario.` inside a trace).
-pub fn import(text: &str) -> Result<Imported, ScenarioError> {
-    // Parsing into a generic value first tells the two kinds apart; the typed parse
-    // below then runs on the text again so that its errors keep line and column.
-    let value: serde_json::Value = parse(text)?;
-    if value.get("scenario").is_none() {
-        return Ok(Imported {
-            scenario: Scenario::from_json(text)?,
-            mitigation: None,
-            schedule: None,
-        });
-    }
-    let trace: TraceFile = parse(text)?;
-    if let Some(format) = trace.format.filter(|f| *f != FORMAT_VERSION) {
-        return Err(invalid(
-            "format",
-            format!(
-                "version {format} is not supported: this tlbsim reads version {FORMAT_VERSION}"
-            ),
-        ));
-    }
-    let scenario = trace.scenario.validate().map_err(|e| match e {
-        ScenarioError::Invalid { field, message } => ScenarioError::Invalid {
-            field: format!("scenario.{field}"),
-            message,
-        },
-        syntax @ ScenarioError::Syntax { .. } => syntax,
-    })?;
-    let schedule = trace
-        .schedule
-        .map(|text| parse_schedule(&text).map_err(|e| invalid("schedule", e.to_string())))
-        .transpose()?;
-    Ok(Imported {
-        scenario,
-        mitigation: trace.mitigation,
-        schedule,
-    })
-}
-
-// `BUILTIN_NAMES`, `BUILTIN_FILES` (their text) and `BUILTIN_STATIC` (the
-// scenarios as static data, page names resolved), written by build.rs from its
-// list of names, so that opening a built-in scenario needs neither the JSON
-// parser nor the validator (the web app's first download carries neither).
-include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
-
-/// A built-in scenario as static data (see `BUILTIN_STATIC`), pages resolved.
-struct StaticScenario {
-    name: &'static str,
-    title: &'static str,
-    story: &'static str,
-    asid: u16,
-    tlb_capacity: u8,
-    switch_to_dsb: bool,
-    pages: &'static [StaticPage],
-    cpus: &'static [StaticCpu],
-    default_schedule: &'static str,
-}
-
-/// A page of a [`StaticScenario`].
-struct StaticPage {
-    name: &'static str,
-    vpn: u32,
-    pfn: u32,
-    writable: bool,
-    data: u8,
-}
-
-/// A CPU of a [`StaticScenario`].
-struct StaticCpu {
-    role: &'static str,
-    tlb: &'static [PageId],
-    program: &'static [Op<PageId>],
-}
-
-impl StaticScenario {
-    /// The scenario, as `ScenarioFile::validate` makes it of the file. Not
-    /// validated again here: build.rs resolved it, and a test compares the two.
-    fn scenario(&self) -> Scenario {
-        Scenario {
-            name: self.name.to_string(),
-            title: self.title.to_string(),
-            story: self.story.to_string(),
-            asid: self.asid,
-            tlb_capacity: self.tlb_capacity,
-            switch_to_dsb: self.switch_to_dsb,
-            pages: self
-                .pages
-                .iter()
-                .map(|p| Page {
-                    name: p.name.to_string(),
-                    vpn: p.vpn,
-                    pfn: p.pfn,
-                    writable: p.writable,
-                    data: p.data,
-                })
-                .collect(),
-            cpus: self
-                .cpus
-                .iter()
-                .map(|c| Cpu {
-                    role: c.role.to_string(),
-                    tlb: c.tlb.to_vec(),
-                    program: c.program.to_vec(),
-                })
-                .collect(),
-            // The built-in schedules are checked by the same test.
-            default_schedule: parse_schedule(self.default_schedule).unwrap_or_default(),
+/// The steps of one task's program, and for each the call it belongs to.
+fn expand(
+    t: usize,
+    task: &Task,
+    pages: &[Page],
+    flags: &[String],
+    cpu_count: usize,
+) -> Result<(Vec<Op>, Vec<u8>), ScenarioError> {
+    let mut steps = Vec::new();
+    let mut call_of = Vec::new();
+    let mut cpu = task.cpu;
+    let flag = |name: &str| FlagId(flags.iter().position(|f| f == name).unwrap_or(0) as u8);
+    for (i, call) in task.calls.iter().enumerate() {
+        let field = format!("tasks[{t}].program[{i}]");
+        let mut ops: Vec<Op> = Vec::new();
+        match call {
+            Call::Read { page } => ops.push(Op::Read { page: *page }),
+            Call::Write { page, value } => ops.push(Op::Write {
+                page: *page,
+                value: *value,
+            }),
+            Call::Signal { flag: f } => ops.push(Op::Signal { flag: flag(f) }),
+            Call::Wait { flag: f } => ops.push(Op::Wait { flag: flag(f) }),
+            Call::Mprotect { pages: list }
+            | Call::Munmap { pages: list }
+            | Call::MadviseDontneed { pages: list } => {
+                let syscall = match call {
+                    Call::Mprotect { .. } => Syscall::Mprotect,
+                    Call::Munmap { .. } => Syscall::Munmap,
+                    _ => Syscall::MadviseDontneed,
+                };
+                let range = check_range(&field, list, pages)?;
+                let mut set = PageSet::default();
+                let mut k = 0;
+                while k < range.len() {
+                    let table = pages[range[k].index()].table;
+                    let tables = Tables::one(table);
+                    ops.push(Op::PteOffsetMapLock { syscall, tables });
+                    ops.push(Op::FlushTlbBatchedPending { syscall });
+                    while k < range.len() && pages[range[k].index()].table == table {
+                        let page = range[k];
+                        set = set.with(page);
+                        ops.push(match syscall {
+                            Syscall::Mprotect => Op::ChangePte { page },
+                            _ => Op::ZapPte { page },
+                        });
+                        k += 1;
+                    }
+                    ops.push(Op::PteUnmapUnlock { syscall, tables });
+                }
+                ops.push(Op::TlbFinishMmu { syscall });
+                ops.push(Op::Return {
+                    syscall,
+                    pages: set,
+                });
+            }
+            Call::Mremap { page, to } => {
+                let (old, new) = (pages[page.index()].table, pages[to.index()].table);
+                let tables = Tables {
+                    first: old,
+                    second: (new != old).then_some(new),
+                };
+                let syscall = Syscall::Mremap;
+                ops.extend([
+                    Op::PteOffsetMapLock { syscall, tables },
+                    Op::FlushTlbBatchedPending { syscall },
+                    Op::MovePte {
+                        page: *page,
+                        to: *to,
+                    },
+                    Op::FlushTlbRange { page: *page },
+                    Op::PteUnmapUnlock { syscall, tables },
+                    Op::Return {
+                        syscall,
+                        pages: PageSet::default().with(*page),
+                    },
+                ]);
+            }
+            Call::TryToUnmapOne { page } => {
+                if !pages[page.index()].present {
+                    return Err(invalid(
+                        format!("{field}.page"),
+                        "reclaim unmaps a page that is mapped at the start (it names the folio)",
+                    ));
+                }
+                ops.extend([
+                    Op::PtepGetAndClear { page: *page },
+                    Op::SetTlbUbcFlushPending { page: *page },
+                ]);
+            }
+            Call::TryToUnmapFlushDirty => ops.push(Op::TryToUnmapFlushDirty),
+            Call::TryToUnmapFlush => ops.push(Op::TryToUnmapFlush),
+            Call::Pageout { page } => ops.push(Op::Pageout { page: *page }),
+            Call::FreeFolio { page } => ops.push(Op::FreeFolio { page: *page }),
+            Call::Migrate { to } => {
+                if to.index() >= cpu_count {
+                    return Err(invalid(
+                        format!("{field}.to"),
+                        format!("CPU{} does not exist (the scenario has {cpu_count} CPUs)", to.0),
+                    ));
+                }
+                if *to == cpu {
+                    return Err(invalid(
+                        format!("{field}.to"),
+                        format!("the task is already on {cpu} here"),
+                    ));
+                }
+                cpu = *to;
+                ops.push(Op::Migrate { to: *to });
+            }
+            Call::TlbiVa { page } => ops.push(Op::TlbiVa { page: *page }),
+            Call::TlbiAside => ops.push(Op::TlbiAside),
+            Call::DsbIsh => ops.push(Op::DsbIsh),
+        }
+        call_of.extend(std::iter::repeat_n(i as u8, ops.len()));
+        steps.extend(ops);
+        if steps.len() > MAX_STEPS {
+            return Err(invalid(
+                format!("tasks[{t}].program"),
+                format!("expands to more than {MAX_STEPS} steps"),
+            ));
         }
     }
+    Ok((steps, call_of))
 }
+
+/// The pages of one mprotect, munmap or madvise: one range of consecutive virtual
+/// pages (a system call takes a start and a length), returned in address order.
+fn check_range(field: &str, list: &[PageId], pages: &[Page]) -> Result<Vec<PageId>, ScenarioError> {
+    if list.is_empty() {
+        return Err(invalid(format!("{field}.pages"), "must name at least one page"));
+    }
+    let mut sorted = list.to_vec();
+    sorted.sort_by_key(|p| pages[p.index()].vpn);
+    for pair in sorted.windows(2) {
+        let (a, b) = (&pages[pair[0].index()], &pages[pair[1].index()]);
+        if a.vpn == b.vpn {
+            return Err(invalid(format!("{field}.pages"), format!("page {:?} listed twice", a.name)));
+        }
+        if b.vpn != a.vpn + 1 {
+            return Err(invalid(
+                format!("{field}.pages"),
+                format!(
+                    "a system call takes one range of consecutive pages, but {:?} ({:#x}) and {:?} ({:#x}) are not adjacent",
+                    a.name, a.vpn, b.name, b.vpn
+                ),
+            ));
+        }
+    }
+    Ok(sorted)
+}
+
+// The built-in scenarios' files, as `tlbsim` and the editor show them, in the
+// order the UI lists them.
+const BUILTIN_FILES: [(&str, &str); 11] = [
+    ("seed-race", include_str!("../scenarios/seed-race.json")),
+    ("same-cpu", include_str!("../scenarios/same-cpu.json")),
+    ("migration", include_str!("../scenarios/migration.json")),
+    (
+        "migration-no-switch-dsb",
+        include_str!("../scenarios/migration-no-switch-dsb.json"),
+    ),
+    ("tlb-cost", include_str!("../scenarios/tlb-cost.json")),
+    ("seed-race-4cpu", include_str!("../scenarios/seed-race-4cpu.json")),
+    ("munmap-race", include_str!("../scenarios/munmap-race.json")),
+    (
+        "madvise-dontneed-race",
+        include_str!("../scenarios/madvise-dontneed-race.json"),
+    ),
+    ("mremap-race", include_str!("../scenarios/mremap-race.json")),
+    ("two-reclaimers", include_str!("../scenarios/two-reclaimers.json")),
+    (
+        "other-thread-writes",
+        include_str!("../scenarios/other-thread-writes.json"),
+    ),
+];
 
 /// Names of the built-in scenarios, in the order the UI lists them.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
-    BUILTIN_NAMES.into_iter()
+    BUILTIN_FILES.iter().map(|(name, _)| *name)
 }
 
 /// Whether `name` is a built-in scenario.
@@ -720,15 +1089,15 @@ pub fn is_builtin(name: &str) -> bool {
     builtin_names().any(|n| n == name)
 }
 
-/// The built-in scenarios, validated once: the web app asks for them on every
-/// render (the scenario picker, and permalinks, which name a scenario only if it
-/// is built in).
+/// The built-in scenarios, validated once (the web app asks for them on every render).
 fn parsed_builtins() -> &'static [Scenario] {
     static PARSED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| {
-        BUILTIN_STATIC
+        BUILTIN_FILES
             .iter()
-            .map(StaticScenario::scenario)
+            .map(|(name, text)| {
+                Scenario::from_json(text).unwrap_or_else(|e| panic!("built-in {name}: {e}"))
+            })
             .collect()
     })
 }
@@ -746,11 +1115,17 @@ pub fn builtin_json(name: &str) -> Option<&'static str> {
         .map(|(_, t)| *t)
 }
 
+/// All built-in scenarios.
+pub fn builtins() -> Vec<Scenario> {
+    parsed_builtins().to_vec()
+}
+
 /// A generated member of the seed race's family, for measuring how exploration
 /// grows with the number of CPUs: `seed-race` (reclaim on CPU0, mprotect and a
-/// write on CPU1) plus `cpus - 2` more threads of the same mm, each writing P
-/// twice (the first write caches P, the second may go through a stale entry).
-/// `cpus` is clamped to 2..=[`MAX_CPUS`]; `family(2)` explores like `seed-race`.
+/// write on CPU1) plus `cpus - 2` more threads of the same mm, each on its own
+/// CPU, writing P twice (the first write caches P, the second may go through a
+/// stale entry). `cpus` is clamped to 2..=[`MAX_CPUS`]; `family(2)` explores like
+/// `seed-race`.
 pub fn family(cpus: usize) -> Scenario {
     let cpus = cpus.clamp(2, MAX_CPUS);
     let seed = builtin("seed-race").expect("seed-race is built in");
@@ -762,57 +1137,32 @@ pub fn family(cpus: usize) -> Scenario {
         cpus - 2,
         cpus - 1
     );
-    let mut schedule: Vec<String> = vec!["s1".into()];
     for c in 2..cpus {
         let value = u8::try_from(c * 10).unwrap_or(u8::MAX);
-        file.cpus.push(CpuSpec {
-            role: "thread: writes P".into(),
-            tlb: Vec::new(),
+        file.cpus.push(CpuSpec::default());
+        file.tasks.push(TaskSpec {
+            name: format!("thread{c}"),
+            role: "writes P".into(),
+            cpu: c as u8,
             program: vec![
-                Op::Write {
+                Call::Write {
                     page: "P".into(),
                     value,
                 },
-                Op::Write {
+                Call::Write {
                     page: "P".into(),
                     value: value + 1,
                 },
             ],
         });
-        schedule.push(format!("s{c}"));
     }
-    schedule.extend(["s0", "s0", "s1", "s1", "s1", "s1"].map(String::from));
-    schedule.extend((2..cpus).map(|c| format!("s{c}")));
-    schedule.extend(["s0", "s0"].map(String::from));
-    file.default_schedule = schedule.join(",");
+    let mut schedule = seed.default_schedule().to_vec();
+    for c in 2..cpus {
+        schedule.push(Event::Step(CpuId(c as u8)));
+        schedule.push(Event::Step(CpuId(c as u8)));
+    }
+    file.default_schedule = crate::event::format_schedule(&schedule);
     file.validate().expect("a generated family member is valid")
 }
 
-/// All built-in scenarios.
-pub fn builtins() -> Vec<Scenario> {
-    parsed_builtins().to_vec()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// build.rs turns the JSON files into resolved static data; each built-in
-    /// scenario must be exactly what the parser and the validator make of its
-    /// file (defaults, page indices and schedule included), in the same order.
-    #[test]
-    fn builtins_are_their_files() {
-        assert_eq!(parsed_builtins().len(), BUILTIN_FILES.len());
-        assert!(BUILTIN_NAMES
-            .iter()
-            .eq(BUILTIN_FILES.iter().map(|(n, _)| n)));
-        for (generated, (name, text)) in parsed_builtins().iter().zip(BUILTIN_FILES) {
-            let parsed = Scenario::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(
-                *generated, parsed,
-                "{name}: build.rs disagrees with the parser"
-            );
-            assert_eq!(generated.name(), name);
-        }
-    }
-}
+pub use crate::v1::{import, Imported};

@@ -83,13 +83,13 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
             model.mitigation()
         ))
     );
-    for (c, cpu) in s.cpus().iter().enumerate() {
+    for c in 0..s.cpu_count() {
         let x = GUTTER + c * COL;
         let _ = write!(
             out,
             r##"<text x="{x}" y="46" font-weight="bold" fill="#1d1f23">CPU{c}</text><text x="{}" y="46" fill="#5b6170">{}</text>"##,
             x + 40,
-            xml(&cpu.role)
+            xml(&s.cpu_label(crate::op::CpuId(c as u8)))
         );
         let _ = write!(
             out,
@@ -164,7 +164,7 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         out,
         r##"<text x="8" y="{}" font-weight="bold" fill="#1d1f23">{}</text>"##,
         height - 12,
-        xml(&Outcome::of(model, &machine).describe(model))
+        xml(&Outcome::of(model, &machine).describe(model, &machine))
     );
     out.push_str("</svg>");
     out
