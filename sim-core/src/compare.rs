@@ -142,14 +142,15 @@ mod tests {
     fn seed_race_diverges_at_flush_tlb_batched_pending() {
         let (dsb, mm) = sides(
             "seed-race",
-            "s1,s0,s0,s1,s1,s1,s1,s0,s0",
+            "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0,s0,s0",
             Mitigation::Dsb,
             Mitigation::FlushTlbMm,
         );
+        // Event 4 is flush_tlb_batched_pending (event 3 takes the lock).
         assert_eq!(
             divergence(&dsb, &mm),
             Some(Divergence {
-                index: 3,
+                index: 4,
                 kind: DivergenceKind::Effects
             })
         );
@@ -164,33 +165,33 @@ mod tests {
         // Reclaim's CPU runs flush_tlb_batched_pending itself: under dsb its own
         // DSB completes its TLBI, so there is nothing left to deliver.
         let scenario = crate::scenario::Scenario::from_json(
-            r#"{"format": 1, "name": "own", "title": "t", "story": "",
+            r#"{"format": 2, "name": "own", "title": "t", "story": "",
                 "pages": [{"name": "P", "vpn": 1, "pfn": 1}],
-                "cpus": [{"role": "r", "program": [
-                    {"op": "ptep_get_and_clear", "page": "P"},
-                    {"op": "set_tlb_ubc_flush_pending", "page": "P"},
-                    {"op": "flush_tlb_batched_pending"},
-                    {"op": "change_pte_range", "page": "P"}]}]}"#,
+                "cpus": [{}],
+                "tasks": [{"name": "t", "role": "", "cpu": 0, "program": [
+                    {"op": "try_to_unmap_one", "page": "P"},
+                    {"op": "mprotect", "pages": ["P"]}]}]}"#,
         )
         .unwrap();
-        let events = parse_schedule("s0,s0,s0,d0>0,s0").unwrap();
+        // unmap (2 steps), lock, flush_tlb_batched_pending, deliver, change_pte_range.
+        let events = parse_schedule("s0,s0,s0,s0,d0>0,s0").unwrap();
         let none = Side::play(Model::new(scenario.clone(), Mitigation::None), &events);
         let dsb = Side::play(Model::new(scenario, Mitigation::Dsb), &events);
-        assert!(none.rows[3].step().is_some());
-        assert!(matches!(dsb.rows[3], Row::NotEnabled(_)));
+        assert!(none.rows[4].step().is_some());
+        assert!(matches!(dsb.rows[4], Row::NotEnabled(_)));
         assert_eq!(
             dsb.history.cursor(),
-            4,
+            5,
             "the step after the skipped event applies"
         );
         assert_eq!(
             divergence(&none, &dsb),
             Some(Divergence {
-                index: 2,
+                index: 3,
                 kind: DivergenceKind::Effects
             })
         );
-        let (a, b) = (none.rows[..2].to_vec(), dsb.rows[..2].to_vec());
+        let (a, b) = (none.rows[..3].to_vec(), dsb.rows[..3].to_vec());
         assert_eq!(a, b);
     }
 
@@ -198,7 +199,7 @@ mod tests {
     fn the_same_kernel_never_diverges() {
         let (a, b) = sides(
             "seed-race",
-            "s1,s0,s0,s1,s1,s1,s1,s0,s0",
+            "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0,s0,s0",
             Mitigation::Dsb,
             Mitigation::Dsb,
         );
@@ -211,12 +212,17 @@ mod tests {
         // Without the hook, flush_tlb_batched_pending only takes the lock.
         let (none, dsb) = sides(
             "seed-race",
+            "s1,s0,s0,s1,s1",
+            Mitigation::None,
+            Mitigation::Dsb,
+        );
+        assert_eq!(divergence(&none, &dsb).map(|d| d.index), Some(4));
+        let (none, dsb) = sides(
+            "seed-race",
             "s1,s0,s0,s1",
             Mitigation::None,
             Mitigation::Dsb,
         );
-        assert_eq!(divergence(&none, &dsb).map(|d| d.index), Some(3));
-        let (none, dsb) = sides("seed-race", "s1,s0,s0", Mitigation::None, Mitigation::Dsb);
         assert_eq!(divergence(&none, &dsb), None);
     }
 

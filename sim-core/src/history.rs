@@ -134,7 +134,13 @@ impl History {
         let before = self.current();
         let applied = self.model.apply(before, event)?;
         // Narration reads the trace (before, event, effects, after): the rules do not narrate.
-        let narrative = narrate(&self.model, before, event, &applied.effects, &applied.machine);
+        let narrative = narrate(
+            &self.model,
+            before,
+            event,
+            &applied.effects,
+            &applied.machine,
+        );
         self.steps.truncate(self.cursor);
         self.steps.push(Arc::new(Step {
             event,

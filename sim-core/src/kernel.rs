@@ -87,13 +87,21 @@ kref!(
 kref!(PAGEOUT, "pageout", "mm/vmscan.c");
 kref!(FREE_UNREF_FOLIOS, "free_unref_folios", "mm/page_alloc.c");
 kref!(SHRINK_FOLIO_LIST, "shrink_folio_list", "mm/vmscan.c");
-kref!(PTE_OFFSET_MAP_LOCK, "pte_offset_map_lock", "include/linux/mm.h");
+kref!(
+    PTE_OFFSET_MAP_LOCK,
+    "pte_offset_map_lock",
+    "include/linux/mm.h"
+);
 kref!(PTE_UNMAP_UNLOCK, "pte_unmap_unlock", "include/linux/mm.h");
 kref!(TLB_FINISH_MMU, "tlb_finish_mmu", "mm/mmu_gather.c");
 kref!(ZAP_PTE_RANGE, "zap_pte_range", "mm/memory.c");
 kref!(MOVE_PTES, "move_ptes", "mm/mremap.c");
 kref!(MUNMAP, "__vm_munmap", "mm/vma.c");
-kref!(MADVISE_DONTNEED, "madvise_dontneed_single_vma", "mm/madvise.c");
+kref!(
+    MADVISE_DONTNEED,
+    "madvise_dontneed_single_vma",
+    "mm/madvise.c"
+);
 kref!(MREMAP, "mremap_to", "mm/mremap.c");
 kref!(
     FLUSH_TLB_BATCHED_PENDING,

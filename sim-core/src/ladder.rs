@@ -147,7 +147,10 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         .enumerate()
         .map(|(c, st)| format!("CPU{c} {}/{}", st.hits, st.misses))
         .collect();
-    let outcome = format!("Outcome: {}", Outcome::of(model, &machine).describe(model, &machine));
+    let outcome = format!(
+        "Outcome: {}",
+        Outcome::of(model, &machine).describe(model, &machine)
+    );
     let tlb = format!("TLB hits/misses: {}.", counters.join(", "));
     for line in wrap(&outcome, WIDTH).into_iter().chain(wrap(&tlb, WIDTH)) {
         out.push_str(&line);

@@ -14,7 +14,7 @@ use crate::model::Model;
 use crate::scenario::{self, invalid, parse, Scenario, ScenarioError, ScenarioFile};
 
 /// The only version of the lesson format so far.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Most steps a lesson may have.
 pub const MAX_STEPS: usize = 40;
 /// Most choices a question may offer.
@@ -44,7 +44,7 @@ pub enum ScenarioSource {
     /// A built-in scenario, by name (`"seed-race"`).
     Builtin(String),
     /// A scenario written out in the lesson.
-    Inline(Box<ScenarioFile>),
+    Inline(Box<serde_json::Value>),
 }
 
 /// A string names a built-in scenario, an object is a scenario file. Written by
@@ -66,9 +66,12 @@ impl<'de> Deserialize<'de> for ScenarioSource {
                 self,
                 map: A,
             ) -> Result<ScenarioSource, A::Error> {
-                let file =
-                    ScenarioFile::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(ScenarioSource::Inline(Box::new(file)))
+                // Kept as JSON: which format it is decides how it is read (a
+                // format-1 lesson carries a format-1 scenario).
+                let value = serde_json::Value::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(ScenarioSource::Inline(Box::new(value)))
             }
         }
         deserializer.deserialize_any(Source)
@@ -149,34 +152,52 @@ impl LessonFile {
     /// Checks every field and plays the whole lesson; errors name the field
     /// (`steps[3].play[1]`, `steps[2].question.answer`, `scenario.cpus[0].role`).
     pub fn validate(&self) -> Result<Lesson, ScenarioError> {
-        if self.format != FORMAT_VERSION {
+        if self.format != FORMAT_VERSION && self.format != 1 {
             return Err(invalid(
                 "format",
                 format!(
-                    "version {} is not supported: this tlbsim reads lessons of version {FORMAT_VERSION}",
+                    "version {} is not supported: this tlbsim reads lessons of versions 1 and {FORMAT_VERSION}",
                     self.format
                 ),
             ));
         }
+        let v1 = self.format == 1;
         non_empty("title".into(), &self.title)?;
-        let scenario = match &self.scenario {
-            ScenarioSource::Builtin(name) => scenario::builtin(name).ok_or_else(|| {
-                let known: Vec<&str> = scenario::builtin_names().collect();
-                invalid(
-                    "scenario",
-                    format!(
-                        "no built-in scenario {name:?} (built in: {})",
-                        known.join(", ")
-                    ),
-                )
-            })?,
-            ScenarioSource::Inline(file) => file.validate().map_err(|e| match e {
-                ScenarioError::Invalid { field, message } => {
-                    invalid(format!("scenario.{field}"), message)
-                }
-                other => other,
-            })?,
+        // A format-1 lesson plays format-1 events on a format-1 scenario (a built-in
+        // as it was then, or inline): both are translated to format 2.
+        let (scenario, translation) = match &self.scenario {
+            ScenarioSource::Builtin(name) if v1 => {
+                let text = crate::v1::builtin_v1(name).ok_or_else(|| {
+                    invalid(
+                        "scenario",
+                        format!("no built-in scenario {name:?} in format-1 lessons"),
+                    )
+                })?;
+                let read = crate::v1::read_scenario(text).map_err(|e| e.within("scenario"))?;
+                (read.scenario, read.translation)
+            }
+            ScenarioSource::Builtin(name) => (
+                scenario::builtin(name).ok_or_else(|| {
+                    let known: Vec<&str> = scenario::builtin_names().collect();
+                    invalid(
+                        "scenario",
+                        format!(
+                            "no built-in scenario {name:?} (built in: {})",
+                            known.join(", ")
+                        ),
+                    )
+                })?,
+                None,
+            ),
+            ScenarioSource::Inline(value) => {
+                let read = crate::v1::read_scenario(&value.to_string())
+                    .map_err(|e| e.within("scenario"))?;
+                (read.scenario, read.translation)
+            }
         };
+        // Format-1 events since the last restart, to translate each step's play
+        // as a continuation of what was played before it.
+        let mut played_v1: Vec<Event> = Vec::new();
         if self.steps.is_empty() || self.steps.len() > MAX_STEPS {
             return Err(invalid(
                 "steps",
@@ -192,8 +213,19 @@ impl LessonFile {
         for (i, step) in self.steps.iter().enumerate() {
             let at = format!("steps[{i}]");
             non_empty(format!("{at}.text"), &step.text)?;
-            let events = parse_schedule(&step.play)
+            let mut events = parse_schedule(&step.play)
                 .map_err(|e| invalid(format!("{at}.play[{}]", e.index), e.source.to_string()))?;
+            if let Some(t) = &translation {
+                if step.restart {
+                    played_v1.clear();
+                }
+                let before = t.schedule(&played_v1).map(|e| e.len()).unwrap_or(0);
+                played_v1.extend(&events);
+                let all = t
+                    .schedule(&played_v1)
+                    .map_err(|e| invalid(format!("{at}.play"), e))?;
+                events = all[before..].to_vec();
+            }
             if let Some(q) = &step.question {
                 non_empty(format!("{at}.question.prompt"), &q.prompt)?;
                 if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES {
@@ -389,7 +421,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(field(edited(|v| v["format"] = 2.into())), "format");
+        assert_eq!(field(edited(|v| v["format"] = 3.into())), "format");
         assert_eq!(field(edited(|v| v["scenario"] = "nope".into())), "scenario");
         assert_eq!(
             field(edited(|v| v["steps"][1]["text"] = " ".into())),

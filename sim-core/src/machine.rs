@@ -252,7 +252,9 @@ impl KindSet {
     }
     /// Members, in [`ViolationKind::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = ViolationKind> {
-        ViolationKind::ALL.into_iter().filter(move |k| self.contains(*k))
+        ViolationKind::ALL
+            .into_iter()
+            .filter(move |k| self.contains(*k))
     }
 }
 

@@ -691,7 +691,14 @@ impl Model {
 
     /// The walk records a page in the task's `mmu_gather` (and, for zap, its frame
     /// to be freed after the flush, unless reclaim holds the folio).
-    fn record(&self, m: &mut Machine, task: TaskId, page: PageId, free: bool, fx: &mut Vec<Effect>) {
+    fn record(
+        &self,
+        m: &mut Machine,
+        task: TaskId,
+        page: PageId,
+        free: bool,
+        fx: &mut Vec<Effect>,
+    ) {
         let gather = &mut m.tasks[task.index()].gather;
         gather.flush = gather.flush.with(page);
         if free {
@@ -734,12 +741,26 @@ impl Model {
         }
     }
 
-    fn lock(&self, m: &mut Machine, cpu: CpuId, task: TaskId, table: TableId, fx: &mut Vec<Effect>) {
+    fn lock(
+        &self,
+        m: &mut Machine,
+        cpu: CpuId,
+        task: TaskId,
+        table: TableId,
+        fx: &mut Vec<Effect>,
+    ) {
         m.ptl[table.index()] = Some(task);
         fx.push(Effect::PtlAcquire { cpu, task, table });
     }
 
-    fn unlock(&self, m: &mut Machine, cpu: CpuId, task: TaskId, table: TableId, fx: &mut Vec<Effect>) {
+    fn unlock(
+        &self,
+        m: &mut Machine,
+        cpu: CpuId,
+        task: TaskId,
+        table: TableId,
+        fx: &mut Vec<Effect>,
+    ) {
         if m.ptl[table.index()] == Some(task) {
             m.ptl[table.index()] = None;
             fx.push(Effect::PtlRelease { cpu, task, table });

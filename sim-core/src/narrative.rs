@@ -252,7 +252,9 @@ pub fn narrate(
             Some(CpuAction::Run { task, op }) => {
                 step_narrative(model, before, after, cpu, task, &op, effects)
             }
-            Some(CpuAction::Switch { from, to }) => switch_narrative(model, cpu, from, to, effects, after),
+            Some(CpuAction::Switch { from, to }) => {
+                switch_narrative(model, cpu, from, to, effects, after)
+            }
             None => Narrative {
                 cpu,
                 headline: "nothing".into(),
@@ -312,7 +314,12 @@ fn syscall_call(model: &Model, syscall: Syscall, task: TaskId, before: &Machine)
     let pc = usize::from(before.tasks[task.index()].pc);
     let call = t.call_of.get(pc).and_then(|c| t.calls.get(usize::from(*c)));
     let pages = call
-        .map(|c| c.pages().into_iter().map(|p| s.page_name(*p).to_string()).collect::<Vec<_>>())
+        .map(|c| {
+            c.pages()
+                .into_iter()
+                .map(|p| s.page_name(*p).to_string())
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     let name = match syscall {
         Syscall::Mprotect => "mprotect",
@@ -343,7 +350,9 @@ fn step_narrative(
     let mut n = Narrative {
         cpu,
         headline: match op.page() {
-            Some(p) if op.mode() == crate::op::Mode::Kernel => format!("{}({})", op.name(), name(p)),
+            Some(p) if op.mode() == crate::op::Mode::Kernel => {
+                format!("{}({})", op.name(), name(p))
+            }
             Some(p) => format!("{} {}", op.name(), name(p)),
             None => op.name().to_string(),
         },
@@ -354,7 +363,9 @@ fn step_narrative(
         architecture: None,
     };
     let flushes = flush_text(model, effects);
-    let nothing = effects.iter().any(|e| matches!(e, Effect::NothingToDo { .. }));
+    let nothing = effects
+        .iter()
+        .any(|e| matches!(e, Effect::NothingToDo { .. }));
     match *op {
         Op::Read { page } | Op::Write { page, .. } => {
             access_narrative(model, before, after, cpu, op, page, effects, &mut n);
@@ -369,11 +380,20 @@ fn step_narrative(
         }
         Op::PtepGetAndClear { page } => {
             n.headline = format!("try_to_unmap_one({})", name(page));
-            if effects.iter().any(|e| matches!(e, Effect::NotMapped { .. })) {
+            if effects
+                .iter()
+                .any(|e| matches!(e, Effect::NotMapped { .. }))
+            {
                 n.notes.push("not mapped: nothing to unmap".into());
                 n.text = format!("Reclaim ({who}), in try_to_unmap_one(), walks the reverse map of {}'s folio and finds no present PTE: nothing to unmap, nothing to flush.", name(page));
             } else {
-                let va = effects.iter().find_map(|e| match e { Effect::PteChange { page, .. } => Some(*page), _ => None }).unwrap_or(page);
+                let va = effects
+                    .iter()
+                    .find_map(|e| match e {
+                        Effect::PteChange { page, .. } => Some(*page),
+                        _ => None,
+                    })
+                    .unwrap_or(page);
                 let table = s.page(va).table;
                 n.notes.push(format!("{} taken, PTE cleared", lock(table)));
                 n.text = format!(
@@ -387,7 +407,16 @@ fn step_narrative(
                 n.notes.push("nothing cleared".into());
                 n.text = "set_tlb_ubc_flush_pending() is not reached: no PTE was cleared.".into();
             } else {
-                let va = effects.iter().find_map(|e| match e { Effect::TlbiIssue { target: TlbiTarget::Va { page, .. }, .. } => Some(*page), _ => None }).unwrap_or(PageId(0));
+                let va = effects
+                    .iter()
+                    .find_map(|e| match e {
+                        Effect::TlbiIssue {
+                            target: TlbiTarget::Va { page, .. },
+                            ..
+                        } => Some(*page),
+                        _ => None,
+                    })
+                    .unwrap_or(PageId(0));
                 let ubc = after.tasks[task.index()].tlb_ubc;
                 n.headline = format!("set_tlb_ubc_flush_pending({})", name(va));
                 n.notes.push(format!("tlbi {} in flight, no DSB", name(va)));
@@ -432,7 +461,11 @@ fn step_narrative(
         }
         Op::FreeFolio { page } => {
             n.notes.push(format!("frame {:#x} freed", s.page(page).pfn));
-            n.text = format!("Reclaim frees {}'s frame ({:#x}): it may be reused for anything.", name(page), s.page(page).pfn);
+            n.text = format!(
+                "Reclaim frees {}'s frame ({:#x}): it may be reused for anything.",
+                name(page),
+                s.page(page).pfn
+            );
         }
         Op::PteOffsetMapLock { syscall, tables } => {
             let names: Vec<String> = tables.iter().map(lock).collect();
@@ -546,7 +579,11 @@ fn step_narrative(
             let names: Vec<String> = tables.iter().map(lock).collect();
             n.headline = format!("{}: pte_unmap_unlock", syscall.walker().function);
             n.notes.push(format!("{} dropped", names.join(" + ")));
-            n.text = format!("{}() is done with the range: pte_unmap_unlock() drops {}.", syscall.walker().function, list(names.iter().map(String::as_str)));
+            n.text = format!(
+                "{}() is done with the range: pte_unmap_unlock() drops {}.",
+                syscall.walker().function,
+                list(names.iter().map(String::as_str))
+            );
         }
         Op::TlbFinishMmu { syscall } => {
             if nothing {
@@ -558,7 +595,9 @@ fn step_narrative(
             } else {
                 n.notes.push("tlbi + dsb".into());
                 removed_notes(model, effects, &mut n.notes);
-                let freed = effects.iter().any(|e| matches!(e, Effect::FrameFreed { .. }));
+                let freed = effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::FrameFreed { .. }));
                 n.text = join(&[
                     format!("tlb_finish_mmu() flushes the recorded range: on arm64 __flush_tlb_range() issues tlbi vale1is for each page from {cpu} and waits with dsb(ish).{}", if freed { " Then the queued pages are freed." } else { "" }),
                     flushes,
@@ -573,13 +612,29 @@ fn step_narrative(
                 _ => format!("{} unmapped", names.join(", ")),
             });
             let promise = match syscall {
-                Syscall::Mprotect => format!("every write to {}, from any thread of the process, must fault", list(names.iter().map(String::as_str))),
-                Syscall::MadviseDontneed => format!("no access to {} may see the old frame", list(names.iter().map(String::as_str))),
-                _ => format!("every access to the old address of {} must fault", list(names.iter().map(String::as_str))),
+                Syscall::Mprotect => format!(
+                    "every write to {}, from any thread of the process, must fault",
+                    list(names.iter().map(String::as_str))
+                ),
+                Syscall::MadviseDontneed => format!(
+                    "no access to {} may see the old frame",
+                    list(names.iter().map(String::as_str))
+                ),
+                _ => format!(
+                    "every access to the old address of {} must fault",
+                    list(names.iter().map(String::as_str))
+                ),
             };
-            let stale: Vec<String> = pages.iter().map(|p| leftovers(model, after, p)).filter(|t| !t.is_empty()).collect();
+            let stale: Vec<String> = pages
+                .iter()
+                .map(|p| leftovers(model, after, p))
+                .filter(|t| !t.is_empty())
+                .collect();
             n.text = join(&[
-                format!("{} returns to user space. From now on {promise}.", syscall_call(model, syscall, task, before)),
+                format!(
+                    "{} returns to user space. From now on {promise}.",
+                    syscall_call(model, syscall, task, before)
+                ),
                 stale.join(" "),
             ]);
         }
@@ -603,7 +658,10 @@ fn step_narrative(
         }
         Op::TlbiVa { page } => {
             n.notes.push("in flight".into());
-            n.text = format!("{cpu} executes a broadcast tlbi vale1is for {}, without a DSB: it is in flight.", name(page));
+            n.text = format!(
+                "{cpu} executes a broadcast tlbi vale1is for {}, without a DSB: it is in flight.",
+                name(page)
+            );
         }
         Op::TlbiAside => {
             n.notes.push("in flight".into());
@@ -707,9 +765,7 @@ fn access_narrative(
             } => {
                 n.notes.push("fault: not present".into());
                 n.function = Some(kernel::DO_PAGE_FAULT);
-                parts.push(format!(
-                    "{pname}'s PTE is not present: translation fault."
-                ));
+                parts.push(format!("{pname}'s PTE is not present: translation fault."));
                 parts.push(if before.unmapped.contains(page) {
                     "The address is no longer mapped, so the fault handler sends SIGSEGV (after MADV_DONTNEED it would map a fresh zero page): the promise held.".to_string()
                 } else if matches!(op, Op::Write { .. }) && before.prot_read.contains(page) {
@@ -776,9 +832,15 @@ fn why_not_flushed(model: &Model, before: &Machine, cpu: CpuId, entry: &TlbEntry
         .collect();
     let mut parts = Vec::new();
     if pending.is_empty() {
-        parts.push(format!("No TLBI in flight would remove {cpu}'s entry for {}: nothing will ever invalidate it.", s.page_name(entry.page)));
+        parts.push(format!(
+            "No TLBI in flight would remove {cpu}'s entry for {}: nothing will ever invalidate it.",
+            s.page_name(entry.page)
+        ));
     } else {
-        let issuers: Vec<String> = pending.iter().map(|(i, t)| format!("{i}'s {}", target_text(model, *t))).collect();
+        let issuers: Vec<String> = pending
+            .iter()
+            .map(|(i, t)| format!("{i}'s {}", target_text(model, *t)))
+            .collect();
         parts.push(format!("{} has not reached {cpu} yet, and only a dsb(ish) on the issuing CPU forces it: {} has executed none since it issued it.", list(issuers.iter().map(String::as_str)), list(pending.iter().map(|(i, _)| i.to_string()).collect::<Vec<_>>().iter().map(String::as_str))));
         for (issuer, _) in &pending {
             if let Some(t) = before.current(*issuer) {

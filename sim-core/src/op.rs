@@ -259,23 +259,91 @@ pub struct CallKind {
 
 /// Every call a program may make, in the order an editor lists them.
 pub const CALL_KINDS: [CallKind; 17] = [
-    CallKind { name: "read", summary: "user load from a page", group: "user" },
-    CallKind { name: "write", summary: "user store to a page", group: "user" },
-    CallKind { name: "signal", summary: "set a flag other threads wait on", group: "user" },
-    CallKind { name: "wait", summary: "wait until a flag is set", group: "user" },
-    CallKind { name: "mprotect", summary: "mprotect(PROT_READ) of pages", group: "syscall" },
-    CallKind { name: "munmap", summary: "munmap() of pages", group: "syscall" },
-    CallKind { name: "madvise_dontneed", summary: "madvise(MADV_DONTNEED) of pages", group: "syscall" },
-    CallKind { name: "mremap", summary: "mremap() of a page to a new address", group: "syscall" },
-    CallKind { name: "try_to_unmap_one", summary: "reclaim unmaps a page, flush deferred", group: "reclaim" },
-    CallKind { name: "try_to_unmap_flush_dirty", summary: "reclaim flushes its batch if it holds a writable entry", group: "reclaim" },
-    CallKind { name: "try_to_unmap_flush", summary: "reclaim completes its batch", group: "reclaim" },
-    CallKind { name: "pageout", summary: "reclaim writes a page to swap", group: "reclaim" },
-    CallKind { name: "free_folio", summary: "reclaim frees a page's frame", group: "reclaim" },
-    CallKind { name: "migrate", summary: "the task moves to another CPU", group: "scheduler" },
-    CallKind { name: "tlbi_va", summary: "raw tlbi vale1is, no DSB", group: "instruction" },
-    CallKind { name: "tlbi_aside", summary: "raw tlbi aside1is, no DSB", group: "instruction" },
-    CallKind { name: "dsb_ish", summary: "raw dsb(ish)", group: "instruction" },
+    CallKind {
+        name: "read",
+        summary: "user load from a page",
+        group: "user",
+    },
+    CallKind {
+        name: "write",
+        summary: "user store to a page",
+        group: "user",
+    },
+    CallKind {
+        name: "signal",
+        summary: "set a flag other threads wait on",
+        group: "user",
+    },
+    CallKind {
+        name: "wait",
+        summary: "wait until a flag is set",
+        group: "user",
+    },
+    CallKind {
+        name: "mprotect",
+        summary: "mprotect(PROT_READ) of pages",
+        group: "syscall",
+    },
+    CallKind {
+        name: "munmap",
+        summary: "munmap() of pages",
+        group: "syscall",
+    },
+    CallKind {
+        name: "madvise_dontneed",
+        summary: "madvise(MADV_DONTNEED) of pages",
+        group: "syscall",
+    },
+    CallKind {
+        name: "mremap",
+        summary: "mremap() of a page to a new address",
+        group: "syscall",
+    },
+    CallKind {
+        name: "try_to_unmap_one",
+        summary: "reclaim unmaps a page, flush deferred",
+        group: "reclaim",
+    },
+    CallKind {
+        name: "try_to_unmap_flush_dirty",
+        summary: "reclaim flushes its batch if it holds a writable entry",
+        group: "reclaim",
+    },
+    CallKind {
+        name: "try_to_unmap_flush",
+        summary: "reclaim completes its batch",
+        group: "reclaim",
+    },
+    CallKind {
+        name: "pageout",
+        summary: "reclaim writes a page to swap",
+        group: "reclaim",
+    },
+    CallKind {
+        name: "free_folio",
+        summary: "reclaim frees a page's frame",
+        group: "reclaim",
+    },
+    CallKind {
+        name: "migrate",
+        summary: "the task moves to another CPU",
+        group: "scheduler",
+    },
+    CallKind {
+        name: "tlbi_va",
+        summary: "raw tlbi vale1is, no DSB",
+        group: "instruction",
+    },
+    CallKind {
+        name: "tlbi_aside",
+        summary: "raw tlbi aside1is, no DSB",
+        group: "instruction",
+    },
+    CallKind {
+        name: "dsb_ish",
+        summary: "raw dsb(ish)",
+        group: "instruction",
+    },
 ];
 
 /// The one list of calls that name pages: `pages()` and `try_map_pages()` agree.
@@ -325,12 +393,21 @@ impl<P> Call<P> {
         let mut list = |pages: Vec<P>| pages.into_iter().map(&mut f).collect::<Result<Vec<_>, E>>();
         Ok(match self {
             Call::Read { page } => Call::Read { page: f(page)? },
-            Call::Write { page, value } => Call::Write { page: f(page)?, value },
+            Call::Write { page, value } => Call::Write {
+                page: f(page)?,
+                value,
+            },
             Call::Signal { flag } => Call::Signal { flag },
             Call::Wait { flag } => Call::Wait { flag },
-            Call::Mprotect { pages } => Call::Mprotect { pages: list(pages)? },
-            Call::Munmap { pages } => Call::Munmap { pages: list(pages)? },
-            Call::MadviseDontneed { pages } => Call::MadviseDontneed { pages: list(pages)? },
+            Call::Mprotect { pages } => Call::Mprotect {
+                pages: list(pages)?,
+            },
+            Call::Munmap { pages } => Call::Munmap {
+                pages: list(pages)?,
+            },
+            Call::MadviseDontneed { pages } => Call::MadviseDontneed {
+                pages: list(pages)?,
+            },
             Call::Mremap { page, to } => {
                 let page = f(page)?;
                 Call::Mremap { page, to: f(to)? }
@@ -360,7 +437,10 @@ pub struct Tables {
 impl Tables {
     /// One table.
     pub fn one(table: TableId) -> Tables {
-        Tables { first: table, second: None }
+        Tables {
+            first: table,
+            second: None,
+        }
     }
     /// The tables, first first.
     pub fn iter(self) -> impl Iterator<Item = TableId> {

@@ -2,11 +2,16 @@
 //! position among them) as a short, versioned text for a URL fragment.
 //!
 //! Form (documented in docs/permalinks.md):
-//! `v1/SCENARIO/MITIGATION/EVENTS[/CURSOR]` where SCENARIO is a built-in name or
+//! `v2/SCENARIO/MITIGATION/EVENTS[/CURSOR]` where SCENARIO is a built-in name or
 //! `x.` followed by the scenario file's JSON in unpadded base64url, EVENTS is one
 //! character per step (`0`-`7`: step that CPU) and `dIT` for delivering CPU I's
 //! oldest TLBI in flight to CPU T (`DIKT` for its K-th, K in `0-9a-z`), and CURSOR
 //! is how many events are applied (all of them when left out).
+//!
+//! Links of version 1 (made before scenario format 2) still open: their scenario
+//! (a format-1 built-in, kept in `scenarios/v1/`, or inline format-1 JSON) is
+//! translated by [`crate::v1`], and so are their events and cursor, into the same
+//! run in format 2; the link then carries the translated scenario inline.
 
 use std::fmt;
 
@@ -17,8 +22,8 @@ use crate::model::Model;
 use crate::op::CpuId;
 use crate::scenario::{self, Scenario, ScenarioError};
 
-/// The version this code writes and reads.
-pub const VERSION: &str = "v1";
+/// The version this code writes (it reads `v1` too).
+pub const VERSION: &str = "v2";
 
 /// Where a scenario of a permalink comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,6 +247,9 @@ impl Permalink {
         let text = fragment.trim().trim_start_matches('#');
         let parts: Vec<&str> = text.split('/').collect();
         let version = parts.first().copied().unwrap_or("");
+        if version == "v1" {
+            return decode_v1(&parts);
+        }
         if version != VERSION {
             return Err(
                 if version.starts_with('v') && version[1..].parse::<u32>().is_ok() {
@@ -373,6 +381,79 @@ impl Permalink {
     }
 }
 
+/// A version-1 link, translated into the same run in format 2.
+fn decode_v1(parts: &[&str]) -> Result<Permalink, PermalinkError> {
+    if !(4..=5).contains(&parts.len()) {
+        return Err(err(
+            "version",
+            format!(
+                "a v1 link has 4 or 5 parts separated by '/', this one has {}",
+                parts.len()
+            ),
+        ));
+    }
+    let text = match parts[1].strip_prefix("x.") {
+        Some(b64) => {
+            let bytes = base64url_decode(b64).ok_or_else(|| {
+                err(
+                    "scenario",
+                    "the inline scenario is not valid base64url (truncated or altered?)",
+                )
+            })?;
+            String::from_utf8(bytes)
+                .map_err(|_| err("scenario", "the inline scenario is not UTF-8 text"))?
+        }
+        None => crate::v1::builtin_v1(parts[1])
+            .ok_or_else(|| {
+                err(
+                    "scenario",
+                    format!(
+                        "no built-in scenario {:?} in v1 links",
+                        scenario::excerpt(parts[1])
+                    ),
+                )
+            })?
+            .to_string(),
+    };
+    let read = crate::v1::read_scenario(&text)
+        .map_err(|e| err("scenario", format!("the v1 scenario cannot be read: {e}")))?;
+    let mitigation: Mitigation = parts[2].parse().map_err(|e: String| err("mitigation", e))?;
+    let events = decode_events(parts[3])?;
+    let cursor = match parts.get(4) {
+        None => events.len(),
+        Some(c) => c
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= events.len())
+            .ok_or_else(|| {
+                err(
+                    "cursor",
+                    format!(
+                        "{:?} is not a position between 0 and {}",
+                        scenario::excerpt(c),
+                        events.len()
+                    ),
+                )
+            })?,
+    };
+    let (events, cursor) = match &read.translation {
+        Some(t) => {
+            let applied = t
+                .schedule(&events[..cursor])
+                .map_err(|e| err("events", e))?
+                .len();
+            (t.schedule(&events).map_err(|e| err("events", e))?, applied)
+        }
+        None => (events, cursor),
+    };
+    Ok(Permalink {
+        scenario: ScenarioRef::Inline(inline_json(&read.scenario)),
+        mitigation,
+        events,
+        cursor,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,7 +478,7 @@ mod tests {
         let model = Model::new(scenario.clone(), Mitigation::Dsb);
         let history = History::replay(model, scenario.default_schedule()).unwrap();
         let link = Permalink::of(&history).encode();
-        assert_eq!(link, "v1/seed-race/dsb/100111100");
+        assert_eq!(link, "v2/seed-race/dsb/10011111110000");
         let back = Permalink::decode(&format!("#{link}"))
             .unwrap()
             .history()
@@ -415,7 +496,7 @@ mod tests {
             cursor: 4,
         };
         let text = link.encode();
-        assert_eq!(text, "v1/seed-race/none/100d01D0201/4");
+        assert_eq!(text, "v2/seed-race/none/100d01D0201/4");
         assert_eq!(Permalink::decode(&text).unwrap(), link);
     }
 
@@ -423,25 +504,59 @@ mod tests {
     fn broken_links_say_which_part_is_wrong() {
         let cases = [
             ("", "version"),
-            ("v2/seed-race/dsb/1", "version"),
+            ("v3/seed-race/dsb/1", "version"),
+            ("v2/seed-race/dsb", "version"),
+            ("v2/nope/dsb/1", "scenario"),
+            ("v2/x.!!!/dsb/1", "scenario"),
+            ("v2/seed-race/dbs/1", "mitigation"),
+            ("v2/seed-race/dsb/19", "events"),
+            ("v2/seed-race/dsb/1d0", "events"),
+            ("v2/seed-race/dsb/11/3", "cursor"),
             ("v1/seed-race/dsb", "version"),
             ("v1/nope/dsb/1", "scenario"),
-            ("v1/x.!!!/dsb/1", "scenario"),
             ("v1/seed-race/dbs/1", "mitigation"),
-            ("v1/seed-race/dsb/19", "events"),
-            ("v1/seed-race/dsb/1d0", "events"),
-            ("v1/seed-race/dsb/11/3", "cursor"),
         ];
         for (link, part) in cases {
             let e = Permalink::decode(link).unwrap_err();
             assert_eq!(e.part, part, "{link}: {e}");
         }
         // Decodes, but CPU1's second step needs the PTL that CPU0 holds.
-        let e = Permalink::decode("v1/seed-race/dsb/101")
+        let e = Permalink::decode("v2/seed-race/dsb/101")
             .unwrap()
             .history()
             .unwrap_err();
         assert_eq!(e.part, "events");
         assert!(e.message.contains("event 3"), "{e}");
+    }
+
+    /// A v1 link of the seed race (its v1 default schedule, cursor after the
+    /// stale write's mprotect) opens as the same run: the translated scenario
+    /// inline, each step expanded, the cursor at the same point of the story.
+    #[test]
+    fn v1_links_open_translated() {
+        // v1 seed-race: s1,s0,s0,s1,s1,s1,s1,s0,s0; cursor 6 = after mprotect_return.
+        let link = Permalink::decode("v1/seed-race/dsb/100111100/6").unwrap();
+        assert!(link.is_inline());
+        // s1 | s0 s0 | fbp -> 2, cpr -> 3, return -> 1 | write | pageout+free -> 2, flush -> 1
+        assert_eq!(
+            crate::event::format_schedule(&link.events),
+            "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0,s0"
+        );
+        assert_eq!(link.cursor, 9);
+        let history = link.history().unwrap();
+        let last = history.last().unwrap();
+        assert!(matches!(
+            last.effects.last(),
+            Some(crate::Effect::Returned { .. })
+        ));
+        // Replayed to the end it still ends in v1's stale write.
+        let mut full = history.clone();
+        full.jump(full.all_steps().len());
+        assert_eq!(
+            full.current().violation.map(|v| v.kind),
+            Some(crate::ViolationKind::StaleWrite)
+        );
+        // Its re-encoding is a v2 link.
+        assert!(Permalink::of(&history).encode().starts_with("v2/x."));
     }
 }

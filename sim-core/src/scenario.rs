@@ -468,7 +468,8 @@ impl ScenarioFile {
     pub fn validate(&self) -> Result<Scenario, ScenarioError> {
         let scenario = self.validate_structure()?;
         let model = crate::Model::new(scenario, Mitigation::default());
-        if let Err((_, e)) = crate::History::replay(model.clone(), model.scenario().default_schedule())
+        if let Err((_, e)) =
+            crate::History::replay(model.clone(), model.scenario().default_schedule())
         {
             return Err(invalid(
                 format!("default_schedule[{}]", e.index),
@@ -603,7 +604,9 @@ impl ScenarioFile {
                 let mut n = 0;
                 let call = call.clone().try_map_pages(|name| {
                     let sub = match call {
-                        Call::Mprotect { .. } | Call::Munmap { .. } | Call::MadviseDontneed { .. } => {
+                        Call::Mprotect { .. }
+                        | Call::Munmap { .. }
+                        | Call::MadviseDontneed { .. } => {
                             format!("{field}.pages[{n}]")
                         }
                         Call::Mremap { .. } if n == 1 => format!("{field}.to"),
@@ -707,7 +710,10 @@ impl ScenarioFile {
             .collect();
         firsts.sort_unstable();
         firsts.dedup();
-        let tables: Vec<Table> = firsts.iter().map(|&first_vpn| Table { first_vpn }).collect();
+        let tables: Vec<Table> = firsts
+            .iter()
+            .map(|&first_vpn| Table { first_vpn })
+            .collect();
         let mut pages: Vec<Page> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
             check_name(&format!("pages[{i}].name"), &p.name, 8)?;
@@ -785,7 +791,12 @@ fn check_name(field: &str, name: &str, max: usize) -> Result<(), ScenarioError> 
 
 /// Free text (titles, stories, roles): bounded, so that no file can make the
 /// layout of a ladder or a page expensive.
-fn check_text(field: &str, text: &str, max: usize, may_be_empty: bool) -> Result<(), ScenarioError> {
+fn check_text(
+    field: &str,
+    text: &str,
+    max: usize,
+    may_be_empty: bool,
+) -> Result<(), ScenarioError> {
     if !may_be_empty && text.trim().is_empty() {
         return Err(invalid(field, "must not be empty"));
     }
@@ -826,7 +837,10 @@ fn check_reclaim(tasks: &[Task]) -> Result<PageSet, ScenarioError> {
                     isolated = isolated.with(page);
                     unmapped[page.index()] = Some(i);
                 }
-                Call::TryToUnmapFlushDirty => flushed_any.iter_mut().zip(&unmapped).for_each(|(f, u)| *f |= u.is_some()),
+                Call::TryToUnmapFlushDirty => flushed_any
+                    .iter_mut()
+                    .zip(&unmapped)
+                    .for_each(|(f, u)| *f |= u.is_some()),
                 Call::TryToUnmapFlush => {
                     for p in 0..MAX_PAGES {
                         if unmapped[p].is_some() {
@@ -851,7 +865,10 @@ fn check_reclaim(tasks: &[Task]) -> Result<PageSet, ScenarioError> {
                 Call::FreeFolio { page } => {
                     let p = page.index();
                     if unmapped[p].is_none() {
-                        return Err(invalid(field, "free_folio of a page this task has not unmapped with try_to_unmap_one"));
+                        return Err(invalid(
+                            field,
+                            "free_folio of a page this task has not unmapped with try_to_unmap_one",
+                        ));
                     }
                     if !flushed_full[p] {
                         return Err(invalid(field, "free_folio before try_to_unmap_flush: shrink_folio_list() completes the batch before freeing"));
@@ -1000,7 +1017,10 @@ fn expand(
                 if to.index() >= cpu_count {
                     return Err(invalid(
                         format!("{field}.to"),
-                        format!("CPU{} does not exist (the scenario has {cpu_count} CPUs)", to.0),
+                        format!(
+                            "CPU{} does not exist (the scenario has {cpu_count} CPUs)",
+                            to.0
+                        ),
                     ));
                 }
                 if *to == cpu {
@@ -1032,14 +1052,20 @@ fn expand(
 /// pages (a system call takes a start and a length), returned in address order.
 fn check_range(field: &str, list: &[PageId], pages: &[Page]) -> Result<Vec<PageId>, ScenarioError> {
     if list.is_empty() {
-        return Err(invalid(format!("{field}.pages"), "must name at least one page"));
+        return Err(invalid(
+            format!("{field}.pages"),
+            "must name at least one page",
+        ));
     }
     let mut sorted = list.to_vec();
     sorted.sort_by_key(|p| pages[p.index()].vpn);
     for pair in sorted.windows(2) {
         let (a, b) = (&pages[pair[0].index()], &pages[pair[1].index()]);
         if a.vpn == b.vpn {
-            return Err(invalid(format!("{field}.pages"), format!("page {:?} listed twice", a.name)));
+            return Err(invalid(
+                format!("{field}.pages"),
+                format!("page {:?} listed twice", a.name),
+            ));
         }
         if b.vpn != a.vpn + 1 {
             return Err(invalid(
@@ -1065,14 +1091,20 @@ const BUILTIN_FILES: [(&str, &str); 11] = [
         include_str!("../scenarios/migration-no-switch-dsb.json"),
     ),
     ("tlb-cost", include_str!("../scenarios/tlb-cost.json")),
-    ("seed-race-4cpu", include_str!("../scenarios/seed-race-4cpu.json")),
+    (
+        "seed-race-4cpu",
+        include_str!("../scenarios/seed-race-4cpu.json"),
+    ),
     ("munmap-race", include_str!("../scenarios/munmap-race.json")),
     (
         "madvise-dontneed-race",
         include_str!("../scenarios/madvise-dontneed-race.json"),
     ),
     ("mremap-race", include_str!("../scenarios/mremap-race.json")),
-    ("two-reclaimers", include_str!("../scenarios/two-reclaimers.json")),
+    (
+        "two-reclaimers",
+        include_str!("../scenarios/two-reclaimers.json"),
+    ),
     (
         "other-thread-writes",
         include_str!("../scenarios/other-thread-writes.json"),

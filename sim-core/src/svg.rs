@@ -179,7 +179,7 @@ mod tests {
     fn the_seed_race_svg_names_the_stale_write_and_escapes_text() {
         let sc = scenario::builtin("seed-race").unwrap();
         let model = Model::new(sc.clone(), Mitigation::Dsb);
-        let h = History::replay(model.clone(), &sc.default_schedule()[..7]).unwrap();
+        let h = History::replay(model.clone(), &sc.default_schedule()[..10]).unwrap();
         let svg = render(&model, h.steps());
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assert!(svg.ends_with("</svg>"));

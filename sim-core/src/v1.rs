@@ -222,7 +222,10 @@ const BUILTIN_V1: [(&str, &str); 6] = [
         include_str!("../scenarios/v1/migration-no-switch-dsb.json"),
     ),
     ("tlb-cost", include_str!("../scenarios/v1/tlb-cost.json")),
-    ("seed-race-4cpu", include_str!("../scenarios/v1/seed-race-4cpu.json")),
+    (
+        "seed-race-4cpu",
+        include_str!("../scenarios/v1/seed-race-4cpu.json"),
+    ),
 ];
 
 /// Where a task's piece of a format-1 program starts.
@@ -356,6 +359,34 @@ pub fn translate(file: &ScenarioFileV1) -> Result<(ScenarioFile, Translation), S
         ));
     }
     let cpus = file.cpus.len();
+    // Page names are checked here, in format-1 terms, so that an error names the
+    // field of the file the user wrote.
+    let known: Vec<&str> = file.pages.iter().map(|p| p.name.as_str()).collect();
+    for (c, spec) in file.cpus.iter().enumerate() {
+        for (i, op) in spec.program.iter().enumerate() {
+            let page = match op {
+                OpV1::Read { page }
+                | OpV1::Write { page, .. }
+                | OpV1::PtepGetAndClear { page }
+                | OpV1::SetTlbUbcFlushPending { page }
+                | OpV1::SwapWritepage { page }
+                | OpV1::ChangePteRange { page }
+                | OpV1::MprotectReturn { page }
+                | OpV1::TlbiVa { page } => page,
+                _ => continue,
+            };
+            if !known.contains(&page.as_str()) {
+                return Err(invalid(
+                    format!("cpus[{c}].program[{i}].page"),
+                    format!(
+                        "page {:?} is not mapped (pages: {})",
+                        crate::scenario::excerpt(page),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
     let mut all: Vec<Vec<Piece>> = Vec::with_capacity(cpus);
     for (c, spec) in file.cpus.iter().enumerate() {
         all.push(pieces(c, &spec.program, cpus)?);
@@ -482,7 +513,11 @@ fn task_name(role: &str, cpu: usize, tasks: &[TaskSpec]) -> (String, String) {
         .take(12)
         .collect::<String>()
         .to_ascii_lowercase();
-    let word = if word.is_empty() { "task".to_string() } else { word };
+    let word = if word.is_empty() {
+        "task".to_string()
+    } else {
+        word
+    };
     let mut name = format!("{word}{cpu}");
     let mut n = 1;
     while tasks.iter().any(|t| t.name == name) {
@@ -498,7 +533,11 @@ fn task_name(role: &str, cpu: usize, tasks: &[TaskSpec]) -> (String, String) {
 
 /// A piece's format-1 steps as format-2 calls, recording how many format-2 steps
 /// each became.
-fn calls(piece: &Piece, program: &mut Vec<Call<String>>, steps: &mut [u8]) -> Result<(), ScenarioError> {
+fn calls(
+    piece: &Piece,
+    program: &mut Vec<Call<String>>,
+    steps: &mut [u8],
+) -> Result<(), ScenarioError> {
     let c = piece.cpu;
     let ops = &piece.ops;
     let mut k = 0;
@@ -640,8 +679,7 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
     let schedule = trace
         .schedule
         .map(|text| {
-            let events =
-                parse_schedule(&text).map_err(|e| invalid("schedule", e.to_string()))?;
+            let events = parse_schedule(&text).map_err(|e| invalid("schedule", e.to_string()))?;
             match &read.translation {
                 Some(t) => t.schedule(&events).map_err(|e| invalid("schedule", e)),
                 None => Ok(events),
