@@ -94,6 +94,7 @@ kref!(
 );
 kref!(PTE_UNMAP_UNLOCK, "pte_unmap_unlock", "include/linux/mm.h");
 kref!(TLB_FINISH_MMU, "tlb_finish_mmu", "mm/mmu_gather.c");
+kref!(TLB_FLUSH_MMU, "tlb_flush_mmu", "mm/mmu_gather.c");
 kref!(ZAP_PTE_RANGE, "zap_pte_range", "mm/memory.c");
 kref!(MOVE_PTES, "move_ptes", "mm/mremap.c");
 kref!(MUNMAP, "__vm_munmap", "mm/vma.c");
@@ -142,14 +143,14 @@ pub const COMMIT_ARM64_BATCH: Commit = Commit {
     id: "43b3dfdd0455",
     subject: "arm64: support batched/deferred tlb shootdown during page reclamation/migration",
     why:
-        "arm64 batching: broadcast TLBI when queued, dsb(ish) only in arch_tlbbatch_flush(), and arch_flush_tlb_batched_pending() as a bare dsb(ish) (v6.5); the commit the fix's Fixes: tag names",
+        "arm64 batching: broadcast TLBI when queued, dsb(ish) only in arch_tlbbatch_flush(), and arch_flush_tlb_batched_pending() as a bare dsb(ish) (v6.6-rc1); the commit the fix's Fixes: tag names",
 };
 
 /// The arch hook for the pending flush (x86 and mm/rmap.c only).
 pub const COMMIT_ARCH_HOOK: Commit = Commit {
     id: "db6c1f6f236d",
     subject: "mm/tlbbatch: introduce arch_flush_tlb_batched_pending()",
-    why: "made the pending flush an arch hook, touching x86 and mm/rmap.c only (v6.5); arm64's bare dsb(ish) in it came with 43b3dfdd0455",
+    why: "made the pending flush an arch hook, touching x86 and mm/rmap.c only (v6.6-rc1); arm64's bare dsb(ish) in it came with 43b3dfdd0455",
 };
 
 /// The arm64 fix: flush the whole mm from the CPU that runs mprotect.

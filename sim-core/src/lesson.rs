@@ -11,7 +11,7 @@ use crate::event::{parse_schedule, Event};
 use crate::history::History;
 use crate::mitigation::Mitigation;
 use crate::model::Model;
-use crate::scenario::{self, invalid, parse, Scenario, ScenarioError, ScenarioFile};
+use crate::scenario::{self, invalid, parse, Scenario, ScenarioError};
 
 /// The only version of the lesson format so far.
 pub const FORMAT_VERSION: u32 = 2;

@@ -12,7 +12,7 @@ use crate::kernel::{self, Commit};
 pub enum Mitigation {
     /// Before 3ea277194daa: no page-table walker calls `flush_tlb_batched_pending()`.
     /// On x86 that is Nadav Amit's original race; on arm64 it is hypothetical, since
-    /// arm64 batching (43b3dfdd0455, v6.5) came years after 3ea277194daa (v4.13).
+    /// arm64 batching (43b3dfdd0455, v6.6-rc1) came years after 3ea277194daa (v4.13).
     None,
     /// arm64 from 43b3dfdd0455 until 4b634918384c: `arch_flush_tlb_batched_pending()`
     /// is `dsb(ish)`, which completes only the TLBIs of the CPU that executes it.

@@ -160,11 +160,14 @@ fn leftovers(model: &Model, after: &Machine, page: PageId) -> String {
                 "{}'s {} is still in flight (it has not reached {}).",
                 t.issuer,
                 target_text(model, t.target),
-                t.pending
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                list(
+                    t.pending
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .map(String::as_str)
+                )
             ));
         }
     }
@@ -438,7 +441,7 @@ fn step_narrative(
                 n.text = if dirty && before.tasks[task.index()].tlb_ubc.flush_required {
                     format!("try_to_unmap_flush_dirty(): {}'s batch holds no entry that was writable and dirty, so no stale entry can modify the page before it is written out; it flushes nothing yet.", s.task(task).name)
                 } else {
-                    format!("{}(): {}'s own batch needs no flush (another task's batch is not this one's business).", op.name(), s.task(task).name)
+                    format!("{}(): {}'s own batch (current->tlb_ubc) has no flush pending, so there is nothing to do. Other tasks' batches are theirs to flush.", op.name(), s.task(task).name)
                 };
             } else {
                 n.notes.push("dsb(ish)".into());
@@ -523,7 +526,7 @@ fn step_narrative(
             let pte = before.ptes[page.index()];
             if pte.allows_write() {
                 n.notes.push(format!("{} read-only, recorded", name(page)));
-                n.text = format!("change_pte_range() makes {}'s PTE read-only and records the address in the mmu_gather (tlb_flush_pte_range()); the TLB flush comes once, in tlb_finish_mmu(), before mprotect() returns.", page_va(model, page));
+                n.text = format!("change_pte_range() makes {}'s PTE read-only and records the address in the mmu_gather (tlb_flush_pte_range()); the TLB flush comes after the walk, when the mmu_gather is flushed (tlb_end_vma() on arm64), before mprotect() returns.", page_va(model, page));
             } else if pte.present {
                 n.notes.push("already read-only".into());
                 n.text = format!("change_pte_range() finds {}'s PTE already read-only: nothing to change or record.", name(page));
@@ -589,7 +592,7 @@ fn step_narrative(
             if nothing {
                 n.notes.push("nothing recorded: no flush".into());
                 n.text = join(&[
-                    format!("tlb_finish_mmu(): the walk recorded no PTE it changed, so {} flushes nothing.", syscall_call(model, syscall, task, before)),
+                    format!("The mmu_gather is flushed (tlb_end_vma(), tlb_finish_mmu()): the walk recorded no PTE it changed, so {} flushes nothing.", syscall_call(model, syscall, task, before)),
                     still_in_flight(model, after),
                 ]);
             } else {
@@ -599,7 +602,7 @@ fn step_narrative(
                     .iter()
                     .any(|e| matches!(e, Effect::FrameFreed { .. }));
                 n.text = join(&[
-                    format!("tlb_finish_mmu() flushes the recorded range: on arm64 __flush_tlb_range() issues tlbi vale1is for each page from {cpu} and waits with dsb(ish).{}", if freed { " Then the queued pages are freed." } else { "" }),
+                    format!("The mmu_gather is flushed over the recorded range: on arm64 tlb_end_vma() calls __flush_tlb_range(), which issues tlbi vale1is for each page from {cpu} and waits with dsb(ish).{}", if freed { " Then tlb_finish_mmu() frees the queued pages." } else { "" }),
                     flushes,
                 ]);
             }

@@ -495,9 +495,11 @@ pub enum Op {
     FlushTlbRange { page: PageId },
     /// `pte_unmap_unlock()`: the walker drops the PTL(s).
     PteUnmapUnlock { syscall: Syscall, tables: Tables },
-    /// `tlb_finish_mmu()`: flush the range the walks recorded (arm64
-    /// `__flush_tlb_range`: TLBI by VA per page, then `dsb(ish)`), then free the
-    /// pages they queued. Nothing if nothing was recorded.
+    /// The `mmu_gather` is flushed after the walk, before the call returns:
+    /// `tlb_flush_mmu()` = the TLB flush of the recorded range (on arm64 at the end
+    /// of the VMA, `tlb_end_vma()` -> `tlb_flush_mmu_tlbonly()` ->
+    /// `__flush_tlb_range()`: TLBI by VA per page, then `dsb(ish)`), then the
+    /// pages it queued are freed (`tlb_finish_mmu()`). Nothing if nothing was recorded.
     TlbFinishMmu { syscall: Syscall },
     /// The system call returns to user space: from here on its promise holds.
     Return { syscall: Syscall, pages: PageSet },
@@ -532,7 +534,7 @@ impl Op {
             Op::MovePte { .. } => "move_ptes",
             Op::FlushTlbRange { .. } => "flush_tlb_range",
             Op::PteUnmapUnlock { .. } => "pte_unmap_unlock",
-            Op::TlbFinishMmu { .. } => "tlb_finish_mmu",
+            Op::TlbFinishMmu { .. } => "tlb_flush_mmu",
             Op::Return { .. } => "return",
             Op::Migrate { .. } => "__switch_to",
             Op::TlbiVa { .. } => "tlbi_va",
@@ -587,7 +589,7 @@ impl Op {
             Op::MovePte { .. } => kernel::MOVE_PTES,
             Op::FlushTlbRange { .. } => kernel::FLUSH_TLB_RANGE,
             Op::PteUnmapUnlock { .. } => kernel::PTE_UNMAP_UNLOCK,
-            Op::TlbFinishMmu { .. } => kernel::TLB_FINISH_MMU,
+            Op::TlbFinishMmu { .. } => kernel::TLB_FLUSH_MMU,
             Op::Return { syscall, .. } => syscall.entry(),
             Op::Migrate { .. } => kernel::SWITCH_TO,
             Op::TlbiVa { .. } => kernel::TLBI_VA,

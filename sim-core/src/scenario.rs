@@ -818,11 +818,11 @@ fn check_reclaim(tasks: &[Task]) -> Result<PageSet, ScenarioError> {
     let mut by: Vec<Option<(usize, usize)>> = vec![None; MAX_PAGES];
     for (t, task) in tasks.iter().enumerate() {
         // Per page: unmapped at call index, flushed (any), flushed (full), paged out, freed.
-        let mut unmapped: Vec<Option<usize>> = vec![None; MAX_PAGES];
-        let mut flushed_any = vec![false; MAX_PAGES];
-        let mut flushed_full = vec![false; MAX_PAGES];
-        let mut paged_out = vec![false; MAX_PAGES];
-        let mut freed = vec![false; MAX_PAGES];
+        let mut unmapped: [Option<usize>; MAX_PAGES] = [None; MAX_PAGES];
+        let mut flushed_any = [false; MAX_PAGES];
+        let mut flushed_full = [false; MAX_PAGES];
+        let mut paged_out = [false; MAX_PAGES];
+        let mut freed = [false; MAX_PAGES];
         for (i, call) in task.calls.iter().enumerate() {
             let field = format!("tasks[{t}].program[{i}].page");
             match *call {

@@ -28,7 +28,8 @@ COMMANDS:
     run        Plays a schedule: a ladder diagram (one column per CPU), the
                narrative of every step and the outcome; with --json, the trace.
     explore    Visits every interleaving and gives the verdict: safe,
-               stale_write_reachable or lost_write_reachable, with the shortest
+               stale_write_reachable, access_after_unmap_reachable,
+               lost_write_reachable or deadlock_reachable, with the shortest
                schedule that breaks a promise (replay it with run --schedule).
 
 SCENARIO|FILE:
@@ -227,10 +228,14 @@ struct ExploreJson<'a> {
     transitions: usize,
     complete: bool,
     stale_write_reachable: bool,
+    access_after_unmap_reachable: bool,
     lost_write_reachable: bool,
+    deadlock_reachable: bool,
     verdict: &'static str,
     /// The events as `--schedule` accepts them, one string each.
     shortest_counterexample: Option<Vec<String>>,
+    /// A shortest counterexample of each reachable kind, by kind name.
+    counterexamples: std::collections::BTreeMap<&'static str, Vec<String>>,
     elapsed_ms: f64,
 }
 
@@ -320,12 +325,24 @@ fn execute(command: Command) -> Result<String, String> {
                     transitions: report.transitions,
                     complete: report.complete,
                     stale_write_reachable: report.stale_write_reachable,
+                    access_after_unmap_reachable: report.access_after_unmap_reachable,
                     lost_write_reachable: report.lost_write_reachable,
+                    deadlock_reachable: report.deadlock_reachable,
                     verdict: report.verdict().name(),
                     shortest_counterexample: report
                         .shortest_counterexample
                         .as_ref()
                         .map(|c| c.events.iter().map(Event::to_string).collect()),
+                    counterexamples: report
+                        .counterexamples
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.kind.name(),
+                                c.events.iter().map(Event::to_string).collect(),
+                            )
+                        })
+                        .collect(),
                     elapsed_ms,
                 }));
             }
@@ -345,11 +362,28 @@ fn execute(command: Command) -> Result<String, String> {
                     " (stopped at --max-states: incomplete)"
                 },
             );
+            let reachable: Vec<&str> = sim_core::ViolationKind::ALL
+                .into_iter()
+                .filter(|k| report.reachable(*k))
+                .map(|k| k.name())
+                .collect();
+            if !reachable.is_empty() {
+                out.push_str(&format!("reachable: {}\n", reachable.join(", ")));
+            }
             if let Some(schedule) = report.shortest_schedule() {
                 out.push_str(&format!(
                     "shortest counterexample: {schedule}\n\
                      replay: tlbsim run {name} --mitigation {mitigation} --schedule '{schedule}'\n"
                 ));
+            }
+            for c in report.counterexamples.iter() {
+                if report.shortest_counterexample.as_ref() != Some(c) {
+                    out.push_str(&format!(
+                        "shortest {}: {}\n",
+                        c.kind.name(),
+                        sim_core::format_schedule(&c.events)
+                    ));
+                }
             }
             Ok(out)
         }
