@@ -32,7 +32,9 @@ pub enum CpuAction {
         op: Op,
     },
     /// The scheduler switches to the first task waiting for this CPU
-    /// (`__switch_to()`), because the current one finished or the CPU is idle.
+    /// (`__switch_to()`), because the current one finished, the CPU is idle, or
+    /// the current one is blocked in a wait (it sleeps, as in a futex, and goes to
+    /// the back of the queue).
     Switch {
         /// The task switched away from, if the CPU was not idle.
         from: Option<TaskId>,
@@ -69,7 +71,7 @@ pub enum CpuStatus {
 pub enum TaskStatus {
     /// On its CPU, with steps left.
     Running(CpuId),
-    /// Waiting for its CPU, which runs another task.
+    /// Waiting for its CPU, which runs another task (or sleeping in a wait there).
     Queued(CpuId),
     /// Its program is finished.
     Done,
@@ -263,7 +265,10 @@ impl Model {
         let state = &m.cpus[cpu.index()];
         if let Some(task) = state.current {
             if let Some(op) = self.next_op(m, task) {
-                return Some(CpuAction::Run { task, op });
+                let blocked = matches!(op, Op::Wait { flag } if !m.flags[flag.index()]);
+                if !(blocked && !state.queue.is_empty()) {
+                    return Some(CpuAction::Run { task, op });
+                }
             }
         }
         state.queue.first().map(|&to| CpuAction::Switch {
@@ -448,8 +453,13 @@ impl Model {
         let (task, op) = match action {
             CpuAction::Switch { from, to } => {
                 self.switch_to(m, cpu, fx);
-                m.cpus[cpu.index()].queue.remove(0);
-                m.cpus[cpu.index()].current = Some(to);
+                let state = &mut m.cpus[cpu.index()];
+                state.queue.remove(0);
+                state.current = Some(to);
+                // A task that sleeps in a wait runs again when its turn comes.
+                if let Some(from) = from.filter(|t| !self.is_done(m, *t)) {
+                    m.cpus[cpu.index()].queue.push(from);
+                }
                 fx.push(Effect::ContextSwitch { cpu, from, to });
                 return Ok(());
             }

@@ -291,6 +291,12 @@ fn switch_narrative(
         architecture: None,
     };
     let prev = match from {
+        Some(t) if after.cpus[cpu.index()].queue.contains(&t) => {
+            format!(
+                "{} (it sleeps in its wait until its turn comes again)",
+                s.task(t).name
+            )
+        }
         Some(t) => format!("{} (finished here)", s.task(t).name),
         None => "the idle task".to_string(),
     };
