@@ -824,9 +824,10 @@ impl Model {
             }
         };
         let frame = self.scenario.frame_of(entry.pfn).unwrap_or(page.index());
-        let mut broken: Vec<ViolationKind> = Vec::new();
+        // At most three promises break at once; no allocation on the explorer's path.
+        let mut broken: [Option<ViolationKind>; 3] = [None; 3];
         if m.unmapped.contains(page) {
-            broken.push(ViolationKind::AccessAfterUnmap);
+            broken[1] = Some(ViolationKind::AccessAfterUnmap);
         }
         match write {
             None => {
@@ -848,10 +849,10 @@ impl Model {
             Some(value) => {
                 let f = m.frames[frame];
                 if f.written_out || f.freed {
-                    broken.insert(0, ViolationKind::LostWrite);
+                    broken[0] = Some(ViolationKind::LostWrite);
                 }
                 if m.prot_read.contains(page) && !m.ptes[page.index()].allows_write() {
-                    broken.push(ViolationKind::StaleWrite);
+                    broken[2] = Some(ViolationKind::StaleWrite);
                 }
                 m.frames[frame].data = value;
                 // A write through a writable entry leaves the PTE dirty (hardware
@@ -862,7 +863,7 @@ impl Model {
                 fx.push(Effect::Write { cpu, page, value });
             }
         }
-        for kind in broken {
+        for kind in broken.into_iter().flatten() {
             let violation = Violation {
                 kind,
                 cpu,
