@@ -373,7 +373,7 @@ fn execute(command: Command) -> Result<String, String> {
             if let Some(schedule) = report.shortest_schedule() {
                 out.push_str(&format!(
                     "shortest counterexample: {schedule}\n\
-                     replay: tlbsim run {name} --mitigation {mitigation} --schedule '{schedule}'\n"
+                     replay: tlbsim run {source} --mitigation {mitigation} --schedule '{schedule}'\n"
                 ));
             }
             for c in report.counterexamples.iter() {
