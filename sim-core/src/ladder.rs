@@ -37,14 +37,17 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in ascii(text).split_whitespace() {
-        let mut word = word.to_string();
+    let text = ascii(text);
+    for word in text.split_whitespace() {
+        // A slice that moves forward: each split costs its own length, so a long
+        // word wraps in linear time (split_off copied the rest at every split).
+        let mut word = word;
         while word.len() > width {
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
-            let rest = word.split_off(split_point(&word, width));
-            lines.push(word);
+            let (head, rest) = word.split_at(split_point(word, width));
+            lines.push(head.to_string());
             word = rest;
         }
         if !line.is_empty() && line.len() + 1 + word.len() > width {
@@ -53,7 +56,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(&word);
+        line.push_str(word);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -157,4 +160,24 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    /// A long word is cut into width-sized pieces, in order, losing nothing (and a
+    /// megabyte of it wraps in linear time: this test used to take seconds).
+    #[test]
+    fn long_words_wrap_into_pieces() {
+        let word = "ab".repeat(500_000);
+        let lines = wrap(&word, 72);
+        assert_eq!(lines.len(), word.len().div_ceil(72));
+        assert!(lines.iter().all(|l| l.len() <= 72));
+        assert_eq!(lines.concat(), word);
+        assert_eq!(
+            wrap("a change_pte_range(P) b", 12),
+            ["a", "change_pte_", "range(P) b"]
+        );
+    }
 }
