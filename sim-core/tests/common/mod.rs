@@ -67,9 +67,8 @@ pub fn replays_to(model: &Model, c: &Counterexample, at: &str) {
     let at = format!("{at}: {} counterexample", c.kind.name());
     let history = History::replay(model.clone(), &c.events)
         .unwrap_or_else(|(_, e)| panic!("{at} does not replay: {e}"));
-    let last = history.last().expect("a counterexample has events");
     let before = match history.steps().len() {
-        1 => history.initial(),
+        0 | 1 => history.initial(),
         n => &history.steps()[n - 2].machine,
     };
     if c.kind == ViolationKind::Deadlock {
@@ -78,11 +77,12 @@ pub fn replays_to(model: &Model, c: &Counterexample, at: &str) {
             "{at} ends in no deadlock"
         );
         assert!(
-            model.deadlocked(before).is_empty(),
+            c.events.is_empty() || model.deadlocked(before).is_empty(),
             "{at}: already deadlocked one event earlier"
         );
         return;
     }
+    let last = history.last().expect("a counterexample has events");
     let broke = last
         .effects
         .iter()
