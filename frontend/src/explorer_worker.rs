@@ -116,12 +116,21 @@ impl Reply {
                 set(&o, "violations", report.violation_states as f64);
                 set(&o, "transitions", report.transitions as f64);
                 set(&o, "stale", report.stale_write_reachable);
+                set(&o, "unmapped", report.access_after_unmap_reachable);
                 set(&o, "lost", report.lost_write_reachable);
+                set(&o, "deadlock", report.deadlock_reachable);
                 set(&o, "complete", report.complete);
                 if let Some(c) = &report.shortest_counterexample {
                     set(&o, "raceKind", c.kind.name());
                     set(&o, "race", sim_core::format_schedule(&c.events));
                 }
+                // One per reachable kind: "kind:schedule" lines.
+                let each: Vec<String> = report
+                    .counterexamples
+                    .iter()
+                    .map(|c| format!("{}:{}", c.kind.name(), sim_core::format_schedule(&c.events)))
+                    .collect();
+                set(&o, "races", each.join("\n"));
             }
             Reply::Failed(message) => {
                 set(&o, "kind", "failed");
@@ -142,17 +151,23 @@ impl Reply {
                 states: number(value, "states")?,
             },
             "report" => {
+                let counterexample = |kind: &str, race: &str| {
+                    Some(Counterexample {
+                        kind: ViolationKind::ALL.into_iter().find(|k| k.name() == kind)?,
+                        events: parse_schedule(race).ok()?,
+                    })
+                };
                 let shortest_counterexample = match text(value, "race") {
                     None => None,
-                    Some(race) => Some(Counterexample {
-                        kind: match text(value, "raceKind")?.as_str() {
-                            "stale_write" => ViolationKind::StaleWrite,
-                            "lost_write" => ViolationKind::LostWrite,
-                            _ => return None,
-                        },
-                        events: parse_schedule(&race).ok()?,
-                    }),
+                    Some(race) => Some(counterexample(&text(value, "raceKind")?, &race)?),
                 };
+                let counterexamples = text(value, "races")?
+                    .lines()
+                    .map(|line| {
+                        let (kind, race) = line.split_once(':')?;
+                        counterexample(kind, race)
+                    })
+                    .collect::<Option<Vec<_>>>()?;
                 Reply::Report {
                     mitigation: mitigation()?,
                     millis: get(value, "ms").as_f64()?,
@@ -162,8 +177,11 @@ impl Reply {
                         violation_states: number(value, "violations")?,
                         transitions: number(value, "transitions")?,
                         stale_write_reachable: flag("stale"),
+                        access_after_unmap_reachable: flag("unmapped"),
                         lost_write_reachable: flag("lost"),
+                        deadlock_reachable: flag("deadlock"),
                         shortest_counterexample,
+                        counterexamples,
                         complete: flag("complete"),
                     },
                 }

@@ -1,33 +1,40 @@
-//! What the fix costs: TLB misses per CPU after mprotect() returns, when the
-//! scenario's story is played under `dsb` and under `flush_tlb_mm`.
+//! What the fix costs: TLB misses per CPU after the story's first system call
+//! (mprotect(), munmap(), ...) returns, when the scenario's story is played
+//! under `dsb` and under `flush_tlb_mm`.
 
 use std::sync::Arc;
 
-use sim_core::{Effect, History, Mitigation, Model, Scenario};
+use sim_core::{Effect, History, Mitigation, Model, Scenario, Syscall};
 use yew::prelude::*;
 
 use crate::view::View;
 
-/// Misses per CPU between the return of mprotect() and the end of the default
-/// schedule, played under `mitigation`; `None` if the story has no mprotect().
-pub fn misses_after_mprotect(scenario: &Arc<Scenario>, mitigation: Mitigation) -> Option<Vec<u32>> {
+/// The first system call of the default schedule played under `mitigation` to
+/// return, and the misses per CPU between its return and the end of the
+/// schedule; `None` if no system call returns in the story.
+pub fn misses_after_return(
+    scenario: &Arc<Scenario>,
+    mitigation: Mitigation,
+) -> Option<(Syscall, Vec<u32>)> {
     let model = Model::shared(scenario.clone(), mitigation);
     let history = match History::replay(model, scenario.default_schedule()) {
         Ok(h) | Err((h, _)) => h,
     };
-    let returned = history.steps().iter().position(|s| {
-        s.effects
-            .iter()
-            .any(|e| matches!(e, Effect::MprotectReturned { .. }))
+    let (returned, syscall) = history.steps().iter().enumerate().find_map(|(i, s)| {
+        s.effects.iter().find_map(|e| match e {
+            Effect::Returned { syscall, .. } => Some((i, *syscall)),
+            _ => None,
+        })
     })?;
     let at = &history.steps()[returned].machine.stats;
     let end = &history.current().stats;
-    Some(
+    Some((
+        syscall,
         end.iter()
             .zip(at)
             .map(|(e, a)| e.misses - a.misses)
             .collect(),
-    )
+    ))
 }
 
 /// Props of the cost chart.
@@ -39,7 +46,8 @@ pub struct CostProps {
 
 const COMPARED: [Mitigation; 2] = [Mitigation::Dsb, Mitigation::FlushTlbMm];
 
-/// A small SVG bar chart of misses after mprotect, dsb versus flush_tlb_mm.
+/// A small SVG bar chart of misses after the system call returns, dsb versus
+/// flush_tlb_mm.
 #[component]
 pub fn CostChart(props: &CostProps) -> Html {
     let scenario = props.view.state.model().scenario_arc().clone();
@@ -47,13 +55,15 @@ pub fn CostChart(props: &CostProps) -> Html {
     let rows = use_memo(scenario.clone(), |scenario| {
         COMPARED
             .iter()
-            .map(|m| misses_after_mprotect(scenario, *m))
+            .map(|m| misses_after_return(scenario, *m))
             .collect::<Option<Vec<_>>>()
     });
-    let Some(rows) = rows.as_ref() else {
+    let Some(found) = rows.as_ref() else {
         return html! {};
     };
-    let max = rows.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let call = found[0].0.name();
+    let rows: Vec<&Vec<u32>> = found.iter().map(|(_, misses)| misses).collect();
+    let max = rows.iter().copied().flatten().copied().max().unwrap_or(0).max(1);
     let cpus = scenario.cpu_count() as u32;
     // Whole SVG user units: integer maths keeps float formatting out of the wasm.
     let bar_h = 14;
@@ -98,9 +108,9 @@ pub fn CostChart(props: &CostProps) -> Html {
     html! {
         <section class="panel cost" aria-labelledby="cost-title">
             <h2 id="cost-title">{ "What the fix costs" }</h2>
-            <p class="hint">{ "TLB misses after mprotect() returns, playing this scenario's story under each kernel. flush_tlb_mm() empties every CPU's TLB of this mm, not just the page's entry." }</p>
+            <p class="hint">{ format!("TLB misses after {call} returns, playing this scenario's story under each kernel. flush_tlb_mm() empties every CPU's TLB of this mm, not just the page's entry.") }</p>
             <svg class="bars" viewBox={format!("0 0 {width} {height}")} role="img"
-                aria-label={format!("Misses after mprotect: {summary}")}>
+                aria-label={format!("Misses after {call} returns: {summary}")}>
                 { for bars }
             </svg>
             <p class="legend"><span class="swatch dsb"></span>{ "dsb " }<span class="swatch flush_tlb_mm"></span>{ "flush_tlb_mm" }</p>

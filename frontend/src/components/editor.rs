@@ -1,18 +1,24 @@
-//! The scenario editor: pages, CPUs and their programs from a palette of the
-//! model's operations, validated as the user types (`ScenarioFile::validate`,
-//! the message shown beside the field its path names), with the explorer's
-//! verdict under every kernel, computed in a Web Worker (`explorer_worker`) with
-//! progress and Cancel. The draft is kept whatever its state.
+//! The scenario editor: pages, CPUs (with their TLBs at the start) and tasks
+//! (name, role, CPU and a program of calls from the palette of
+//! `sim_core::op::CALL_KINDS`), validated as the user types
+//! (`ScenarioFile::validate`, the message shown beside the field its path
+//! names), with the kernel steps each call expands to, and the explorer's
+//! verdict under every kernel, computed in a Web Worker (`explorer_worker`)
+//! with progress and Cancel. The draft is kept whatever its state.
 
 use std::rc::Rc;
 
-use sim_core::scenario::{CpuSpec, PageSpec, ScenarioFile, MAX_CPUS};
-use sim_core::{CpuId, ExploreReport, History, Mitigation, Model, Op, Scenario, ScenarioError};
+use sim_core::op::CALL_KINDS;
+use sim_core::scenario::{CpuSpec, PageSpec, ScenarioFile, TaskSpec, MAX_CPUS, MAX_TASKS};
+use sim_core::{
+    Call, CpuId, ExploreReport, History, Mitigation, Model, Scenario, ScenarioError, TaskId,
+};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::browser;
+use crate::components::timeline::op_label;
 use crate::explorer_worker::{ExplorerWorker, Reply, Request};
 use crate::state::Action;
 use crate::view::View;
@@ -22,45 +28,67 @@ use crate::view::View;
 /// few seconds), not about keeping the page responsive.
 pub const EDITOR_MAX_STATES: usize = 1_000_000;
 
-/// The operations of the palette, as scenario files name them.
-pub const OPS: [&str; 14] = [
-    "read",
-    "write",
-    "ptep_get_and_clear",
-    "set_tlb_ubc_flush_pending",
-    "try_to_unmap_flush",
-    "swap_writepage",
-    "flush_tlb_batched_pending",
-    "change_pte_range",
-    "mprotect_return",
-    "switch_to",
-    "switch_in",
-    "tlbi_va",
-    "tlbi_aside",
-    "dsb_ish",
-];
-
-/// A new operation of the palette, on `page`, migrating to or from `other`.
-pub fn new_op(name: &str, page: String, other: CpuId) -> Op<String> {
+/// A new call of the palette (a name of `CALL_KINDS`) for a task on `cpu`, on
+/// the draft's first page (mremap: to its first page that starts unmapped).
+pub fn new_call(name: &str, file: &ScenarioFile, cpu: u8) -> Call<String> {
+    let page = file.pages.first().map(|p| p.name.clone()).unwrap_or_default();
+    let unmapped = file
+        .pages
+        .iter()
+        .find(|p| !p.present)
+        .or(file.pages.get(1))
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| page.clone());
     match name {
-        "read" => Op::Read { page },
-        "write" => Op::Write { page, value: 1 },
-        "ptep_get_and_clear" => Op::PtepGetAndClear { page },
-        "set_tlb_ubc_flush_pending" => Op::SetTlbUbcFlushPending { page },
-        "try_to_unmap_flush" => Op::TryToUnmapFlush,
-        "swap_writepage" => Op::SwapWritepage { page },
-        "flush_tlb_batched_pending" => Op::FlushTlbBatchedPending,
-        "change_pte_range" => Op::ChangePteRange { page },
-        "mprotect_return" => Op::MprotectReturn { page },
-        "switch_to" => Op::SwitchTo { to: other },
-        "switch_in" => Op::SwitchIn { from: other },
-        "tlbi_va" => Op::TlbiVa { page },
-        "tlbi_aside" => Op::TlbiAside,
-        _ => Op::DsbIsh,
+        "read" => Call::Read { page },
+        "write" => Call::Write { page, value: 1 },
+        "signal" => Call::Signal { flag: "done".into() },
+        "wait" => Call::Wait { flag: "done".into() },
+        "mprotect" => Call::Mprotect { pages: vec![page] },
+        "munmap" => Call::Munmap { pages: vec![page] },
+        "madvise_dontneed" => Call::MadviseDontneed { pages: vec![page] },
+        "mremap" => Call::Mremap { page, to: unmapped },
+        "try_to_unmap_one" => Call::TryToUnmapOne { page },
+        "try_to_unmap_flush_dirty" => Call::TryToUnmapFlushDirty,
+        "try_to_unmap_flush" => Call::TryToUnmapFlush,
+        "pageout" => Call::Pageout { page },
+        "free_folio" => Call::FreeFolio { page },
+        "migrate" => Call::Migrate {
+            to: CpuId(if cpu == 0 { 1 } else { 0 }),
+        },
+        "tlbi_va" => Call::TlbiVa { page },
+        "tlbi_aside" => Call::TlbiAside,
+        _ => Call::DsbIsh,
     }
 }
 
-/// A scenario to start from: one page and one CPU with nothing to do.
+/// Sets the page a call names in the one-page fields (`page`, and mremap's `to`
+/// when `to` is set).
+fn set_page(call: &mut Call<String>, to: bool, name: String) {
+    match call {
+        Call::Mremap { to: target, .. } if to => *target = name,
+        Call::Read { page }
+        | Call::Write { page, .. }
+        | Call::Mremap { page, .. }
+        | Call::TryToUnmapOne { page }
+        | Call::Pageout { page }
+        | Call::FreeFolio { page }
+        | Call::TlbiVa { page } => *page = name,
+        _ => {}
+    }
+}
+
+/// The page list of mprotect, munmap and madvise, if the call has one.
+fn page_list(call: &mut Call<String>) -> Option<&mut Vec<String>> {
+    match call {
+        Call::Mprotect { pages } | Call::Munmap { pages } | Call::MadviseDontneed { pages } => {
+            Some(pages)
+        }
+        _ => None,
+    }
+}
+
+/// A scenario to start from: one page, one CPU, and one task with nothing to do.
 pub fn empty_file() -> ScenarioFile {
     ScenarioFile {
         format: sim_core::scenario::FORMAT_VERSION,
@@ -75,14 +103,48 @@ pub fn empty_file() -> ScenarioFile {
             vpn: 1024,
             pfn: 2210,
             writable: true,
+            present: true,
             data: 0,
         }],
-        cpus: vec![CpuSpec {
-            role: "thread".into(),
-            tlb: Vec::new(),
-            program: Vec::new(),
-        }],
+        cpus: vec![CpuSpec::default()],
+        tasks: vec![new_task(0, 0)],
         default_schedule: String::new(),
+    }
+}
+
+/// A new task with an empty program: `thread{n}` on `cpu`.
+fn new_task(n: usize, cpu: u8) -> TaskSpec {
+    TaskSpec {
+        name: format!("thread{n}"),
+        role: "thread".into(),
+        cpu,
+        program: Vec::new(),
+    }
+}
+
+/// Removes CPU `c`: its tasks move to CPU0 (or stay there), later CPUs and the
+/// migrations to them shift down by one.
+fn remove_cpu(f: &mut ScenarioFile, c: usize) {
+    if f.cpus.len() <= 1 || c >= f.cpus.len() {
+        return;
+    }
+    f.cpus.remove(c);
+    let shift = |cpu: u8| {
+        if usize::from(cpu) > c {
+            cpu - 1
+        } else if usize::from(cpu) == c {
+            0
+        } else {
+            cpu
+        }
+    };
+    for task in &mut f.tasks {
+        task.cpu = shift(task.cpu);
+        for call in &mut task.program {
+            if let Call::Migrate { to } = call {
+                *to = CpuId(shift(to.0));
+            }
+        }
     }
 }
 
@@ -343,6 +405,8 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                 </td>
                 <td>{ number(String::new(), format!("{at}.vpn"), page.vpn.to_string(), set(|p, v| if let Ok(n) = v.parse() { p.vpn = n })) }</td>
                 <td>{ number(String::new(), format!("{at}.pfn"), page.pfn.to_string(), set(|p, v| if let Ok(n) = v.parse() { p.pfn = n })) }</td>
+                <td><input type="checkbox" checked={page.present} aria-label={format!("Page {} mapped at the start", i + 1)}
+                    onchange={on(set(|p, v| p.present = v == "true"))} /></td>
                 <td><input type="checkbox" checked={page.writable} aria-label={format!("Page {} writable", i + 1)}
                     onchange={on(set(|p, v| p.writable = v == "true"))} /></td>
                 <td>{ number(String::new(), format!("{at}.data"), page.data.to_string(), set(|p, v| if let Ok(n) = v.parse() { p.data = n })) }</td>
@@ -355,7 +419,6 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
     let cpu_count = file.cpus.len();
     let cpus = file.cpus.iter().enumerate().map(|(c, cpu)| {
         let at = format!("cpus[{c}]");
-        let role_path = format!("{at}.role");
         let tlb = page_names.iter().map(|name| {
             let holds = cpu.tlb.contains(name);
             let n = name.clone();
@@ -370,69 +433,144 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                 </label>
             }
         });
-        let ops = cpu.program.iter().enumerate().map(|(i, op)| {
-            let op_path = format!("{at}.program[{i}]");
-            let set_op = move |f: fn(&mut Op<String>, String)| -> EditWith {
+        html! {
+            <fieldset class="editor-cpu" key={c}>
+                <legend>{ format!("CPU{c}") }</legend>
+                <div class="tlb-start" role="group" aria-label={format!("CPU{c} TLB at the start")}>
+                    <span>{ "TLB at the start:" }</span>{ for tlb }
+                    { slot(&format!("{at}.tlb"), true) }
+                </div>
+                <button disabled={cpu_count == 1} onclick={edit(Rc::new(move |f: &mut ScenarioFile| remove_cpu(f, c)))}>
+                    { format!("Remove CPU{c}") }
+                </button>
+            </fieldset>
+        }
+    });
+
+    let task_count = file.tasks.len();
+    let tasks = file.tasks.iter().enumerate().map(|(t, task)| {
+        let at = format!("tasks[{t}]");
+        let who = format!("task {}", t + 1);
+        let name_path = format!("{at}.name");
+        let role_path = format!("{at}.role");
+        let cpu_path = format!("{at}.cpu");
+        // The kernel steps each call expands to, once the draft is valid.
+        let expanded = checked.as_ref().ok().map(|s| s.task(TaskId(t as u8)).clone());
+        let calls = task.program.iter().enumerate().map(|(i, call)| {
+            let call_path = format!("{at}.program[{i}]");
+            let set_call = move |f: fn(&mut Call<String>, String)| -> EditWith {
                 Rc::new(move |file: &mut ScenarioFile, v: String| {
-                    if let Some(op) = file.cpus.get_mut(c).and_then(|cpu| cpu.program.get_mut(i)) {
-                        f(op, v)
+                    if let Some(call) = file.tasks.get_mut(t).and_then(|task| task.program.get_mut(i)) {
+                        f(call, v)
                     }
                 })
             };
-            let page_field = op.page().map(|page| {
-                let path = format!("{op_path}.page");
+            let page_select = |label: &'static str, path: String, page: &String, f: fn(&mut Call<String>, String)| {
                 let mut names = page_names.clone();
                 if !names.contains(page) {
                     names.push(page.clone());
                 }
                 html! {
                     <label class="field inline">
-                        <span>{ "page" }</span>
+                        <span>{ label }</span>
                         <select aria-invalid={owns(&path, false).then_some("true")} aria-describedby={described(&path, false)}
-                            onchange={on(set_op(|op, v| {
-                                if let Some(p) = op.page_mut() { *p = v; }
-                            }))}>
+                            onchange={on(set_call(f))}>
                             { for names.iter().map(|n| html! { <option key={n.clone()} value={n.clone()} selected={n == page}>{ n }</option> }) }
                         </select>
                         { slot(&path, false) }
                     </label>
                 }
-            });
-            let extra = match op {
-                Op::Write { value, .. } => number("value".into(), format!("{op_path}.value"), value.to_string(),
-                    set_op(|op, v| if let (Op::Write { value, .. }, Ok(n)) = (op, v.parse()) { *value = n })),
-                Op::SwitchTo { to } => number("to CPU".into(), format!("{op_path}.to"), to.0.to_string(),
-                    set_op(|op, v| if let (Op::SwitchTo { to }, Ok(n)) = (op, v.parse()) { *to = CpuId(n) })),
-                Op::SwitchIn { from } => number("from CPU".into(), format!("{op_path}.from"), from.0.to_string(),
-                    set_op(|op, v| if let (Op::SwitchIn { from }, Ok(n)) = (op, v.parse()) { *from = CpuId(n) })),
+            };
+            let fields = match call {
+                Call::Read { page }
+                | Call::TryToUnmapOne { page }
+                | Call::Pageout { page }
+                | Call::FreeFolio { page }
+                | Call::TlbiVa { page } => page_select("page", format!("{call_path}.page"), page, |c, v| set_page(c, false, v)),
+                Call::Write { page, value } => html! { <>
+                    { page_select("page", format!("{call_path}.page"), page, |c, v| set_page(c, false, v)) }
+                    { number("value".into(), format!("{call_path}.value"), value.to_string(),
+                        set_call(|c, v| if let (Call::Write { value, .. }, Ok(n)) = (c, v.parse()) { *value = n })) }
+                </> },
+                Call::Mremap { page, to } => html! { <>
+                    { page_select("page", format!("{call_path}.page"), page, |c, v| set_page(c, false, v)) }
+                    { page_select("to", format!("{call_path}.to"), to, |c, v| set_page(c, true, v)) }
+                </> },
+                Call::Signal { flag } | Call::Wait { flag } => {
+                    let path = format!("{call_path}.flag");
+                    html! {
+                        <label class="field inline">
+                            <span>{ "flag" }</span>
+                            <input type="text" value={flag.clone()} aria-invalid={owns(&path, false).then_some("true")}
+                                aria-describedby={described(&path, false)}
+                                oninput={on_input(set_call(|c, v| if let Call::Signal { flag } | Call::Wait { flag } = c { *flag = v }))} />
+                            { slot(&path, false) }
+                        </label>
+                    }
+                }
+                Call::Mprotect { pages } | Call::Munmap { pages } | Call::MadviseDontneed { pages } => {
+                    let path = format!("{call_path}.pages");
+                    let boxes = page_names.iter().map(|name| {
+                        let n = name.clone();
+                        html! {
+                            <label class="check" key={name.clone()}>
+                                <input type="checkbox" checked={pages.contains(name)} onchange={on(Rc::new(move |f: &mut ScenarioFile, v: String| {
+                                    if let Some(list) = f.tasks.get_mut(t).and_then(|task| task.program.get_mut(i)).and_then(page_list) {
+                                        list.retain(|p| *p != n);
+                                        if v == "true" { list.push(n.clone()); }
+                                    }
+                                }))} />
+                                { name }
+                            </label>
+                        }
+                    });
+                    html! {
+                        <span class="field inline" role="group" aria-label={format!("Pages of {who} call {}", i + 1)}>
+                            <span>{ "pages" }</span>{ for boxes }
+                            { slot(&path, true) }
+                        </span>
+                    }
+                }
+                Call::Migrate { to } => number("to CPU".into(), format!("{call_path}.to"), to.0.to_string(),
+                    set_call(|c, v| if let (Call::Migrate { to }, Ok(n)) = (c, v.parse()) { *to = CpuId(n) })),
                 _ => html! {},
             };
-            let len = cpu.program.len();
+            let steps = expanded.as_ref().map(|task| {
+                let labels: Vec<String> = task
+                    .steps
+                    .iter()
+                    .zip(&task.call_of)
+                    .filter(|(_, of)| usize::from(**of) == i)
+                    .map(|(op, _)| op_label(op, checked.as_ref().expect("valid")))
+                    .collect();
+                html! { <span class="expands">{ format!("\u{2192} {}", labels.join(", ")) }</span> }
+            });
+            let len = task.program.len();
             let swap = move |j: usize| -> Edit {
                 Rc::new(move |f: &mut ScenarioFile| {
-                    let p = &mut f.cpus[c].program;
+                    let p = &mut f.tasks[t].program;
                     if i < p.len() && j < p.len() { p.swap(i, j); }
                 })
             };
             let n = i + 1;
             html! {
-                <li key={format!("{i}-{}", op.name())} class={classes!(owns(&op_path, false).then_some("invalid"))}>
-                    <code class="op-name">{ op.name() }</code>
-                    { for page_field }
-                    { extra }
+                <li key={format!("{i}-{}", call.name())} class={classes!(owns(&call_path, false).then_some("invalid"))}>
+                    <code class="op-name">{ call.name() }</code>
+                    { fields }
                     <span class="op-buttons">
-                        <button aria-label={format!("Move CPU{c} operation {n} up")} disabled={i == 0}
+                        <button aria-label={format!("Move {who} call {n} up")} disabled={i == 0}
                             onclick={edit(swap(i.saturating_sub(1)))}>{ "\u{2191}" }</button>
-                        <button aria-label={format!("Move CPU{c} operation {n} down")} disabled={i + 1 == len}
+                        <button aria-label={format!("Move {who} call {n} down")} disabled={i + 1 == len}
                             onclick={edit(swap(i + 1))}>{ "\u{2193}" }</button>
-                        <button aria-label={format!("Remove CPU{c} operation {n}")}
-                            onclick={edit(Rc::new(move |f: &mut ScenarioFile| { if i < f.cpus[c].program.len() { f.cpus[c].program.remove(i); } }))}>{ "\u{2715}" }</button>
+                        <button aria-label={format!("Remove {who} call {n}")}
+                            onclick={edit(Rc::new(move |f: &mut ScenarioFile| { if i < f.tasks[t].program.len() { f.tasks[t].program.remove(i); } }))}>{ "\u{2715}" }</button>
                     </span>
-                    { slot(&op_path, false) }
+                    { for steps }
+                    { slot(&call_path, false) }
                 </li>
             }
         });
-        let palette_id = format!("palette-{c}");
+        let palette_id = format!("palette-{t}");
         let add = {
             let d = dispatcher.clone();
             let id = palette_id.clone();
@@ -444,35 +582,68 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                     .map(|s| s.value())
                     .unwrap_or_default();
                 d.dispatch(Rc::new(move |f: &mut ScenarioFile| {
-                    let page = f.pages.first().map(|p| p.name.clone()).unwrap_or_default();
-                    let other = CpuId(if c == 0 { 1 } else { 0 });
-                    f.cpus[c].program.push(new_op(&name, page, other));
+                    let Some(cpu) = f.tasks.get(t).map(|task| task.cpu) else { return };
+                    let call = new_call(&name, f, cpu);
+                    f.tasks[t].program.push(call);
                 }));
             })
         };
+        let mut groups: Vec<&str> = Vec::new();
+        for kind in &CALL_KINDS {
+            if !groups.contains(&kind.group) {
+                groups.push(kind.group);
+            }
+        }
+        let palette = groups.iter().map(|group| html! {
+            <optgroup key={*group} label={*group}>
+                { for CALL_KINDS.iter().filter(|k| k.group == *group).map(|k| html! {
+                    <option key={k.name} value={k.name} title={k.summary}>{ format!("{} \u{2014} {}", k.name, k.summary) }</option>
+                }) }
+            </optgroup>
+        });
+        let cpu_options = (0..cpu_count.max(usize::from(task.cpu) + 1)).map(|c| html! {
+            <option key={c} value={c.to_string()} selected={usize::from(task.cpu) == c}>{ format!("CPU{c}") }</option>
+        });
         html! {
-            <fieldset class="editor-cpu" key={c}>
-                <legend>{ format!("CPU{c}") }</legend>
-                <label class="field">
-                    <span>{ "Role" }</span>
-                    <input type="text" value={cpu.role.clone()} aria-invalid={owns(&role_path, false).then_some("true")}
-                        aria-describedby={described(&role_path, false)}
-                        oninput={on_input(Rc::new(move |f: &mut ScenarioFile, v: String| f.cpus[c].role = v))} />
-                    { slot(&role_path, false) }
-                </label>
-                <div class="tlb-start" role="group" aria-label={format!("CPU{c} TLB at the start")}>
-                    <span>{ "TLB at the start:" }</span>{ for tlb }
-                    { slot(&format!("{at}.tlb"), true) }
+            <fieldset class="editor-task" key={format!("task-{t}")}>
+                <legend>{ format!("Task {}: {}", t + 1, task.name) }</legend>
+                <div class="task-fields">
+                    <label class="field">
+                        <span>{ "Name" }</span>
+                        <input type="text" value={task.name.clone()} aria-label={format!("Task {} name", t + 1)}
+                            aria-invalid={owns(&name_path, false).then_some("true")}
+                            aria-describedby={described(&name_path, false)}
+                            oninput={on_input(Rc::new(move |f: &mut ScenarioFile, v: String| f.tasks[t].name = v))} />
+                        { slot(&name_path, false) }
+                    </label>
+                    <label class="field">
+                        <span>{ "Role" }</span>
+                        <input type="text" value={task.role.clone()} aria-label={format!("Task {} role", t + 1)}
+                            aria-invalid={owns(&role_path, false).then_some("true")}
+                            aria-describedby={described(&role_path, false)}
+                            oninput={on_input(Rc::new(move |f: &mut ScenarioFile, v: String| f.tasks[t].role = v))} />
+                        { slot(&role_path, false) }
+                    </label>
+                    <label class="field">
+                        <span>{ "Starts on" }</span>
+                        <select aria-label={format!("Task {} CPU", t + 1)}
+                            aria-invalid={owns(&cpu_path, false).then_some("true")}
+                            aria-describedby={described(&cpu_path, false)}
+                            onchange={on(Rc::new(move |f: &mut ScenarioFile, v: String| if let Ok(c) = v.parse() { f.tasks[t].cpu = c }))}>
+                            { for cpu_options }
+                        </select>
+                        { slot(&cpu_path, false) }
+                    </label>
                 </div>
-                <ol class="editor-program" aria-label={format!("CPU{c} program")}>{ for ops }</ol>
+                <ol class="editor-program" aria-label={format!("Task {} program", t + 1)}>{ for calls }</ol>
                 { slot(&format!("{at}.program"), false) }
                 <div class="palette">
-                    <select id={palette_id} aria-label={format!("Operation to add to CPU{c}")}>
-                        { for OPS.iter().map(|n| html! { <option key={*n} value={*n}>{ *n }</option> }) }
+                    <select id={palette_id} aria-label={format!("Call to add to task {}", t + 1)}>
+                        { for palette }
                     </select>
-                    <button onclick={add}>{ format!("Add to CPU{c}") }</button>
-                    <button disabled={cpu_count == 1} onclick={edit(Rc::new(move |f: &mut ScenarioFile| { if f.cpus.len() > 1 { f.cpus.remove(c); } }))}>
-                        { format!("Remove CPU{c}") }
+                    <button onclick={add}>{ format!("Add to task {}", t + 1) }</button>
+                    <button disabled={task_count == 1} onclick={edit(Rc::new(move |f: &mut ScenarioFile| { if f.tasks.len() > 1 { f.tasks.remove(t); } }))}>
+                        { format!("Remove task {}", t + 1) }
                     </button>
                 </div>
             </fieldset>
@@ -480,7 +651,12 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
     });
 
     let status = match &checked {
-        Ok(s) => format!("Valid: {} CPUs, {} pages.", s.cpu_count(), s.pages().len()),
+        Ok(s) => format!(
+            "Valid: {} CPUs, {} tasks, {} pages.",
+            s.cpu_count(),
+            s.tasks().len(),
+            s.pages().len()
+        ),
         Err(e) => format!("Not valid yet: {e}"),
     };
     let verdict_rows = runs.0.iter().map(|(mitigation, run)| {
@@ -583,7 +759,7 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                         <table class="editor-pages">
                             <thead><tr>
                                 <th scope="col">{ "Name" }</th><th scope="col">{ "VPN" }</th><th scope="col">{ "PFN" }</th>
-                                <th scope="col">{ "Writable" }</th><th scope="col">{ "Data" }</th><th scope="col"><span class="visually-hidden">{ "Remove" }</span></th>
+                                <th scope="col">{ "Mapped" }</th><th scope="col">{ "Writable" }</th><th scope="col">{ "Data" }</th><th scope="col"><span class="visually-hidden">{ "Remove" }</span></th>
                             </tr></thead>
                             <tbody>{ for pages }</tbody>
                         </table>
@@ -591,11 +767,25 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                         { slot("pages", false) }
                         <button onclick={edit(Rc::new(add_page))} disabled={file.pages.len() >= sim_core::scenario::MAX_PAGES}>{ "Add page" }</button>
                     </fieldset>
-                    { for cpus }
-                    { slot("cpus", false) }
-                    <button onclick={edit(Rc::new(|f: &mut ScenarioFile| if f.cpus.len() < MAX_CPUS {
-                        f.cpus.push(CpuSpec { role: "thread".into(), tlb: Vec::new(), program: Vec::new() });
-                    }))} disabled={cpu_count >= MAX_CPUS}>{ "Add CPU" }</button>
+                    <fieldset>
+                        <legend>{ "CPUs" }</legend>
+                        { for cpus }
+                        { slot("cpus", false) }
+                        <button onclick={edit(Rc::new(|f: &mut ScenarioFile| if f.cpus.len() < MAX_CPUS {
+                            f.cpus.push(CpuSpec::default());
+                        }))} disabled={cpu_count >= MAX_CPUS}>{ "Add CPU" }</button>
+                    </fieldset>
+                    <fieldset>
+                        <legend>{ "Tasks" }</legend>
+                        { for tasks }
+                        { slot("tasks", false) }
+                        <button onclick={edit(Rc::new(|f: &mut ScenarioFile| if f.tasks.len() < MAX_TASKS {
+                            // On the last CPU, which is often the one just added.
+                            let cpu = f.cpus.len().saturating_sub(1) as u8;
+                            let n = (f.tasks.len()..).find(|n| !f.tasks.iter().any(|t| t.name == format!("thread{n}"))).unwrap_or(0);
+                            f.tasks.push(new_task(n, cpu));
+                        }))} disabled={task_count >= MAX_TASKS}>{ "Add task" }</button>
+                    </fieldset>
                     { text_field("Default schedule (e.g. s1,s0,d0>1)", "default_schedule", file.default_schedule.clone(), |f, v| f.default_schedule = v) }
                 </div>
                 <aside class="editor-side">
@@ -641,6 +831,7 @@ fn add_page(f: &mut ScenarioFile) {
         vpn,
         pfn,
         writable: true,
+        present: true,
         data: 0,
     });
 }

@@ -1,4 +1,5 @@
-//! The outcome, in a live region: running, stale write, lost write, or safe.
+//! The outcome, in a live region: running, a broken promise (stale write, access
+//! after unmap, lost write), a deadlock, or finished safely.
 
 use sim_core::{Effect, Outcome};
 use yew::prelude::*;
@@ -21,11 +22,14 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
     let outcome = Outcome::of(model, history.current());
     let class = match outcome {
         Outcome::Running => "running",
-        Outcome::StaleWrite(_) | Outcome::LostWrite(_) => "violation",
+        Outcome::StaleWrite(_) | Outcome::AccessAfterUnmap(_) | Outcome::LostWrite(_) => {
+            "violation"
+        }
+        Outcome::Deadlock { .. } => "deadlock",
         Outcome::FinishedSafely => "safe",
     };
     let detail = match outcome {
-        Outcome::StaleWrite(v) | Outcome::LostWrite(v) => {
+        Outcome::StaleWrite(v) | Outcome::AccessAfterUnmap(v) | Outcome::LostWrite(v) => {
             let page = model.scenario().page(v.page);
             let at = history
                 .steps()
@@ -37,8 +41,10 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
             html! {
                 <p class="detail">
                     { format!(
-                        "At step {}, through {}'s TLB entry ASID {} {} (VA {:#x}) \u{2192} frame {:#x}, {}. ",
+                        "At step {}, {} on {} went through {}'s TLB entry ASID {} {} (VA {:#x}) \u{2192} frame {:#x}, {}. ",
                         at.map(|i| i + 1).unwrap_or(0),
+                        model.scenario().task(v.task).name,
+                        v.cpu,
                         v.cpu,
                         v.entry.asid,
                         page.name,
@@ -53,6 +59,14 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
         Outcome::Running => html! {
             <p class="detail">{ format!("{} of the steps played; mitigation {}.", history.cursor(), model.mitigation()) }</p>
         },
+        Outcome::Deadlock { stuck } => html! {
+            <p class="detail">{ format!(
+                "After {} steps no CPU can step and no TLBI is in flight, but {stuck} task{} never finish{}.",
+                history.cursor(),
+                if stuck == 1 { "" } else { "s" },
+                if stuck == 1 { "es" } else { "" },
+            ) }</p>
+        },
         Outcome::FinishedSafely => html! {},
     };
     html! {
@@ -61,9 +75,10 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
                 <span class="icon" aria-hidden="true">{ match outcome {
                     Outcome::Running => "\u{25B6}",
                     Outcome::FinishedSafely => "\u{2714}",
+                    Outcome::Deadlock { .. } => "\u{23F8}",
                     _ => "\u{26A0}",
                 } }</span>
-                { outcome.describe(model) }
+                { outcome.describe(model, history.current()) }
             </p>
             { detail }
         </section>

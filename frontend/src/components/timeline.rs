@@ -1,8 +1,11 @@
-//! One lane per CPU with its program, its Step button, and the TLBIs in flight
-//! with a Deliver button for each CPU they have not reached yet.
+//! One lane per CPU: the task running there with its program (calls, and the
+//! kernel steps each expands to), its Step button, the tasks waiting for the
+//! CPU; and the TLBIs in flight with a Deliver button for each CPU they have
+//! not reached yet.
 
-use sim_core::machine::TlbiTarget;
-use sim_core::{CpuId, CpuStatus, Event, Mode, Op, PageId};
+use sim_core::machine::{Machine, TlbiTarget};
+use sim_core::model::CpuAction;
+use sim_core::{Call, CpuId, CpuStatus, Event, Mode, Model, Op, PageId, Scenario, TaskId, TaskStatus};
 use yew::prelude::*;
 
 use crate::state::Action;
@@ -15,29 +18,96 @@ pub struct TimelineProps {
     pub view: View,
 }
 
-/// A step's label as the timeline shows it, e.g. `ptep_get_and_clear(P)`.
-pub fn op_label(op: &Op<PageId>, page_name: impl Fn(PageId) -> String) -> String {
-    match op {
-        Op::Write { page, value } => format!("write {} = {value}", page_name(*page)),
-        Op::Read { page } => format!("read {}", page_name(*page)),
-        Op::MprotectReturn { page } => format!("mprotect({}) returns", page_name(*page)),
-        Op::SwitchTo { to } => format!("__switch_to (task to {to})"),
-        Op::SwitchIn { from } => format!("task resumes (from {from})"),
+fn pages(scenario: &Scenario, pages: &[PageId]) -> String {
+    pages
+        .iter()
+        .map(|p| scenario.page_name(*p))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A call of a task's program as the timeline shows it, e.g. `mprotect(P)`.
+pub fn call_label(call: &Call<PageId>, scenario: &Scenario) -> String {
+    let name = |p: &PageId| scenario.page_name(*p).to_string();
+    match call {
+        Call::Read { page } => format!("read {}", name(page)),
+        Call::Write { page, value } => format!("write {} = {value}", name(page)),
+        Call::Signal { flag } => format!("signal {flag}"),
+        Call::Wait { flag } => format!("wait for {flag}"),
+        Call::Mprotect { pages: p } => format!("mprotect({}, PROT_READ)", pages(scenario, p)),
+        Call::Munmap { pages: p } => format!("munmap({})", pages(scenario, p)),
+        Call::MadviseDontneed { pages: p } => {
+            format!("madvise({}, MADV_DONTNEED)", pages(scenario, p))
+        }
+        Call::Mremap { page, to } => format!("mremap({} \u{2192} {})", name(page), name(to)),
+        Call::Migrate { to } => format!("migrate to {to}"),
+        call => match call.pages().first() {
+            Some(page) => format!("{}({})", call.name(), name(page)),
+            None => call.name().to_string(),
+        },
+    }
+}
+
+/// A step as the timeline shows it, e.g. `ptep_get_and_clear(P)`.
+pub fn op_label(op: &Op, scenario: &Scenario) -> String {
+    let name = |p: PageId| scenario.page_name(p).to_string();
+    let locks = |tables: sim_core::op::Tables| {
+        tables
+            .iter()
+            .map(|t| scenario.tables()[t.index()].lock_name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let flag = |f: sim_core::FlagId| scenario.flags()[f.index()].clone();
+    match *op {
+        Op::Write { page, value } => format!("write {} = {value}", name(page)),
+        Op::Read { page } => format!("read {}", name(page)),
+        Op::Signal { flag: f } => format!("signal {}", flag(f)),
+        Op::Wait { flag: f } => format!("wait for {}", flag(f)),
+        Op::PteOffsetMapLock { tables, .. } => format!("pte_offset_map_lock ({})", locks(tables)),
+        Op::PteUnmapUnlock { tables, .. } => format!("pte_unmap_unlock ({})", locks(tables)),
+        Op::MovePte { page, to } => format!("move_ptes({} \u{2192} {})", name(page), name(to)),
+        Op::Return { syscall, .. } => format!("{} returns", syscall.name()),
+        Op::Migrate { to } => format!("__switch_to (to {to})"),
         op => match op.page() {
-            Some(page) => format!("{}({})", op.name(), page_name(*page)),
+            Some(page) => format!("{}({})", op.name(), name(page)),
             None => op.name().to_string(),
         },
     }
 }
 
-fn status_text(status: CpuStatus) -> String {
-    match status {
-        CpuStatus::Ready => "ready".into(),
+/// A task's name with its role, e.g. `kswapd0 (reclaim)`.
+pub fn task_label(scenario: &Scenario, task: TaskId) -> String {
+    let t = scenario.task(task);
+    if t.role.is_empty() {
+        t.name.clone()
+    } else {
+        format!("{} ({})", t.name, t.role)
+    }
+}
+
+/// What a CPU can do, in words: sim-core's [`CpuStatus`] and [`CpuAction`].
+pub fn status_text(model: &Model, m: &Machine, cpu: CpuId) -> String {
+    let s = model.scenario();
+    let name = |t: TaskId| s.task(t).name.clone();
+    match model.cpu_status(m, cpu) {
+        CpuStatus::Ready => match model.next_action(m, cpu) {
+            Some(CpuAction::Switch { to, .. }) => {
+                format!("ready: __switch_to() switches to {}", name(to))
+            }
+            _ => "ready".into(),
+        },
+        CpuStatus::Idle => "idle: no task runs here".into(),
         CpuStatus::Done => "done".into(),
-        CpuStatus::SpinningOnPtl { holder } => {
-            format!("spinning on the page-table lock ({holder} holds it)")
+        CpuStatus::SpinningOnPtl { table, holder } => format!(
+            "spinning on the page-table lock {} ({} on {} holds it)",
+            s.tables()[table.index()].lock_name(),
+            name(holder),
+            m.tasks[holder.index()].cpu
+        ),
+        CpuStatus::Waiting { flag } => {
+            format!("waiting for flag {} to be set", s.flags()[flag.index()])
         }
-        CpuStatus::WaitingForTask { from } => format!("waiting for the task to leave {from}"),
     }
 }
 
@@ -50,68 +120,140 @@ pub struct LaneProps {
     pub cpu: CpuId,
 }
 
-/// One CPU: its role, its Step button and status, and its program with the
-/// current position, the done steps, the mode and the kernel function of each.
+/// One step of a program: done, next or to do, its mode and kernel function.
+fn step_item(op: &Op, i: usize, pc: usize, running: bool, scenario: &Scenario) -> Html {
+    let (class, marker) = if i < pc {
+        ("done", "\u{2713}")
+    } else if i == pc && running {
+        ("next", "\u{25B6}")
+    } else {
+        ("todo", "")
+    };
+    let mode = match op.mode() {
+        Mode::User => html! { <span class="mode user" title="user space (EL0)">{ "user" }</span> },
+        Mode::Kernel => {
+            html! { <span class="mode kernel" title="kernel (EL1)">{ "kernel" }</span> }
+        }
+    };
+    let next = i == pc && running;
+    let label = op_label(op, scenario);
+    let function = op
+        .kernel_ref()
+        .filter(|k| !label.starts_with(k.function))
+        .map(|k| html! { <span class="function">{ format!("{}()", k.function) }</span> });
+    html! {
+        <li class={classes!("op", class)} key={i} aria-current={next.then_some("step")}>
+            <span class="marker" aria-hidden="true">{ marker }</span>
+            <span class="label">{ label }</span>
+            { mode }
+            { for function }
+            if i < pc { <span class="visually-hidden">{ " (done)" }</span> }
+            if next { <span class="visually-hidden">{ " (next)" }</span> }
+        </li>
+    }
+}
+
+/// A task's program: each call, and under a call of several steps, its steps.
+fn program(scenario: &Scenario, machine: &Machine, task: TaskId, running: bool) -> Html {
+    let t = scenario.task(task);
+    let pc = usize::from(machine.tasks[task.index()].pc);
+    let calls = t.calls.iter().enumerate().map(|(c, call)| {
+        let steps: Vec<usize> = (0..t.steps.len())
+            .filter(|&i| usize::from(t.call_of[i]) == c)
+            .collect();
+        if let [only] = steps[..] {
+            return step_item(&t.steps[only], only, pc, running, scenario);
+        }
+        let first = steps.first().copied().unwrap_or(0);
+        let last = steps.last().copied().unwrap_or(0);
+        let class = if pc > last {
+            "done"
+        } else if pc >= first {
+            "current"
+        } else {
+            "todo"
+        };
+        html! {
+            <li class={classes!("call", class)} key={format!("call-{c}")}>
+                <span class="call-label">{ call_label(call, scenario) }</span>
+                <ol class="steps">
+                    { for steps.iter().map(|&i| step_item(&t.steps[i], i, pc, running, scenario)) }
+                </ol>
+            </li>
+        }
+    });
+    html! { <ol class="program" aria-label={format!("{} program", t.name)}>{ for calls }</ol> }
+}
+
+/// One CPU: the task running there (name and role), its Step button and
+/// status, the current task's program with its position, and the tasks waiting
+/// for this CPU or finished on it.
 #[component]
 pub fn Lane(props: &LaneProps) -> Html {
     let view = &props.view;
     let model = view.state.model();
     let scenario = model.scenario();
     let machine = view.state.history.current();
-    let page_name = |p: PageId| scenario.page_name(p).to_string();
-    let c = props.cpu.index();
-    let cpu = &scenario.cpus()[c];
     let id = props.cpu;
+    let c = id.index();
+    let state = &machine.cpus[c];
     let status = model.cpu_status(machine, id);
-    let pc = usize::from(machine.cpus[c].pc);
-    let ops = cpu.program.iter().enumerate().map(|(i, op)| {
-        let (class, marker) = if i < pc {
-            ("done", "\u{2713}")
-        } else if i == pc {
-            ("next", "\u{25B6}")
-        } else {
-            ("todo", "")
-        };
-        let mode = match op.mode() {
-            Mode::User => {
-                html! { <span class="mode user" title="user space (EL0)">{ "user" }</span> }
-            }
-            Mode::Kernel => {
-                html! { <span class="mode kernel" title="kernel (EL1)">{ "kernel" }</span> }
-            }
-        };
-        let current = (i == pc).then_some("step");
-        html! {
-            <li class={classes!("op", class)} key={i} aria-current={current}>
-                <span class="marker" aria-hidden="true">{ marker }</span>
-                <span class="label">{ op_label(op, page_name) }</span>
-                { mode }
-                if let Some(k) = op.kernel_ref() {
-                    <span class="function">{ format!("{}()", k.function) }</span>
-                }
-                if i < pc { <span class="visually-hidden">{ " (done)" }</span> }
-                if i == pc { <span class="visually-hidden">{ " (next)" }</span> }
-            </li>
-        }
-    });
     let can_step = status == CpuStatus::Ready;
     let lane_class = match status {
         CpuStatus::Ready => "ready",
-        CpuStatus::Done => "done",
+        CpuStatus::Done | CpuStatus::Idle => "done",
         _ => "blocked",
     };
+    let current = state.current;
+    let running = current.is_some_and(|t| model.task_status(machine, t) == TaskStatus::Running(id));
+    let header = match current {
+        Some(t) => {
+            let task = scenario.task(t);
+            html! { <>
+                <span class="task">{ &task.name }</span>
+                <span class="role">{ &task.role }</span>
+            </> }
+        }
+        None => html! { <span class="role">{ "idle" }</span> },
+    };
+    let queued = state.queue.iter().map(|t| {
+        let next = model
+            .next_op(machine, *t)
+            .map(|op| format!(", next: {}", op_label(&op, scenario)))
+            .unwrap_or_default();
+        html! { <li key={t.0}>{ format!("{}{next}", task_label(scenario, *t)) }</li> }
+    });
+    let finished: Vec<TaskId> = (0..machine.tasks.len())
+        .map(|t| TaskId(t as u8))
+        .filter(|t| {
+            Some(*t) != current
+                && machine.tasks[t.index()].cpu == id
+                && model.task_status(machine, *t) == TaskStatus::Done
+        })
+        .collect();
     html! {
         <section class={classes!("lane", lane_class)} aria-label={format!("CPU{c} lane")}>
             <header>
                 <h3>{ format!("CPU{c}") }</h3>
-                <span class="role">{ &cpu.role }</span>
+                { header }
             </header>
             <button class="step" onclick={view.send(Action::StepCpu(id))} disabled={!can_step}
                 aria-keyshortcuts={c.to_string()}>
                 { format!("Step CPU{c}") }
             </button>
-            <p class="cpu-status">{ status_text(status) }</p>
-            <ol class="program">{ for ops }</ol>
+            <p class="cpu-status">{ status_text(model, machine, id) }</p>
+            if let Some(t) = current {
+                { program(scenario, machine, t, running) }
+            }
+            if !state.queue.is_empty() {
+                <div class="queue">
+                    <span>{ format!("Waiting for CPU{c}:") }</span>
+                    <ul>{ for queued }</ul>
+                </div>
+            }
+            if !finished.is_empty() {
+                <p class="finished">{ format!("Finished here: {}", finished.iter().map(|t| scenario.task(*t).name.as_str()).collect::<Vec<_>>().join(", ")) }</p>
+            }
         </section>
     }
 }
