@@ -70,8 +70,14 @@ async fn tlb_table_shows_the_fill_of_a_miss() {
 
 #[wasm_bindgen_test]
 async fn tlb_table_marks_the_stale_entry_in_words() {
-    // Reclaim cleared P and mprotect returned; CPU1 still caches P read-write.
-    let div = mount_tlb(state_after("s1,s0,s0,s1,s1,s1", Mitigation::Dsb), 1).await;
+    // Reclaim cleared P and mprotect returned (its six steps: lock,
+    // flush_tlb_batched_pending, change_pte_range, unlock, tlb_flush_mmu, return);
+    // CPU1 still caches P read-write.
+    let div = mount_tlb(
+        state_after("s1,s0,s0,s1,s1,s1,s1,s1,s1", Mitigation::Dsb),
+        1,
+    )
+    .await;
     let stale: Vec<String> = rows(&div)
         .into_iter()
         .filter(|r| r.contains("stale"))
@@ -85,7 +91,8 @@ async fn tlb_table_marks_the_stale_entry_in_words() {
 
 #[wasm_bindgen_test]
 async fn tlb_table_shows_what_flush_tlb_mm_removed() {
-    let div = mount_tlb(state_after("s1,s0,s0,s1", Mitigation::FlushTlbMm), 1).await;
+    // mprotect's flush_tlb_batched_pending() right after it took the lock.
+    let div = mount_tlb(state_after("s1,s0,s0,s1,s1", Mitigation::FlushTlbMm), 1).await;
     let rows = rows(&div);
     let gone: Vec<&String> = rows.iter().filter(|r| r.contains("invalidated")).collect();
     assert_eq!(
@@ -98,15 +105,49 @@ async fn tlb_table_shows_what_flush_tlb_mm_removed() {
 
 #[wasm_bindgen_test]
 async fn timeline_disables_a_cpu_spinning_on_the_ptl() {
-    // CPU0 holds the PTL after ptep_get_and_clear; CPU1's next step needs it.
-    let div = mount_timeline(state_after("s0,s1", Mitigation::Dsb)).await;
+    // kswapd0 holds the PTL after ptep_get_and_clear; thread1's mprotect wants
+    // it next (pte_offset_map_lock).
+    let div = mount_timeline(state_after("s1,s0", Mitigation::Dsb)).await;
     assert!(!button(&div, "Step CPU0").disabled());
     assert!(button(&div, "Step CPU1").disabled());
-    let text = div.text_content().unwrap();
-    assert!(
-        text.contains("spinning on the page-table lock (CPU0 holds it)"),
-        "{text}"
+    let status = common::texts(&div, ".cpu-status");
+    assert_eq!(
+        status,
+        [
+            "ready",
+            "spinning on the page-table lock ptl@0x400000 (kswapd0 on CPU0 holds it)"
+        ]
     );
+}
+
+#[wasm_bindgen_test]
+async fn timeline_lanes_show_the_task_and_its_calls_steps() {
+    let div = mount_timeline(state_after("s1,s0,s0,s1", Mitigation::Dsb)).await;
+    let headers = common::texts(&div, ".lane header");
+    assert_eq!(
+        headers,
+        ["CPU0kswapd0reclaim", "CPU1thread1writes P, mprotect(P)"]
+    );
+    // mprotect is one call of thread1's program, its kernel steps under it.
+    let calls = common::texts(&div, "[aria-label='thread1 program'] .call-label");
+    assert_eq!(calls, ["mprotect(P, PROT_READ)"]);
+    let steps = common::texts(
+        &div,
+        "[aria-label='thread1 program'] .call .steps .label",
+    );
+    assert_eq!(
+        steps,
+        [
+            "pte_offset_map_lock (ptl@0x400000)",
+            "flush_tlb_batched_pending",
+            "change_pte_range(P)",
+            "pte_unmap_unlock (ptl@0x400000)",
+            "tlb_flush_mmu",
+            "mprotect(PROT_READ) returns",
+        ]
+    );
+    let done = common::texts(&div, "[aria-label='thread1 program'] li.op.done .label");
+    assert_eq!(done, ["write P = 1", "pte_offset_map_lock (ptl@0x400000)"]);
 }
 
 #[wasm_bindgen_test]
@@ -128,8 +169,8 @@ async fn timeline_offers_to_deliver_an_inflight_tlbi() {
         .map(|i| marked.item(i).unwrap().text_content().unwrap())
         .collect();
     assert_eq!(next.len(), 2, "one next step per CPU: {next:?}");
-    assert!(next[0].contains("try_to_unmap_flush"), "{next:?}");
-    assert!(next[1].contains("flush_tlb_batched_pending"), "{next:?}");
+    assert!(next[0].contains("try_to_unmap_flush_dirty"), "{next:?}");
+    assert!(next[1].contains("pte_offset_map_lock"), "{next:?}");
 }
 
 #[wasm_bindgen_test]
@@ -174,12 +215,14 @@ fn the_light_build_declines_only_what_needs_the_full_build() {
         frontend::builds::full().is_none(),
         "tests run the light build"
     );
-    let builtin = open_link("v1/seed-race/dsb/1").expect("a good link");
+    let builtin = open_link("v2/seed-race/dsb/1").expect("a good link");
     assert_eq!(builtin.map(|h| h.cursor()), Some(1));
     let inline = sim_core::permalink::base64url_encode(b"{}");
-    assert_eq!(open_link(&format!("v1/x.{inline}/dsb/")), Ok(None));
+    assert_eq!(open_link(&format!("v2/x.{inline}/dsb/")), Ok(None));
+    // A v1 link opens as its scenario translated into format 2, carried inline.
+    assert_eq!(open_link("v1/seed-race/dsb/1"), Ok(None));
     assert!(
-        open_link("v1/nope/dsb/").is_err(),
+        open_link("v2/nope/dsb/").is_err(),
         "a broken link is still an error"
     );
     for mode in Mode::ALL {
@@ -264,9 +307,9 @@ fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
     });
     assert_eq!(loaded.race_wanted, None);
     assert_eq!(
-        loaded.history.cursor(),
-        7,
-        "the shortest race, s1,s0,s0,s1,s1,s1,s1"
+        sim_core::format_schedule(&loaded.history.schedule()),
+        "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1",
+        "the shortest race"
     );
     assert!(matches!(
         Outcome::of(loaded.model(), loaded.history.current()),

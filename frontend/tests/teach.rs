@@ -34,7 +34,8 @@ async fn mount_compare(state: AppState) -> Element {
 
 #[wasm_bindgen_test]
 async fn compare_shows_stale_under_dsb_and_safe_under_flush_tlb_mm() {
-    let div = mount_compare(seed_after("s1,s0,s0,s1,s1,s1,s1,s0,s0")).await;
+    // The story: write, reclaim unmaps P, mprotect (six steps), write, reclaim ends.
+    let div = mount_compare(seed_after("s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0,s0,s0")).await;
     let outcomes = text(&div, "[role=status] .verdict");
     assert_eq!(outcomes.len(), 2, "{outcomes:?}");
     assert!(outcomes[0].contains("STALE WRITE"), "{outcomes:?}");
@@ -43,7 +44,8 @@ async fn compare_shows_stale_under_dsb_and_safe_under_flush_tlb_mm() {
     assert!(misses[0].contains("TLB misses: 1"), "{misses:?}");
     assert!(misses[1].contains("TLB misses: 2"), "{misses:?}");
     let banner = text(&div, ".divergence");
-    assert!(banner[0].contains("diverge at event 4 (s1)"), "{banner:?}");
+    // flush_tlb_batched_pending(), right after mprotect took the lock.
+    assert!(banner[0].contains("diverge at event 5 (s1)"), "{banner:?}");
     let marked = text(&div, "li.diverge");
     assert_eq!(marked.len(), 2, "highlighted on both sides: {marked:?}");
 }
