@@ -316,3 +316,91 @@ fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
         Outcome::StaleWrite(_)
     ));
 }
+
+async fn mount_batch(state: AppState) -> Element {
+    use frontend::components::memory::{BatchState, MemoryProps};
+    let div = root();
+    let props = MemoryProps {
+        view: View::read_only(state),
+    };
+    yew::Renderer::<BatchState>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    div
+}
+
+/// The batch panel: `mm->tlb_flush_batched`, each task's own `tlb_ubc`, and who
+/// holds each PTE table's lock.
+#[wasm_bindgen_test]
+async fn batch_state_shows_each_tasks_tlb_ubc_and_the_lock_holder() {
+    let div = mount_batch(state_after("s1,s0", Mitigation::Dsb)).await;
+    let rows = common::texts(&div, "dl > div");
+    assert!(
+        rows.contains(&"ptl@0x400000held by kswapd0 on CPU0".to_string()),
+        "{rows:?}"
+    );
+    let div = mount_batch(state_after("s1,s0,s0", Mitigation::Dsb)).await;
+    let rows = common::texts(&div, "dl > div");
+    assert_eq!(
+        rows,
+        [
+            "mm->tlb_flush_batchedpending 1, flushed 0 \u{2014} a flush is owed",
+            "kswapd0->tlb_ubcflush_required yes, writable yes",
+            "thread1->tlb_ubcflush_required no, writable no",
+            "ptl@0x400000free",
+            "TLBIs in flight1",
+        ]
+    );
+}
+
+/// Two tasks each waiting for the other's flag: the banner says deadlock and
+/// names them, and each lane says what its task waits for.
+#[wasm_bindgen_test]
+async fn a_deadlock_is_shown_as_such() {
+    use frontend::components::outcome::{OutcomeBar, OutcomeProps};
+    use sim_core::scenario::TaskSpec;
+    use sim_core::{Call, History, Model};
+    let mut file = sim_core::scenario::builtin("seed-race")
+        .expect("built in")
+        .to_file();
+    file.name = "stuck".into();
+    file.default_schedule = String::new();
+    let waits = |name: &str, cpu, wait: &str, signal: &str| TaskSpec {
+        name: name.into(),
+        role: "waits, then signals".into(),
+        cpu,
+        program: vec![
+            Call::Wait { flag: wait.into() },
+            Call::Signal {
+                flag: signal.into(),
+            },
+        ],
+    };
+    file.tasks = vec![
+        waits("a", 0, "b_ready", "a_ready"),
+        waits("b", 1, "a_ready", "b_ready"),
+    ];
+    let scenario = file.validate().expect("valid");
+    let state = AppState::from_history(History::new(Model::new(scenario, Mitigation::Dsb)));
+    let div = root();
+    let props = OutcomeProps {
+        view: View::read_only(state.clone()),
+    };
+    yew::Renderer::<OutcomeBar>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    let banner = div.query_selector("[role=status]").unwrap().unwrap();
+    assert_eq!(banner.class_name(), "outcome deadlock");
+    let text = banner.text_content().unwrap();
+    assert!(
+        text.contains("DEADLOCK: nothing can happen any more, but a waits for flag \"b_ready\""),
+        "{text}"
+    );
+    let lanes = mount_timeline(state).await;
+    assert_eq!(
+        common::texts(&lanes, ".cpu-status"),
+        [
+            "waiting for flag b_ready to be set",
+            "waiting for flag a_ready to be set"
+        ]
+    );
+    assert!(button(&lanes, "Step CPU0").disabled());
+}
