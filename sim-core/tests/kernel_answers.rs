@@ -447,3 +447,48 @@ fn mremap_to_an_address_unmapped_before_maps_it_again() {
     );
     check(&s, [&[], &[], &[]]);
 }
+
+/// munmap(R) on CPU0 and mprotect(R) on CPU1 of one mm: both take the mmap_lock
+/// for writing (munmap may downgrade it to read for the zap, which still excludes
+/// mprotect's write lock until tlb_finish_mmu() is done), so mprotect never runs
+/// between munmap's zap and its flush, and then finds no VMA (ENOMEM). No write
+/// after a successful mprotect can be stale, on any kernel with the fix.
+#[test]
+#[ignore = "bug: no mmap_lock, so mprotect returns between a concurrent munmap's zap and its flush (see /tmp/core-bugs.md)"]
+fn mprotect_waits_for_a_concurrent_munmap() {
+    let s = scenario(
+        2,
+        vec![
+            task("thread0", 0, vec![json!({"op": "munmap", "pages": ["R"]})]),
+            task(
+                "thread1",
+                1,
+                vec![write("R", 1), mprotect(&["R"]), write("R", 2)],
+            ),
+        ],
+    );
+    let model = Model::new(s, Mitigation::FlushTlbMm);
+    assert_eq!(
+        common::kinds(&explore(&model, ExploreConfig::default())),
+        []
+    );
+}
+
+/// Two threads call madvise(P, MADV_DONTNEED) at once (mmap_lock for reading:
+/// they may overlap). The second finds P's PTE already cleared and records
+/// nothing, but tlb_finish_mmu() sees mm_tlb_flush_nested() (another thread's
+/// gather is pending) and flushes the whole mm itself before returning, so no
+/// access after its return reaches the old frame.
+#[test]
+#[ignore = "bug: tlb_finish_mmu() has no mm->tlb_flush_pending nesting check (see /tmp/core-bugs.md)"]
+fn concurrent_madvise_dontneed_flushes_when_nested() {
+    let dontneed = || json!({"op": "madvise_dontneed", "pages": ["P"]});
+    let s = scenario(
+        2,
+        vec![
+            task("thread0", 0, vec![dontneed()]),
+            task("thread1", 1, vec![write("P", 1), dontneed(), write("P", 2)]),
+        ],
+    );
+    check(&s, [&[], &[], &[]]);
+}
