@@ -41,10 +41,9 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
             html! {
                 <p class="detail">
                     { format!(
-                        "At step {}, {} on {} went through {}'s TLB entry ASID {} {} (VA {:#x}) \u{2192} frame {:#x}, {}. ",
+                        "At step {}, {} went through {}'s TLB entry ASID {} {} (VA {:#x}) \u{2192} frame {:#x}, {}. ",
                         at.map(|i| i + 1).unwrap_or(0),
                         model.scenario().task(v.task).name,
-                        v.cpu,
                         v.cpu,
                         v.entry.asid,
                         page.name,
