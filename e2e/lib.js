@@ -89,15 +89,18 @@ export function assertClean(app) {
 
 /**
  * The scenario file of the seed race's family member with `cpus` CPUs (as
- * sim-core's `scenario::family`): seed-race plus threads writing P twice.
+ * sim-core's `scenario::family`): seed-race plus a thread on each further CPU
+ * writing P twice.
  */
 export function familyScenario(cpus) {
   const url = new URL('../sim-core/scenarios/seed-race.json', import.meta.url);
   const scenario = JSON.parse(readFileSync(url, 'utf8'));
   for (let c = 2; c < cpus; c++) {
-    scenario.cpus.push({
-      role: 'thread: writes P',
-      tlb: [],
+    scenario.cpus.push({ tlb: [] });
+    scenario.tasks.push({
+      name: `thread${c}`,
+      role: 'writes P',
+      cpu: c,
       program: [
         { op: 'write', page: 'P', value: c * 10 },
         { op: 'write', page: 'P', value: c * 10 + 1 },

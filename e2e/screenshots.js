@@ -13,7 +13,7 @@ const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, heig
 const STATES = {
   start: { steps: [], focus: null },
   mid: { steps: ['1', '0', '0', '1'], focus: '.inflight' },
-  outcome: { steps: ['1', '0', '0', '1', '1', '1', '1'], focus: '[role=status]' },
+  outcome: { steps: ['1', '0', '0', '1', '1', '1', '1', '1', '1', '1'], focus: '[role=status]' },
 };
 
 for (const [size, viewport] of Object.entries(SIZES)) {
@@ -38,8 +38,8 @@ for (const [size, viewport] of Object.entries(SIZES)) {
 
 // The embed mode, as an iframe in a review thread shows it.
 for (const [name, viewport, hash] of [
-  ['embed-720x560', { width: 720, height: 560 }, 'v1/seed-race/dsb/1001111'],
-  ['embed-480x360', { width: 480, height: 360 }, 'v1/seed-race/dsb/100'],
+  ['embed-720x560', { width: 720, height: 560 }, 'v2/seed-race/dsb/1001111111'],
+  ['embed-480x360', { width: 480, height: 360 }, 'v2/seed-race/dsb/100'],
 ]) {
   const app = await openApp(`?embed#${hash}`, { viewport });
   const { page } = app;

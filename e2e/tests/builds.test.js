@@ -57,7 +57,7 @@ test('a link to a teaching mode or a custom scenario loads the full build direct
   t.after(() => app.close());
   const { page } = app;
   const fetched = wasmFetches(page);
-  await page.goto(`${BASE_URL}?mode=lesson#v1/seed-race/dsb/`);
+  await page.goto(`${BASE_URL}?mode=lesson#v2/seed-race/dsb/`);
   await page.getByRole('region', { name: /^Lesson:/ }).waitFor();
   assert.deepEqual(fetched, ['full_bg.wasm']);
   assert.equal(await page.getByRole('button', { name: 'Lesson', exact: true }).getAttribute('aria-pressed'), 'true');
@@ -72,12 +72,13 @@ test('a custom scenario pasted into the light build hands over to the full build
   // The seed race renamed: not built in, so its link carries it inline.
   const custom = await page.evaluate(() => {
     const json = JSON.stringify({
-      format: 1, name: 'mine', title: 'Mine', story: 'A test.',
+      format: 2, name: 'mine', title: 'Mine', story: 'A test.',
       pages: [{ name: 'P', vpn: 1024, pfn: 2210 }],
-      cpus: [{ role: 'thread', tlb: ['P'], program: [{ op: 'write', page: 'P', value: 1 }] }],
+      cpus: [{ tlb: ['P'] }],
+      tasks: [{ name: 'thread0', role: 'thread', cpu: 0, program: [{ op: 'write', page: 'P', value: 1 }] }],
     });
     const b64 = btoa(json).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-    return `v1/x.${b64}/dsb/0`;
+    return `v2/x.${b64}/dsb/0`;
   });
   await page.evaluate((h) => (location.hash = h), custom);
   await page.getByRole('region', { name: 'History' }).filter({ hasText: 'write P' }).waitFor();
@@ -92,8 +93,8 @@ test('the explorer panel explores a custom scenario in the Web Worker', async (t
   const { page } = app;
   const workers = [];
   page.on('worker', (w) => workers.push(w.url()));
-  // The seed race plus three threads writing P twice: 60,000-80,000 states per
-  // kernel, 100-150 ms each in wasm (docs/performance.md, family-5).
+  // The seed race plus three threads writing P twice: 95,000-131,000 states per
+  // kernel (tlbsim explore family-5).
   const seed = familyScenario(5);
   const file = join(mkdtempSync(join(tmpdir(), 'tlbrace-family-')), 'family-5.json');
   writeFileSync(file, JSON.stringify(seed));
@@ -108,8 +109,9 @@ test('the explorer panel explores a custom scenario in the Web Worker', async (t
   }, null, { timeout: 30_000 });
   assert.ok(workers.some((u) => u.endsWith('/explorer_worker_loader.js')), `a worker ran: ${workers}`);
   const text = await page.locator('.explorer tbody').innerText();
-  assert.match(text, /none\s+74026\s+stale write reachable/);
-  assert.match(text, /flush_tlb_mm\s+62450\s+safe/);
+  assert.match(text, /none\s+123932\s+stale write reachable/);
+  assert.match(text, /dsb\s+130412\s+stale write reachable/);
+  assert.match(text, /flush_tlb_mm\s+95296\s+safe/);
   assertClean(app);
 });
 
@@ -156,7 +158,7 @@ test('an explorer worker that cannot start says so instead of waiting forever', 
   t.after(() => app.close());
   const { page, context } = app;
   await context.route('**/explorer_worker_bg.wasm', (route) => route.abort('connectionreset'));
-  await page.goto(`${BASE_URL}?mode=editor#v1/seed-race/dsb/`);
+  await page.goto(`${BASE_URL}?mode=editor#v2/seed-race/dsb/`);
   const verdicts = page.getByRole('table', { name: 'Explorer verdict per kernel' });
   await verdicts.filter({ hasText: "failed: the explorer's worker did not start" }).waitFor();
   assert.deepEqual(app.foreignRequests, []);

@@ -65,7 +65,7 @@ test('a permalink restores the exact view for every scenario, mitigation and pos
         }
         const expected = await view(page);
         const url = page.url();
-        assert.ok(url.includes(`#v1/${s.name}/${mitigation}/`), url);
+        assert.ok(url.includes(`#v2/${s.name}/${mitigation}/`), url);
         assert.ok(url.length < 500, `${url.length} characters`);
         // A fresh load of that URL shows the same screen.
         await page.goto('about:blank');
@@ -87,8 +87,8 @@ test('two embeds on one page step independently', async (t) => {
   // A review page of the same origin (served by the test itself), as a project
   // page that embeds two views would be.
   const html = `<!doctype html><title>review</title>
-    <iframe id="a" title="first" width="520" height="420" src="${src('v1/seed-race/dsb/100')}"></iframe>
-    <iframe id="b" title="second" width="480" height="360" src="${src('v1/seed-race/flush_tlb_mm/100')}"></iframe>`;
+    <iframe id="a" title="first" width="520" height="420" src="${src('v2/seed-race/dsb/100')}"></iframe>
+    <iframe id="b" title="second" width="480" height="360" src="${src('v2/seed-race/flush_tlb_mm/100')}"></iframe>`;
   await app.context.route('**/review.html', (route) => route.fulfill({ contentType: 'text/html', body: html }));
   await page.goto(new URL('review.html', BASE_URL).href);
   const a = page.frameLocator('#a');
@@ -97,7 +97,8 @@ test('two embeds on one page step independently', async (t) => {
   await b.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
   assert.equal(await a.getByRole('link', { name: 'open full view' }).count(), 1);
   const before = await b.getByRole('table', { name: 'CPU1 TLB' }).innerText();
-  for (let i = 0; i < 4; i++) await a.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  // mprotect's six steps, then the write.
+  for (let i = 0; i < 7; i++) await a.getByRole('button', { name: 'Step CPU1', exact: true }).click();
   await a.getByRole('status').filter({ hasText: 'STALE WRITE:' }).waitFor();
   assert.equal(await b.getByRole('table', { name: 'CPU1 TLB' }).innerText(), before, 'the other embed did not move');
   assert.doesNotMatch(await b.getByRole('status').innerText(), /STALE/);
@@ -111,10 +112,10 @@ test('"Copy as text" is the ladder tlbsim prints for the same schedule', async (
   t.after(() => app.close());
   const { page, context } = app;
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  const schedule = 's1,s0,s0,s1,s1,s1,s1,s0,s0';
+  const schedule = 's1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0,s0,s0';
   for (const mitigation of ['dsb', 'flush_tlb_mm']) {
     await page.goto('about:blank');
-    await page.goto(`${BASE_URL}#v1/seed-race/${mitigation}/${compact(schedule)}`);
+    await page.goto(`${BASE_URL}#v2/seed-race/${mitigation}/${compact(schedule)}`);
     await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
     await page.getByRole('button', { name: 'Copy as text' }).click();
     await page.getByRole('note').filter({ hasText: 'copied' }).waitFor();
@@ -130,7 +131,7 @@ test('"Copy as text" is the ladder tlbsim prints for the same schedule', async (
 });
 
 test('the SVG download is valid SVG with the timeline and the TLBs', async (t) => {
-  const app = await openApp('#v1/seed-race/dsb/1001111');
+  const app = await openApp('#v2/seed-race/dsb/1001111111');
   t.after(() => app.close());
   const { page } = app;
   await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
@@ -158,7 +159,8 @@ test('the SVG download is valid SVG with the timeline and the TLBs', async (t) =
 });
 
 test('a JSON export re-imports to the same state, in the browser and in tlbsim', async (t) => {
-  const app = await openApp('#v1/tlb-cost/flush_tlb_mm/0011111122200');
+  // tlb-cost's whole story.
+  const app = await openApp('#v2/tlb-cost/flush_tlb_mm/001111111112220000');
   t.after(() => app.close());
   const { page } = app;
   const expected = await view(page);
@@ -174,7 +176,7 @@ test('a JSON export re-imports to the same state, in the browser and in tlbsim',
   await page.getByRole('table', { name: 'CPU2 TLB' }).waitFor();
   await page.locator('input[type=file]').setInputFiles(file);
   await page.getByRole('table', { name: 'CPU2 TLB' }).waitFor({ state: 'visible' });
-  await page.getByRole('region', { name: 'History' }).filter({ hasText: '13' }).waitFor();
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: '18' }).waitFor();
   assert.deepEqual(await view(page), expected);
   // tlbsim reads the same file and replays the same schedule to the same end.
   const trace = JSON.parse(readFileSync(file, 'utf8'));
@@ -185,31 +187,44 @@ test('a JSON export re-imports to the same state, in the browser and in tlbsim',
   assertClean(app);
 });
 
+test('a v1 link made before format 2 opens the same run, translated', async (t) => {
+  // The old seed race's 7 events (mprotect was 3 steps then): the stale write.
+  const app = await openApp('#v1/seed-race/dsb/1001111');
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('status').filter({ hasText: 'STALE WRITE: thread1 on CPU1 wrote P' }).waitFor();
+  const schedule = await page.locator('.history .schedule code').innerText();
+  assert.equal(schedule, 's1,s0,s0,s1,s1,s1,s1,s1,s1,s1', 'each v1 step as the steps it became');
+  assertClean(app);
+});
+
 // Links and files that must each give a clear error and leave the app working.
 const BROKEN_LINKS = [
-  ['v1/seed-race/dsb/100111100/', 'cursor'],
-  ['v1/seed-race/dsb/1111111', 'its program is finished'],
-  ['v1/seed-race/dsb/1x', 'not an event'],
-  ['v1/seed-race/dsb/1d0', 'ends inside an event'],
-  ['v1/seed-race/dsb/19', "'9' is not an event"],
-  ['v1/seed-race/dsb/1d08', 'expected a CPU digit 0-7'],
-  ['v1/seed-race/dsb/1/99', 'cursor'],
-  ['v1/seed-race/dsb/1/-1', 'cursor'],
-  ['v1/seed-race/DSB/1', 'unknown mitigation'],
-  ['v1/seed-race/fix/1', 'unknown mitigation'],
+  ['v2/seed-race/dsb/100111100/', 'cursor'],
+  // thread1 has eight steps: write, mprotect's six, write.
+  ['v2/seed-race/dsb/111111111', "its task's program is finished"],
+  ['v2/seed-race/dsb/1x', 'not an event'],
+  ['v2/seed-race/dsb/1d0', 'ends inside an event'],
+  ['v2/seed-race/dsb/19', "'9' is not an event"],
+  ['v2/seed-race/dsb/1d08', 'expected a CPU digit 0-7'],
+  ['v2/seed-race/dsb/1/99', 'cursor'],
+  ['v2/seed-race/dsb/1/-1', 'cursor'],
+  ['v2/seed-race/DSB/1', 'unknown mitigation'],
+  ['v2/seed-race/fix/1', 'unknown mitigation'],
+  ['v2/seed-rac/dsb/1', 'no built-in scenario'],
+  ['v2//dsb/1', 'no built-in scenario'],
   ['v1/seed-rac/dsb/1', 'no built-in scenario'],
-  ['v1//dsb/1', 'no built-in scenario'],
-  ['v2/seed-race/dsb/1', 'newer tlbrace'],
+  ['v3/seed-race/dsb/1', 'newer tlbrace'],
   ['v9/x/y/z', 'newer tlbrace'],
-  ['seed-race/dsb/1', 'expected "v1"'],
-  ['v1/seed-race', '4 or 5 parts'],
-  ['v1/seed-race/dsb/1/2/3', '4 or 5 parts'],
-  ['v1/x.eyJmb3Jt/dsb/', 'inline scenario is invalid'],
-  ['v1/x.$$$$/dsb/', 'not valid base64url'],
-  ['v1/x.e/dsb/', 'not valid base64url'],
-  ['v1/x.__8/dsb/', 'not UTF-8'],
-  ['v1/seed-race/dsb/0123', 'cannot happen'],
-  ['v1/seed-race/dsb/d01', 'cannot happen'],
+  ['seed-race/dsb/1', 'expected "v2"'],
+  ['v2/seed-race', '4 or 5 parts'],
+  ['v2/seed-race/dsb/1/2/3', '4 or 5 parts'],
+  ['v2/x.eyJmb3Jt/dsb/', 'inline scenario is invalid'],
+  ['v2/x.$$$$/dsb/', 'not valid base64url'],
+  ['v2/x.e/dsb/', 'not valid base64url'],
+  ['v2/x.__8/dsb/', 'not UTF-8'],
+  ['v2/seed-race/dsb/0123', 'cannot happen'],
+  ['v2/seed-race/dsb/d01', 'cannot happen'],
 ];
 
 const BROKEN_FILES = [
@@ -220,9 +235,9 @@ const BROKEN_FILES = [
   ['version.json', null, 'format'],
   ['unknown-op.json', null, 'unknown variant'],
   ['cpu-range.json', null, 'CPU5 does not exist'],
-  ['unmapped.json', null, 'is not mapped'],
+  ['unmapped.json', null, 'is not a page of the mm'],
   ['too-many-cpus.json', null, 'cpus'],
-  ['bad-schedule.json', null, 'spinning on the page-table lock'],
+  ['bad-schedule.json', null, 'it spins on ptl@0x400000, which kswapd0 holds'],
 ];
 
 function brokenFile(name) {
@@ -230,19 +245,20 @@ function brokenFile(name) {
   const edit = {
     'version.json': (s) => ({ ...s, format: 7 }),
     'unknown-op.json': (s) => {
-      s.cpus[0].program[0] = { op: 'flush_everything' };
+      s.tasks[0].program[0] = { op: 'flush_everything' };
       return s;
     },
     'cpu-range.json': (s) => {
-      s.cpus[0].program.push({ op: 'switch_to', to: 5 });
+      s.tasks[0].cpu = 5;
       return s;
     },
     'unmapped.json': (s) => {
-      s.cpus[1].program[0].page = 'Z';
+      s.tasks[1].program[0].page = 'Z';
       return s;
     },
     'too-many-cpus.json': (s) => ({ ...s, cpus: Array(9).fill(s.cpus[1]) }),
-    'bad-schedule.json': (s) => ({ format: 1, scenario: s, mitigation: 'dsb', schedule: 's0,s1,s1' }),
+    // kswapd0 holds P's page-table lock after its first step: thread1 cannot go on.
+    'bad-schedule.json': (s) => ({ format: 2, scenario: s, mitigation: 'dsb', schedule: 's0,s1' }),
   }[name];
   return JSON.stringify(edit(structuredClone(base)), null, 2);
 }
@@ -267,7 +283,7 @@ test(`${BROKEN_LINKS.length} broken links and ${BROKEN_FILES.length} broken file
   await page.getByRole('button', { name: 'Step CPU1', exact: true }).click();
   await page.getByRole('button', { name: 'Step CPU0', exact: true }).click();
   const kept = await view(page);
-  await page.evaluate(() => (location.hash = '#v1/seed-race/dsb/1d0'));
+  await page.evaluate(() => (location.hash = '#v2/seed-race/dsb/1d0'));
   await banner.waitFor();
   assert.deepEqual((await view(page)).tlbs, kept.tlbs);
   assert.deepEqual((await view(page)).history, kept.history);

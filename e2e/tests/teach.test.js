@@ -21,8 +21,8 @@ test('compare: the seed race is stale under dsb and safe under flush_tlb_mm, div
   const right = page.getByRole('region', { name: 'Right: flush_tlb_mm' });
   await left.waitFor();
   const controls = page.getByRole('group', { name: 'Events for both kernels' });
-  // The seed race's story: one button steps both kernels.
-  for (const cpu of ['1', '0', '0', '1', '1', '1', '1', '0', '0']) {
+  // The seed race's story (mprotect is six steps): one button steps both kernels.
+  for (const cpu of ['1', '0', '0', '1', '1', '1', '1', '1', '1', '1', '0', '0', '0', '0']) {
     await controls.getByRole('button', { name: `Step CPU${cpu}`, exact: true }).click();
   }
   assert.match(await left.getByRole('status').innerText(), /STALE WRITE/);
@@ -30,15 +30,16 @@ test('compare: the seed race is stale under dsb and safe under flush_tlb_mm, div
   assert.match(await left.innerText(), /TLB misses: 1/);
   assert.match(await right.innerText(), /TLB misses: 2/);
   const note = await page.getByRole('note').innerText();
-  assert.match(note, /diverge at event 4 \(s1\)/);
-  assert.match(note, /dsb\(ish\) on own CPU/);
+  // At flush_tlb_batched_pending(), right after mprotect took the lock.
+  assert.match(note, /diverge at event 5 \(s1\)/);
+  assert.match(note, /dsb\(ish\) on CPU1/);
   assert.match(note, /flush_tlb_mm: tlbi asid \+ dsb/);
   const marked = await left.locator('li.diverge').innerText();
   assert.match(marked, /first difference/);
   // Both kernels are selectable: none vs dsb differ at the same step.
   await page.getByRole('combobox', { name: 'Right kernel' }).selectOption('none');
   await page.getByRole('region', { name: 'Right: none' }).waitFor();
-  assert.match(await page.getByRole('note').innerText(), /diverge at event 4/);
+  assert.match(await page.getByRole('note').innerText(), /diverge at event 5/);
   assertClean(app);
 });
 
@@ -130,11 +131,11 @@ test('the lesson plays a stale write into the view after the student answers', a
   assertClean(app);
 });
 
-async function addOps(page, cpu, ops) {
-  const select = page.getByRole('combobox', { name: `Operation to add to CPU${cpu}` });
-  for (const op of ops) {
-    await select.selectOption(op);
-    await page.getByRole('button', { name: `Add to CPU${cpu}`, exact: true }).click();
+async function addCalls(page, task, calls) {
+  const select = page.getByRole('combobox', { name: `Call to add to task ${task}` });
+  for (const call of calls) {
+    await select.selectOption(call);
+    await page.getByRole('button', { name: `Add to task ${task}`, exact: true }).click();
   }
 }
 
@@ -144,28 +145,39 @@ test('the editor builds a new race from scratch and the explorer finds it', asyn
   const { page } = app;
   await page.getByRole('button', { name: 'Start empty' }).click();
   await page.getByRole('button', { name: 'Add CPU' }).click();
-  await addOps(page, 0, ['ptep_get_and_clear', 'set_tlb_ubc_flush_pending', 'try_to_unmap_flush']);
-  await addOps(page, 1, ['write', 'flush_tlb_batched_pending', 'change_pte_range', 'mprotect_return', 'write']);
-  // Reorder: move CPU1's last write up and back down again.
-  await page.getByRole('button', { name: 'Move CPU1 operation 5 up' }).click();
-  const items = page.getByRole('list', { name: 'CPU1 program' }).getByRole('listitem');
-  assert.match(await items.nth(3).innerText(), /^write/);
-  assert.match(await items.nth(4).innerText(), /^mprotect_return/);
-  await page.getByRole('button', { name: 'Move CPU1 operation 4 down' }).click();
-  await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 1 pages.' }).waitFor();
+  // Task 1 (on CPU0) becomes reclaim; task 2, added on the new CPU1, the thread.
+  await page.getByRole('textbox', { name: 'Task 1 name' }).fill('kswapd0');
+  await page.getByRole('textbox', { name: 'Task 1 role' }).fill('reclaim');
+  await addCalls(page, 1, ['try_to_unmap_one']);
+  await page.getByRole('button', { name: 'Add task' }).click();
+  assert.equal(await page.getByRole('combobox', { name: 'Task 2 CPU' }).inputValue(), '1');
+  await addCalls(page, 2, ['write', 'mprotect', 'write']);
+  // Reorder: move the last write up and back down again.
+  await page.getByRole('button', { name: 'Move task 2 call 3 up' }).click();
+  const items = page.getByRole('list', { name: 'Task 2 program' }).getByRole('listitem');
+  assert.match(await items.nth(1).innerText(), /^write/);
+  assert.match(await items.nth(2).innerText(), /^mprotect/);
+  await page.getByRole('button', { name: 'Move task 2 call 2 down' }).click();
+  await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 2 tasks, 1 pages.' }).waitFor();
+  // Each call shows the kernel steps it expands to.
+  assert.match(
+    await items.nth(1).innerText(),
+    /pte_offset_map_lock \(ptl@0x400000\), flush_tlb_batched_pending, change_pte_range\(P\), pte_unmap_unlock \(ptl@0x400000\), tlb_flush_mmu, mprotect\(PROT_READ\) returns/,
+  );
   const verdicts = page.getByRole('table', { name: 'Explorer verdict per kernel' });
   await verdicts.waitFor();
   // The explorer runs in a worker: wait for its three reports.
   await verdicts.filter({ hasNotText: /exploring|waiting/ }).waitFor();
   const rows = await verdicts.innerText();
-  assert.match(rows, /none\s+stale write reachable/);
-  assert.match(rows, /dsb\s+stale write reachable/);
-  assert.match(rows, /flush_tlb_mm\s+safe/);
+  assert.match(rows, /none\s+stale write reachable\s+99\b/);
+  assert.match(rows, /dsb\s+stale write reachable\s+105\b/);
+  assert.match(rows, /flush_tlb_mm\s+safe\s+103\b/);
   // Into the visualizer, where the permalink carries the new scenario inline.
   const before = await page.evaluate(() => location.hash);
   await page.getByRole('button', { name: 'Use this scenario' }).click();
   await page.getByRole('button', { name: 'Step CPU1', exact: true }).waitFor();
   await page.waitForFunction((h) => location.hash !== h, before);
+  assert.match(await page.getByRole('region', { name: 'CPU0 lane' }).locator('header').innerText(), /kswapd0\s+reclaim/);
   await page.getByRole('button', { name: 'Show the race' }).click();
   await page.getByRole('status').filter({ hasText: 'STALE WRITE' }).waitFor();
   assertClean(app);
@@ -184,12 +196,12 @@ test('editor validation shows the error beside its field and keeps the text', as
   assert.match(await beside.innerText(), /"P!" must be 1 to 8 ASCII letters, digits/);
   assert.equal(await name.inputValue(), 'P!', 'the text is kept');
   assert.match(await page.getByRole('region', { name: 'Every interleaving' }).innerText(), /runs once the scenario is valid/);
-  // A renamed page leaves the programs naming the old one: the error moves to the first such operation.
+  // A renamed page leaves the programs naming the old one: the error moves to the first such call.
   await name.fill('X');
-  const op = page.getByRole('list', { name: 'CPU0 program' }).getByRole('listitem').first();
-  assert.match(await op.innerText(), /page "P" is not mapped \(pages: X, Q, R\)/);
+  const call = page.getByRole('list', { name: 'Task 1 program' }).getByRole('listitem').first();
+  assert.match(await call.innerText(), /page "P" is not a page of the mm \(pages: X, Q, R\)/);
   await name.fill('P');
-  await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 3 pages.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Valid: 2 CPUs, 2 tasks, 3 pages.' }).waitFor();
   assertClean(app);
 });
 
@@ -228,7 +240,7 @@ test('the editor explores in a Web Worker: a large draft shows progress, and Can
   // family the benchmark uses): a million states per kernel.
   const seed = familyScenario(8);
   const b64 = Buffer.from(JSON.stringify(seed)).toString('base64url');
-  const app = await openApp(`?mode=editor#v1/x.${b64}/dsb/`);
+  const app = await openApp(`?mode=editor#v2/x.${b64}/dsb/`);
   t.after(() => app.close());
   const { page } = app;
   const workers = [];

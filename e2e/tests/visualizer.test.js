@@ -10,9 +10,12 @@ import { openApp, assertClean } from '../lib.js';
 
 const require = createRequire(import.meta.url);
 
-// The seed race's story: CPU1 writes P, CPU0 clears P's PTE and queues the TLBI,
-// CPU1 runs mprotect (3 steps) and writes P again.
-const SEED_RACE = ['1', '0', '0', '1', '1', '1', '1'];
+// The seed race's story: thread1 on CPU1 writes P, kswapd0 on CPU0 clears P's
+// PTE and queues the TLBI, thread1 runs mprotect (6 steps: lock,
+// flush_tlb_batched_pending, change_pte_range, unlock, tlb_flush_mmu, return)
+// and writes P again.
+const MPROTECT = ['1', '1', '1', '1', '1', '1'];
+const SEED_RACE = ['1', '0', '0', ...MPROTECT, '1'];
 
 async function step(page, cpu) {
   await page.getByRole('button', { name: `Step CPU${cpu}`, exact: true }).click();
@@ -49,8 +52,8 @@ for (const mitigation of ['dsb', 'none']) {
     await play(page, SEED_RACE);
     await assert.doesNotReject(status(page).filter({ hasText: 'STALE WRITE:' }).waitFor());
     const text = await status(page).innerText();
-    assert.match(text, /CPU1 wrote P/);
-    assert.match(text, /TLB entry ASID 1 P/);
+    assert.match(text, /thread1 on CPU1 wrote P/);
+    assert.match(text, /CPU1's TLB entry ASID 1 P/);
     // The stale entry is marked in words, not by colour alone.
     const cpu1 = page.getByRole('table', { name: 'CPU1 TLB' });
     assert.match(await cpu1.innerText(), /stale/);
@@ -63,7 +66,7 @@ test('the same schedule under flush_tlb_mm ends safely', async (t) => {
   t.after(() => app.close());
   const { page } = app;
   await chooseMitigation(page, 'flush_tlb_mm');
-  await play(page, [...SEED_RACE, '0', '0']);
+  await play(page, [...SEED_RACE, '0', '0', '0', '0']);
   await status(page).filter({ hasText: 'Finished safely' }).waitFor();
   const history = await page.getByRole('region', { name: 'History' }).innerText();
   assert.match(history, /fault: not present/, 'the write after mprotect faults');
@@ -79,7 +82,7 @@ test('delivering the TLBI to CPU1 before the write makes the write fault', async
   const chip = page.getByRole('group', { name: /tlbi vale1is P from CPU0/ });
   await chip.getByRole('button', { name: 'Deliver to CPU1' }).click();
   assert.doesNotMatch(await page.getByRole('table', { name: 'CPU1 TLB' }).innerText(), /stale/);
-  await play(page, ['1', '1', '1', '1']);
+  await play(page, [...MPROTECT, '1']);
   const history = await page.getByRole('region', { name: 'History' }).innerText();
   assert.match(history, /fault: not present/);
   assert.doesNotMatch(await status(page).innerText(), /STALE/);
@@ -93,7 +96,7 @@ test('"Show the race" loads the shortest counterexample', async (t) => {
   await page.getByRole('button', { name: 'Show the race' }).click();
   await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
   const schedule = await page.locator('.history .schedule code').innerText();
-  assert.equal(schedule.split(',').length, 7, `a 7-event race: ${schedule}`);
+  assert.equal(schedule, 's1,s0,s0,s1,s1,s1,s1,s1,s1,s1', 'the 10-event race');
   // Under the fix there is none, and the app says how many states it checked.
   await chooseMitigation(page, 'flush_tlb_mm');
   await page.getByRole('button', { name: 'Show the race' }).click();
@@ -196,5 +199,49 @@ test('axe-core finds no serious or critical accessibility issue', async (t) => {
       .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
   assert.deepEqual(violations, []);
+  assertClean(app);
+});
+
+test('a lane shows the task on its CPU, the tasks waiting for it, and the switch between them', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  // same-cpu: kswapd0 and thread0 share CPU0; thread1 runs on CPU1.
+  await page.locator('#scenario-select').selectOption('same-cpu');
+  const lane = page.getByRole('region', { name: 'CPU0 lane' });
+  await lane.getByRole('list', { name: 'kswapd0 program' }).waitFor();
+  assert.match(await lane.locator('header').innerText(), /kswapd0\s+reclaim: unmaps P/);
+  assert.match(await lane.innerText(), /Waiting for CPU0:\s+thread0 \(mprotect\(P\), then signal\), next: pte_offset_map_lock/);
+  await play(page, ['1', '0', '0']);
+  // kswapd0 is done; the scheduler's next step on CPU0 switches to thread0.
+  assert.match(await lane.locator('.cpu-status').innerText(), /^ready: __switch_to\(\) switches to thread0$/);
+  await step(page, '0');
+  await lane.getByRole('list', { name: 'thread0 program' }).waitFor();
+  assert.match(await lane.locator('header').innerText(), /thread0\s+mprotect\(P\), then signal/);
+  assert.match(await lane.innerText(), /Finished here: kswapd0/);
+  assert.doesNotMatch(await lane.innerText(), /Waiting for CPU0/);
+  const history = await page.getByRole('region', { name: 'History' }).innerText();
+  assert.match(history, /4\s+CPU0\s+__switch_to/);
+  assertClean(app);
+});
+
+test('the batch panel shows each task\'s tlb_ubc and who holds the page-table lock', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  const panel = page.getByRole('region', { name: 'Batch state and locks' });
+  await panel.waitFor();
+  assert.match(await panel.innerText(), /ptl@0x400000\s+free/);
+  await play(page, ['1', '0']);
+  assert.match(await panel.innerText(), /ptl@0x400000\s+held by kswapd0 on CPU0/);
+  assert.match(
+    await page.getByRole('region', { name: 'CPU1 lane' }).locator('.cpu-status').innerText(),
+    /spinning on the page-table lock ptl@0x400000 \(kswapd0 on CPU0 holds it\)/,
+  );
+  await step(page, '0');
+  const text = await panel.innerText();
+  assert.match(text, /kswapd0->tlb_ubc\s+flush_required yes, writable yes/);
+  assert.match(text, /thread1->tlb_ubc\s+flush_required no, writable no/);
+  assert.match(text, /ptl@0x400000\s+free/);
   assertClean(app);
 });
