@@ -55,7 +55,7 @@ fn every_builtin_is_valid_and_round_trips() {
 fn syntax_errors_have_line_and_column() {
     check_syntax("", 1, 0, "EOF while parsing");
     check_syntax(
-        "{\n  \"format\": 1,\n  oops\n}",
+        "{\n  \"format\": 2,\n  oops\n}",
         3,
         3,
         "key must be a string",
@@ -63,27 +63,41 @@ fn syntax_errors_have_line_and_column() {
     let trailing = edit("\"asid\": 1,", "\"asid\": 1,,");
     check_syntax(&trailing, 6, 13, "key must be a string");
     check_syntax(
-        "42",
+        "{\"format\": 2, \"name\": ",
         1,
-        2,
-        "invalid type: integer `42`, expected struct ScenarioFile",
+        22,
+        "name: EOF while parsing a value",
     );
 }
 
-/// serde reports errors inside an operation once the whole operation is read, so
-/// line and column point just past it; the field path in front of the message
-/// names the operation exactly.
 #[test]
-fn unknown_operations_and_fields_are_named_with_their_position() {
+fn not_an_object() {
+    check("42", "(file): a scenario is a JSON object, not a number");
+    check(
+        "[1, 2]",
+        "(file): a scenario is a JSON object, not an array",
+    );
+    check("{}", "format: missing: write \"format\": 2");
+    check(
+        "{\"format\": \"2\"}",
+        "format: must be a version number: 2 (or 1 for old files)",
+    );
+}
+
+/// serde reports errors inside a call once the whole call is read, so line and
+/// column point just past it; the field path in front of the message names the
+/// call exactly.
+#[test]
+fn unknown_calls_and_fields_are_named_with_their_position() {
     let op = edit(
         "\"op\": \"try_to_unmap_flush\"",
         "\"op\": \"try_to_unmap_flsh\"",
     );
     check_syntax(
         &op,
-        21,
+        58,
         35,
-        "cpus[0].program[2].op: unknown variant `try_to_unmap_flsh`, expected one of `read`, `write`",
+        "tasks[0].program[3].op: unknown variant `try_to_unmap_flsh`, expected one of `read`, `write`",
     );
     let field = edit("\"asid\": 1,", "\"asid\": 1, \"asdi\": 2,");
     check_syntax(
@@ -93,34 +107,47 @@ fn unknown_operations_and_fields_are_named_with_their_position() {
         "asdi: unknown field `asdi`, expected one of `format`",
     );
     let op_field = edit(
-        "{ \"op\": \"try_to_unmap_flush\" }",
-        "{ \"op\": \"try_to_unmap_flush\", \"page\": \"P\" }",
+        "\"op\": \"try_to_unmap_flush\"",
+        "\"op\": \"try_to_unmap_flush\", \"page\": \"P\"",
     );
     check_syntax(
         &op_field,
-        22,
+        60,
         8,
-        "cpus[0].program[2]: unknown field `page`, there are no fields",
+        "tasks[0].program[3]: unknown field `page`, there are no fields",
     );
     let missing = edit(
-        "{ \"op\": \"swap_writepage\", \"page\": \"P\" }",
-        "{ \"op\": \"swap_writepage\" }",
+        "\"op\": \"pageout\",\n          \"page\": \"P\"",
+        "\"op\": \"pageout\"",
     );
-    check_syntax(&missing, 23, 7, "cpus[0].program[3]: missing field `page`");
+    check_syntax(&missing, 56, 8, "tasks[0].program[2]: missing field `page`");
     let value = edit("\"value\": 2", "\"value\": 256");
     check_syntax(
         &value,
-        34,
+        87,
         7,
-        "cpus[1].program[4]: invalid value: integer `256`, expected u8",
+        "tasks[1].program[2]: invalid value: integer `256`, expected u8",
+    );
+    // The fields of format 1 are not format 2's.
+    let role = edit("\"tlb\": []", "\"role\": \"kswapd\", \"tlb\": []");
+    check_syntax(
+        &role,
+        31,
+        12,
+        "cpus[0].role: unknown field `role`, expected `tlb`",
     );
 }
 
 #[test]
 fn format_version() {
     check(
-        &edit("\"format\": 1", "\"format\": 2"),
-        "format: version 2 is not supported: this tlbsim reads version 1",
+        &edit("\"format\": 2", "\"format\": 3"),
+        "format: version 3 is not supported: this tlbsim reads versions 1 and 2",
+    );
+    // A format-2 file marked as format 1 is read as format 1, and refused as such.
+    check(
+        &edit("\"format\": 2", "\"format\": 1"),
+        "line 32, column 5: cpus[0]: missing field `role`",
     );
 }
 
@@ -128,17 +155,17 @@ fn format_version() {
 fn pages() {
     check(
         &edit(
-            "{ \"op\": \"change_pte_range\", \"page\": \"P\" }",
-            "{ \"op\": \"change_pte_range\", \"page\": \"X\" }",
+            "\"op\": \"mprotect\",\n          \"pages\": [\n            \"P\"",
+            "\"op\": \"mprotect\",\n          \"pages\": [\n            \"X\"",
         ),
-        "cpus[1].program[2].page: page \"X\" is not mapped (pages: P, Q, R)",
+        "tasks[1].program[1].pages[0]: page \"X\" is not a page of the mm (pages: P, Q, R)",
     );
     check(
-        &edit("\"tlb\": [\"Q\", \"R\"]", "\"tlb\": [\"Q\", \"S\"]"),
-        "cpus[1].tlb[1]: page \"S\" is not mapped (pages: P, Q, R)",
+        &edit("\"Q\",\n        \"R\"", "\"Q\",\n        \"S\""),
+        "cpus[1].tlb[1]: page \"S\" is not a page of the mm (pages: P, Q, R)",
     );
     check(
-        &edit("\"tlb\": [\"Q\", \"R\"]", "\"tlb\": [\"Q\", \"Q\"]"),
+        &edit("\"Q\",\n        \"R\"", "\"Q\",\n        \"Q\""),
         "cpus[1].tlb[1]: page \"Q\" listed twice",
     );
     check(
@@ -150,6 +177,10 @@ fn pages() {
         "pages[1].vpn: 0x400 is also the vpn of pages[0]",
     );
     check(
+        &edit("\"vpn\": 1025", "\"vpn\": 16777216"),
+        "pages[1].vpn: 0x1000000 is above the model's 64 GB of virtual pages",
+    );
+    check(
         &edit("\"pfn\": 2212", "\"pfn\": 2210"),
         "pages[2].pfn: 0x8a2 is also the pfn of pages[0]",
     );
@@ -157,43 +188,72 @@ fn pages() {
         &edit("\"name\": \"R\"", "\"name\": \"R R\""),
         "pages[2].name: \"R R\" must be 1 to 8 ASCII letters, digits, '-' or '_'",
     );
+    check(
+        &edit("\"name\": \"Q\",", "\"name\": \"Q\", \"present\": false,"),
+        "cpus[1].tlb[0]: page \"Q\" is not mapped at the start, so no TLB caches it",
+    );
 }
 
 #[test]
-fn cpus() {
-    let cpu = r#"{ "role": "idle", "program": [] }"#;
-    let nine = format!("\"cpus\": [{}", [cpu; 7].map(|c| format!("{c}, ")).concat());
+fn cpus_and_tasks() {
+    let nine = format!("\"cpus\": [{}", "{ \"tlb\": [] }, ".repeat(7));
     check(
         &edit("\"cpus\": [", &nine),
         "cpus: must list 1 to 8 CPUs, not 9",
     );
-    let none = r#"{"format": 1, "name": "x", "title": "t", "story": "", "pages": [{"name": "P", "vpn": 1, "pfn": 1}], "cpus": []}"#;
-    check(none, "cpus: must list 1 to 8 CPUs, not 0");
     check(
-        &edit(
-            "{ \"op\": \"try_to_unmap_flush\" }",
-            "{ \"op\": \"switch_to\", \"to\": 5 }",
-        ),
-        "cpus[0].program[2].to: CPU5 does not exist (the scenario has 2 CPUs)",
+        &edit("\"cpu\": 1,", "\"cpu\": 2,"),
+        "tasks[1].cpu: CPU2 does not exist (the scenario has 2 CPUs)",
     );
     check(
-        &edit(
-            "{ \"op\": \"try_to_unmap_flush\" }",
-            "{ \"op\": \"switch_to\", \"to\": 0 }",
-        ),
-        "cpus[0].program[2].to: a task cannot migrate to the CPU it is on",
+        &edit("\"name\": \"thread1\"", "\"name\": \"kswapd0\""),
+        "tasks[1].name: \"kswapd0\" is also the name of tasks[0]",
+    );
+    let mut none: serde_json::Value = serde_json::from_str(seed()).unwrap();
+    none["tasks"] = serde_json::json!([]);
+    none["default_schedule"] = serde_json::json!("");
+    check(&none.to_string(), "tasks: must list 1 to 16 tasks, not 0");
+    let migrate = |to: u8| {
+        edit(
+            "\"op\": \"try_to_unmap_flush\"",
+            &format!("\"op\": \"try_to_unmap_flush\" }}, {{ \"op\": \"migrate\", \"to\": {to}"),
+        )
+    };
+    check(
+        &migrate(5),
+        "tasks[0].program[4].to: CPU5 does not exist (the scenario has 2 CPUs)",
     );
     check(
-        &edit("{ \"op\": \"try_to_unmap_flush\" }", "{ \"op\": \"switch_to\", \"to\": 1 }"),
-        "cpus[0].program[2]: switch_to needs exactly one matching switch_in in CPU1's program (and itself once)",
+        &migrate(0),
+        "tasks[0].program[4].to: the task is already on CPU0 here",
     );
     check(
         &edit("\"s1,s0,s0,", "\"s1,s0,s2,"),
-        "default_schedule[2]: CPU2 does not exist (the scenario has 2 CPUs)",
+        "default_schedule[2]: s2 does not replay on the dsb kernel: CPU2 does not exist (this scenario has 2 CPUs)",
     );
     check(
         &edit("\"s1,s0,s0,", "\"s1,s0,t0,"),
         "default_schedule: event 2 of the schedule: an event is sN (step CPU N) or dI>T (deliver CPU I's TLBI to CPU T) in \"t0\"",
+    );
+}
+
+#[test]
+fn flags() {
+    let call = |op: &str, flag: &str| {
+        edit(
+            "\"op\": \"try_to_unmap_flush\"",
+            &format!(
+                "\"op\": \"try_to_unmap_flush\" }}, {{ \"op\": \"{op}\", \"flag\": \"{flag}\""
+            ),
+        )
+    };
+    check(
+        &call("wait", "done"),
+        "tasks[0].program[4].flag: no task signals \"done\", so this wait could never end",
+    );
+    check(
+        &call("signal", "a b"),
+        "tasks[0].program[4].flag: \"a b\" must be 1 to 16 ASCII letters, digits, '-' or '_'",
     );
 }
 
@@ -215,12 +275,18 @@ fn limits() {
         &edit("\"asid\": 1", "\"asid\": 0"),
         "asid: ASID 0 is reserved; use 1 or more",
     );
-    let write = r#"{ "op": "write", "page": "P", "value": 2 }"#;
-    let long = format!("{write}{}", format!(", {write}").repeat(32));
+    let write = "{\n          \"op\": \"write\",\n          \"page\": \"P\",\n          \"value\": 2\n        }";
+    let long = format!("{write}{}", format!(", {write}").repeat(30));
     check(
         &edit(write, &long),
-        "cpus[1].program: at most 32 operations, not 37",
+        "tasks[1].program: at most 32 calls, not 33",
     );
+    // 32 calls of mprotect over three pages: 7 steps each, over the 200 steps a task may take.
+    let pages = "\"pages\": [\n            \"P\"\n          ]";
+    let mprotect = "{ \"op\": \"mprotect\", \"pages\": [\"P\", \"Q\", \"R\"] }";
+    let many = format!("{mprotect}{}", format!(", {mprotect}").repeat(28));
+    let text = edit(write, &many).replacen(pages, "\"pages\": [\"P\"]", 1);
+    check(&text, "tasks[1].program: expands to more than 200 steps");
     check(
         &edit(
             "\"title\": \"Reclaim defers a flush; mprotect() on another CPU misses it\"",
@@ -228,24 +294,84 @@ fn limits() {
         ),
         "title: must not be empty",
     );
+    check(
+        &edit("\"name\": \"seed-race\"", &format!("\"name\": \"{}\"", "x".repeat(41))),
+        "name: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (41 bytes)\" must be 1 to 40 ASCII letters, digits, '-' or '_'",
+    );
 }
 
 #[test]
-fn page_table_lock_pairing() {
+fn system_calls_take_one_range() {
+    let pages = "\"pages\": [\n            \"P\"\n          ]";
     check(
-        &edit("{ \"op\": \"set_tlb_ubc_flush_pending\", \"page\": \"P\" },", ""),
-        "cpus[0].program[0]: ptep_get_and_clear takes the page-table lock but the program ends without dropping it",
+        &edit(pages, "\"pages\": []"),
+        "tasks[1].program[1].pages: must name at least one page",
     );
     check(
-        &edit("{ \"op\": \"change_pte_range\", \"page\": \"P\" },", "{ \"op\": \"flush_tlb_batched_pending\" },"),
-        "cpus[1].program[2]: flush_tlb_batched_pending takes the page-table lock, which this CPU already holds since program[1] (flush_tlb_batched_pending); drop it first with set_tlb_ubc_flush_pending or change_pte_range",
+        &edit(pages, "\"pages\": [\"P\", \"R\"]"),
+        "tasks[1].program[1].pages: a system call takes one range of consecutive pages, but \"P\" (0x400) and \"R\" (0x402) are not adjacent",
+    );
+    check(
+        &edit(pages, "\"pages\": [\"P\", \"P\"]"),
+        "tasks[1].program[1].pages: page \"P\" listed twice",
+    );
+}
+
+/// What no kernel does is refused, with the field and why.
+#[test]
+fn reclaim_flows_no_kernel_runs() {
+    let kswapd = "\"op\": \"try_to_unmap_one\",\n          \"page\": \"P\"\n        },";
+    check(
+        &edit(kswapd, "\"op\": \"dsb_ish\"\n        },"),
+        "tasks[0].program[2].page: pageout of a page this task has not unmapped with try_to_unmap_one: reclaim writes out only pages it unmapped",
+    );
+    check(
+        &edit("\"op\": \"try_to_unmap_flush_dirty\"", "\"op\": \"dsb_ish\""),
+        "tasks[0].program[2].page: pageout before try_to_unmap_flush_dirty or try_to_unmap_flush: shrink_folio_list() flushes the batch before writing a dirty page",
+    );
+    check(
+        &edit("\"op\": \"try_to_unmap_flush\"\n", "\"op\": \"dsb_ish\"\n"),
+        "tasks[0].program[4].page: free_folio before try_to_unmap_flush: shrink_folio_list() completes the batch before freeing",
+    );
+    // thread1 reclaims P too.
+    check(
+        &edit(
+            "\"op\": \"write\",\n          \"page\": \"P\",\n          \"value\": 2",
+            "\"op\": \"try_to_unmap_one\",\n          \"page\": \"P\"",
+        ),
+        "tasks[1].program[2].page: this page is already reclaimed by tasks[0].program[0]: a folio is isolated by one reclaimer, once",
+    );
+    check(
+        &edit(
+            "\"op\": \"pageout\",\n          \"page\": \"P\"\n        },",
+            "\"op\": \"pageout\",\n          \"page\": \"P\"\n        }, { \"op\": \"pageout\", \"page\": \"P\" },",
+        ),
+        "tasks[0].program[3].page: this page was already written out or freed",
+    );
+}
+
+#[test]
+fn mremap_targets() {
+    let mremap = |page: &str, to: &str| {
+        edit(
+            "\"op\": \"mprotect\",\n          \"pages\": [\n            \"P\"\n          ]",
+            &format!("\"op\": \"mremap\", \"page\": \"{page}\", \"to\": \"{to}\""),
+        )
+    };
+    check(
+        &mremap("P", "P"),
+        "tasks[1].program[1].to: mremap to the same page",
+    );
+    check(
+        &mremap("P", "Q"),
+        "tasks[1].program[1].to: page \"Q\" is mapped at the start; an mremap target must have \"present\": false",
     );
 }
 
 #[test]
 fn traces_prefix_scenario_fields() {
     let trace = |scenario: &str| {
-        format!("{{\"format\": 1, \"mitigation\": \"dsb\", \"schedule\": \"s1\", \"scenario\": {scenario}}}")
+        format!("{{\"format\": 2, \"mitigation\": \"dsb\", \"schedule\": \"s1\", \"scenario\": {scenario}}}")
     };
     let imported = scenario::import(&trace(seed())).unwrap();
     assert_eq!(imported.mitigation, Some(sim_core::Mitigation::Dsb));
@@ -264,4 +390,24 @@ fn traces_prefix_scenario_fields() {
     let error = scenario::import(&bad_mitigation).unwrap_err().to_string();
     assert!(error.starts_with("line 1, column "), "{error}");
     assert!(error.contains("unknown variant `tlbi`"), "{error}");
+}
+
+/// A trace made before format 2 carries a format-1 scenario and a format-1
+/// schedule: both are translated (one v1 step can be several v2 steps).
+#[test]
+fn format_1_traces_are_translated() {
+    let v1 = sim_core::v1::builtin_v1("seed-race").unwrap();
+    let trace = format!(
+        "{{\"format\": 1, \"mitigation\": \"none\", \"schedule\": \"s1,s0,s0,s1\", \"scenario\": {v1}}}"
+    );
+    let imported = scenario::import(&trace).unwrap();
+    assert_eq!(imported.mitigation, Some(sim_core::Mitigation::None));
+    // v1: write P; ptep_get_and_clear; set_tlb_ubc_flush_pending; flush_tlb_batched_pending,
+    // which in format 2 is mprotect's pte_offset_map_lock and flush_tlb_batched_pending.
+    assert_eq!(
+        sim_core::format_schedule(&imported.schedule.unwrap()),
+        "s1,s0,s0,s1,s1"
+    );
+    assert_eq!(imported.scenario.tasks()[0].name, "kswapd0");
+    assert_eq!(imported.scenario.tasks()[1].name, "thread1");
 }
