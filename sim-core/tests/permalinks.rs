@@ -63,12 +63,13 @@ proptest! {
 
     #[test]
     fn decoding_near_valid_links_never_panics(
-        scenario in prop::sample::select(vec!["seed-race", "tlb-cost", "seed-race-4cpu", "nope", "x.e30", "x.", ""]),
+        version in prop::sample::select(vec!["v1", "v2", "v3", ""]),
+        scenario in prop::sample::select(vec!["seed-race", "tlb-cost", "two-reclaimers", "mremap-race", "nope", "x.e30", "x.", ""]),
         mitigation in prop::sample::select(vec!["none", "dsb", "flush_tlb_mm", "DSB", ""]),
         events in "[0-9dDa-z.]{0,40}",
         cursor in prop::option::of("[0-9-]{0,4}"),
     ) {
-        let mut text = format!("v1/{scenario}/{mitigation}/{events}");
+        let mut text = format!("{version}/{scenario}/{mitigation}/{events}");
         if let Some(c) = cursor {
             text.push('/');
             text.push_str(&c);
@@ -82,6 +83,64 @@ proptest! {
                 }
             }
             Err(e) => prop_assert!(!e.message.is_empty()),
+        }
+    }
+}
+
+/// Links made before format 2 (`v1/...`) name a format-1 built-in and count
+/// format-1 steps. Each v1 built-in's default schedule, as a v1 link, opens as the
+/// same run in format 2: the translated scenario (carried inline from then on),
+/// the translated events, and the same outcome.
+#[test]
+fn v1_links_of_every_v1_builtin_open_as_the_same_run() {
+    use sim_core::v1::{builtin_v1, read_scenario};
+    for name in [
+        "seed-race",
+        "same-cpu",
+        "migration",
+        "migration-no-switch-dsb",
+        "tlb-cost",
+        "seed-race-4cpu",
+    ] {
+        let text = builtin_v1(name).unwrap();
+        let v1: serde_json::Value = serde_json::from_str(text).unwrap();
+        let events = sim_core::parse_schedule(v1["default_schedule"].as_str().unwrap()).unwrap();
+        let read = read_scenario(text).unwrap();
+        let translated = read
+            .translation
+            .as_ref()
+            .unwrap()
+            .schedule(&events)
+            .unwrap();
+        for mitigation in Mitigation::ALL {
+            let cursor = events.len() / 2;
+            let link = format!(
+                "v1/{name}/{mitigation}/{}/{cursor}",
+                sim_core::permalink::encode_events(&events)
+            );
+            let decoded = Permalink::decode(&link).unwrap_or_else(|e| panic!("{link}: {e}"));
+            assert_eq!(decoded.events, translated, "{link}");
+            // The cursor moves with the events: after the same v1 steps.
+            let v1_steps = read
+                .translation
+                .as_ref()
+                .unwrap()
+                .schedule(&events[..cursor])
+                .unwrap();
+            assert_eq!(decoded.cursor, v1_steps.len(), "{link}");
+            let history = decoded.history().unwrap();
+            let model = Model::new(read.scenario.clone(), mitigation);
+            let expect = History::replay(model, &translated).unwrap();
+            let mut at_end = history.clone();
+            at_end.jump(usize::MAX);
+            assert_eq!(at_end.current(), expect.current(), "{link}");
+            // Re-encoded, it is a v2 link that opens to the same view.
+            let again = Permalink::of(&history).encode();
+            assert!(again.starts_with("v2/"), "{again}");
+            assert_eq!(
+                Permalink::decode(&again).unwrap().history().unwrap(),
+                history
+            );
         }
     }
 }
