@@ -162,36 +162,43 @@ mod tests {
 
     #[test]
     fn an_event_enabled_on_one_side_only_is_skipped_there() {
-        // Reclaim's CPU runs flush_tlb_batched_pending itself: under dsb its own
-        // DSB completes its TLBI, so there is nothing left to deliver.
+        // The walker runs on reclaim's CPU: on a hypothetical kernel without the
+        // __switch_to() DSB, kswapd0 yields to thread0 there with its batch pending;
+        // under dsb, flush_tlb_batched_pending's DSB on CPU0 completes kswapd0's
+        // TLBI, so there is nothing left to deliver; under none it stays in flight.
         let scenario = crate::scenario::Scenario::from_json(
             r#"{"format": 2, "name": "own", "title": "t", "story": "",
+                "switch_to_dsb": false,
                 "pages": [{"name": "P", "vpn": 1, "pfn": 1}],
                 "cpus": [{}],
-                "tasks": [{"name": "t", "role": "", "cpu": 0, "program": [
+                "tasks": [
+                  {"name": "kswapd0", "role": "", "cpu": 0, "program": [
                     {"op": "try_to_unmap_one", "page": "P"},
+                    {"op": "cond_resched"},
+                    {"op": "try_to_unmap_flush"}]},
+                  {"name": "thread0", "role": "", "cpu": 0, "program": [
                     {"op": "mprotect", "pages": ["P"]}]}]}"#,
         )
         .unwrap();
-        // unmap (2 steps), lock, flush_tlb_batched_pending, deliver, change_pte_range.
-        let events = parse_schedule("s0,s0,s0,s0,d0>0,s0").unwrap();
+        // unmap (2 steps), the switch, lock, flush_tlb_batched_pending, deliver, change_pte_range.
+        let events = parse_schedule("s0,s0,s0,s0,s0,d0>0,s0").unwrap();
         let none = Side::play(Model::new(scenario.clone(), Mitigation::None), &events);
         let dsb = Side::play(Model::new(scenario, Mitigation::Dsb), &events);
-        assert!(none.rows[4].step().is_some());
-        assert!(matches!(dsb.rows[4], Row::NotEnabled(_)));
+        assert!(none.rows[5].step().is_some());
+        assert!(matches!(dsb.rows[5], Row::NotEnabled(_)));
         assert_eq!(
             dsb.history.cursor(),
-            5,
+            6,
             "the step after the skipped event applies"
         );
         assert_eq!(
             divergence(&none, &dsb),
             Some(Divergence {
-                index: 3,
+                index: 4,
                 kind: DivergenceKind::Effects
             })
         );
-        let (a, b) = (none.rows[..3].to_vec(), dsb.rows[..3].to_vec());
+        let (a, b) = (none.rows[..4].to_vec(), dsb.rows[..4].to_vec());
         assert_eq!(a, b);
     }
 

@@ -64,6 +64,15 @@ pub enum Effect {
     /// The step had nothing to do in this state (no batch pending, nothing
     /// recorded, or not called on this kernel).
     NothingToDo { task: TaskId },
+    /// A task took (`taken`) or dropped `mmap_lock`, for writing or reading.
+    MmapLock {
+        task: TaskId,
+        write: bool,
+        taken: bool,
+    },
+    /// `tlb_finish_mmu()` found another `mmu_gather` of this mm in progress
+    /// (`mm_tlb_flush_nested()`) and flushes the whole mm.
+    NestedFlush { task: TaskId },
     /// A task took a PTE table's lock.
     PtlAcquire {
         cpu: CpuId,

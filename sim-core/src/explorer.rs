@@ -17,7 +17,8 @@ use serde::Serialize;
 use crate::effect::Effect;
 use crate::event::{format_schedule, Event};
 use crate::machine::{
-    CpuSet, InFlightTlbi, KindSet, Machine, TlbEntry, TlbiTarget, Violation, ViolationKind,
+    CpuSet, InFlightTlbi, KindSet, Machine, MmapLock, TlbEntry, TlbiTarget, Violation,
+    ViolationKind,
 };
 use crate::model::Model;
 use crate::op::{CpuId, PageId, PageSet, TaskId};
@@ -275,7 +276,12 @@ fn encode(m: &Machine, out: &mut Vec<u8>) {
         }
     }
     for p in &m.ptes {
-        out.push(u8::from(p.present) | u8::from(p.writable) << 1 | u8::from(p.dirty) << 2);
+        out.push(
+            u8::from(p.present)
+                | u8::from(p.writable) << 1
+                | u8::from(p.dirty) << 2
+                | u8::from(p.swap) << 3,
+        );
         out.extend_from_slice(&p.pfn.to_le_bytes());
     }
     for f in &m.frames {
@@ -308,6 +314,12 @@ fn encode(m: &Machine, out: &mut Vec<u8>) {
     out.push(m.tlb_flush_batched.pending);
     out.push(m.tlb_flush_batched.flushed);
     out.extend(m.ptl.iter().map(|h| task(*h)));
+    match m.mmap_lock {
+        MmapLock::Free => out.extend_from_slice(&[0, 0]),
+        MmapLock::Read { readers } => out.extend_from_slice(&[1, readers]),
+        MmapLock::Write { task } => out.extend_from_slice(&[2, task.0]),
+    }
+    out.push(m.tlb_flush_pending);
     out.extend(m.flags.iter().map(|f| u8::from(*f)));
     out.extend_from_slice(&m.prot_read.0.to_le_bytes());
     out.extend_from_slice(&m.unmapped.0.to_le_bytes());
@@ -380,6 +392,7 @@ fn decode(bytes: &[u8], m: &mut Machine) {
         p.present = flags & 1 != 0;
         p.writable = flags & 2 != 0;
         p.dirty = flags & 4 != 0;
+        p.swap = flags & 8 != 0;
         p.pfn = u32_of([byte(), byte(), byte(), byte()]);
     }
     for f in m.frames.iter_mut() {
@@ -419,6 +432,12 @@ fn decode(bytes: &[u8], m: &mut Machine) {
     for holder in m.ptl.iter_mut() {
         *holder = task(byte());
     }
+    m.mmap_lock = match (byte(), byte()) {
+        (0, _) => MmapLock::Free,
+        (1, readers) => MmapLock::Read { readers },
+        (_, t) => MmapLock::Write { task: TaskId(t) },
+    };
+    m.tlb_flush_pending = byte();
     for flag in m.flags.iter_mut() {
         *flag = byte() != 0;
     }

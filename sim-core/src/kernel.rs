@@ -126,6 +126,7 @@ kref!(
     "arch/arm64/include/asm/tlbflush.h"
 );
 kref!(MPROTECT, "do_mprotect_pkey", "mm/mprotect.c");
+kref!(COND_RESCHED, "__cond_resched", "kernel/sched/core.c");
 kref!(SWITCH_TO, "__switch_to", "arch/arm64/kernel/process.c");
 kref!(TLBI_VA, "__tlbi", "arch/arm64/include/asm/tlbflush.h");
 kref!(TLBI_ASID, "__tlbi", "arch/arm64/include/asm/tlbflush.h");

@@ -88,6 +88,9 @@ pub struct Pte {
     pub present: bool,
     /// Whether it allows writes (meaningful only when present).
     pub writable: bool,
+    /// Not present, but a swap entry (reclaim unmapped the page) rather than
+    /// `pte_none` (never mapped, zapped, or moved away).
+    pub swap: bool,
     /// Whether the page was written through it (`pte_dirty()`); reclaim's batch
     /// must be flushed before writing out a page whose cleared PTE was dirty.
     pub dirty: bool,
@@ -351,6 +354,37 @@ pub struct TaskState {
     pub rmap: Option<(PageId, bool)>,
 }
 
+/// `mm->mmap_lock`, a reader-writer semaphore: mprotect, munmap and mremap hold it
+/// for writing over the whole call, `MADV_DONTNEED` for reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(tag = "held", rename_all = "snake_case")]
+pub enum MmapLock {
+    /// Nobody holds it.
+    #[default]
+    Free,
+    /// Held for reading by this many tasks.
+    Read {
+        /// Readers.
+        readers: u8,
+    },
+    /// Held for writing.
+    Write {
+        /// The writer.
+        task: TaskId,
+    },
+}
+
+impl MmapLock {
+    /// Whether a task may take it now (for writing if `write`).
+    pub fn available(self, write: bool) -> bool {
+        match self {
+            MmapLock::Free => true,
+            MmapLock::Read { .. } => !write,
+            MmapLock::Write { .. } => false,
+        }
+    }
+}
+
 /// The whole dynamic state. Everything that can change is here; the programs,
 /// pages and mitigation are in the [`crate::Model`].
 #[derive(Debug, PartialEq, Eq, Hash, Serialize)]
@@ -371,6 +405,11 @@ pub struct Machine {
     pub tlb_flush_batched: TlbFlushBatched,
     /// Each PTE table's lock holder, indexed by [`TableId`].
     pub ptl: Vec<Option<TaskId>>,
+    /// `mm->mmap_lock`.
+    pub mmap_lock: MmapLock,
+    /// `mm->tlb_flush_pending`: `mmu_gather`s of this mm between
+    /// `tlb_gather_mmu()` and `tlb_finish_mmu()`; more than one means nested.
+    pub tlb_flush_pending: u8,
     /// User-space flags, indexed by [`FlagId`]: set by `signal`.
     pub flags: Vec<bool>,
     /// Pages whose `mprotect(PROT_READ)` has returned: writes must fault from now on.
@@ -397,6 +436,8 @@ impl Clone for Machine {
             tlbis: self.tlbis.clone(),
             tlb_flush_batched: self.tlb_flush_batched,
             ptl: self.ptl.clone(),
+            mmap_lock: self.mmap_lock,
+            tlb_flush_pending: self.tlb_flush_pending,
             flags: self.flags.clone(),
             prot_read: self.prot_read,
             unmapped: self.unmapped,
@@ -416,6 +457,8 @@ impl Clone for Machine {
         self.tlbis.clone_from(&source.tlbis);
         self.tlb_flush_batched = source.tlb_flush_batched;
         self.ptl.clone_from(&source.ptl);
+        self.mmap_lock = source.mmap_lock;
+        self.tlb_flush_pending = source.tlb_flush_pending;
         self.flags.clone_from(&source.flags);
         self.prot_read = source.prot_read;
         self.unmapped = source.unmapped;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::effect::{Effect, FaultKind};
 use crate::event::{Event, TlbiRef};
 use crate::machine::{
-    CpuSet, CpuState, CpuStats, Frame, Gather, InFlightTlbi, Machine, Pte, TaskState, Tlb,
-    TlbEntry, TlbFlushBatched, TlbUbc, TlbiTarget, Violation, ViolationKind,
+    CpuSet, CpuState, CpuStats, Frame, Gather, InFlightTlbi, Machine, MmapLock, Pte, TaskState,
+    Tlb, TlbEntry, TlbFlushBatched, TlbUbc, TlbiTarget, Violation, ViolationKind,
 };
 use crate::mitigation::Mitigation;
 use crate::op::{CpuId, FlagId, Op, PageId, PageSet, Syscall, TableId, TaskId};
@@ -63,6 +63,11 @@ pub enum CpuStatus {
     Waiting {
         /// The flag.
         flag: FlagId,
+    },
+    /// Its task sleeps until `mmap_lock` is free for it.
+    WaitingForMmapLock {
+        /// The writer holding it, or `None` when readers hold it.
+        holder: Option<TaskId>,
     },
 }
 
@@ -160,6 +165,7 @@ impl Model {
             .iter()
             .map(|p| Pte {
                 present: p.present,
+                swap: false,
                 writable: p.present && p.writable,
                 dirty: p.present && p.writable,
                 pfn: p.pfn,
@@ -216,6 +222,8 @@ impl Model {
             tlbis: Vec::new(),
             tlb_flush_batched: TlbFlushBatched::default(),
             ptl: vec![None; s.tables().len()],
+            mmap_lock: MmapLock::Free,
+            tlb_flush_pending: 0,
             flags: vec![false; s.flags().len()],
             prot_read: PageSet::default(),
             unmapped: PageSet::default(),
@@ -263,18 +271,37 @@ impl Model {
     /// What `cpu` does when it steps next (whether or not it may now).
     pub fn next_action(&self, m: &Machine, cpu: CpuId) -> Option<CpuAction> {
         let state = &m.cpus[cpu.index()];
-        if let Some(task) = state.current {
-            if let Some(op) = self.next_op(m, task) {
-                let blocked = matches!(op, Op::Wait { flag } if !m.flags[flag.index()]);
-                if !(blocked && !state.queue.is_empty()) {
-                    return Some(CpuAction::Run { task, op });
-                }
+        let current = state.current.and_then(|t| Some((t, self.next_op(m, t)?)));
+        if let Some((task, op)) = current {
+            if !self.sleeps(m, task) {
+                return Some(CpuAction::Run { task, op });
             }
         }
-        state.queue.first().map(|&to| CpuAction::Switch {
-            from: state.current,
-            to,
-        })
+        // The current task finished or sleeps (or the CPU is idle): the scheduler
+        // switches to the first waiting task that can run.
+        if let Some(&to) = state.queue.iter().find(|t| !self.sleeps(m, **t)) {
+            return Some(CpuAction::Switch {
+                from: state.current,
+                to,
+            });
+        }
+        // Nobody else can run: a sleeping current task stays (its CPU waits).
+        current.map(|(task, op)| CpuAction::Run { task, op })
+    }
+
+    /// Whether `task` is asleep: its next step waits for a flag no one has set, or
+    /// for `mmap_lock`, which another task holds. (A spinlock is not a sleep: a
+    /// task spinning on a PTL keeps its CPU.)
+    pub fn sleeps(&self, m: &Machine, task: TaskId) -> bool {
+        match self.next_op(m, task) {
+            Some(Op::Wait { flag }) => !m.flags[flag.index()],
+            Some(Op::PteOffsetMapLock {
+                syscall,
+                enters: true,
+                ..
+            }) => !m.mmap_lock.available(syscall.writes_mmap_lock()),
+            _ => false,
+        }
     }
 
     /// The virtual page that maps `folio`'s frame now, if a present PTE does
@@ -321,6 +348,20 @@ impl Model {
         if let Op::Wait { flag } = op {
             if !m.flags[flag.index()] {
                 return CpuStatus::Waiting { flag };
+            }
+        }
+        if let Op::PteOffsetMapLock {
+            syscall,
+            enters: true,
+            ..
+        } = op
+        {
+            if !m.mmap_lock.available(syscall.writes_mmap_lock()) {
+                let holder = match m.mmap_lock {
+                    MmapLock::Write { task } => Some(task),
+                    _ => None,
+                };
+                return CpuStatus::WaitingForMmapLock { holder };
             }
         }
         CpuStatus::Ready
@@ -440,6 +481,10 @@ impl Model {
                 "its task waits for flag {:?}, which no one has set yet",
                 self.scenario.flags()[flag.index()]
             )),
+            CpuStatus::WaitingForMmapLock { holder } => Some(match holder {
+                Some(t) => format!("its task sleeps on mmap_lock, which {} holds", name(t)),
+                None => "its task sleeps on mmap_lock, which readers hold".to_string(),
+            }),
         }
     }
 
@@ -454,7 +499,7 @@ impl Model {
             CpuAction::Switch { from, to } => {
                 self.switch_to(m, cpu, fx);
                 let state = &mut m.cpus[cpu.index()];
-                state.queue.remove(0);
+                state.queue.retain(|t| *t != to);
                 state.current = Some(to);
                 // A task that sleeps in a wait runs again when its turn comes.
                 if let Some(from) = from.filter(|t| !self.is_done(m, *t)) {
@@ -484,8 +529,10 @@ impl Model {
                 };
                 self.lock(m, cpu, task, self.scenario.page(va).table, fx);
                 let before = m.ptes[va.index()];
+                // try_to_unmap_one() leaves a swap entry in place of an anonymous PTE.
                 let after = Pte {
                     present: false,
+                    swap: true,
                     writable: false,
                     ..before
                 };
@@ -538,7 +585,29 @@ impl Model {
                 m.frames[page.index()].freed = true;
                 fx.push(Effect::FrameFreed { page });
             }
-            Op::PteOffsetMapLock { tables, .. } => {
+            Op::PteOffsetMapLock {
+                tables,
+                syscall,
+                enters,
+            } => {
+                if enters {
+                    m.mmap_lock = match m.mmap_lock {
+                        _ if syscall.writes_mmap_lock() => MmapLock::Write { task },
+                        MmapLock::Read { readers } => MmapLock::Read {
+                            readers: readers + 1,
+                        },
+                        _ => MmapLock::Read { readers: 1 },
+                    };
+                    fx.push(Effect::MmapLock {
+                        task,
+                        write: syscall.writes_mmap_lock(),
+                        taken: true,
+                    });
+                    if syscall.gathers() {
+                        // tlb_gather_mmu(): inc_tlb_flush_pending().
+                        m.tlb_flush_pending += 1;
+                    }
+                }
                 for table in tables.iter() {
                     self.lock(m, cpu, task, table, fx);
                 }
@@ -580,8 +649,10 @@ impl Model {
             }
             Op::ZapPte { page } => {
                 let before = m.ptes[page.index()];
+                // Present or a swap entry, the PTE becomes pte_none.
                 let after = Pte {
                     present: false,
+                    swap: false,
                     writable: false,
                     ..before
                 };
@@ -602,6 +673,7 @@ impl Model {
                 let before = m.ptes[page.index()];
                 let cleared = Pte {
                     present: false,
+                    swap: false,
                     writable: false,
                     dirty: false,
                     pfn: before.pfn,
@@ -640,6 +712,17 @@ impl Model {
             }
             Op::TlbFinishMmu { .. } => self.tlb_finish_mmu(m, cpu, task, fx),
             Op::Return { syscall, pages } => {
+                m.mmap_lock = match m.mmap_lock {
+                    MmapLock::Read { readers } if readers > 1 => MmapLock::Read {
+                        readers: readers - 1,
+                    },
+                    _ => MmapLock::Free,
+                };
+                fx.push(Effect::MmapLock {
+                    task,
+                    write: syscall.writes_mmap_lock(),
+                    taken: false,
+                });
                 match syscall {
                     Syscall::Mprotect => m.prot_read = PageSet(m.prot_read.0 | pages.0),
                     _ => m.unmapped = PageSet(m.unmapped.0 | pages.0),
@@ -668,6 +751,24 @@ impl Model {
                         from: Some(task),
                         to: next,
                     });
+                }
+            }
+            Op::CondResched => {
+                let state = &m.cpus[cpu.index()];
+                match state.queue.iter().find(|t| !self.sleeps(m, **t)).copied() {
+                    Some(next) => {
+                        self.switch_to(m, cpu, fx);
+                        let state = &mut m.cpus[cpu.index()];
+                        state.queue.retain(|t| *t != next);
+                        state.queue.push(task);
+                        state.current = Some(next);
+                        fx.push(Effect::ContextSwitch {
+                            cpu,
+                            from: Some(task),
+                            to: next,
+                        });
+                    }
+                    None => fx.push(Effect::NothingToDo { task }),
                 }
             }
             Op::TlbiVa { page } => issue(m, cpu, TlbiTarget::Va { asid, page }, fx),
@@ -727,6 +828,29 @@ impl Model {
     /// `dsb(ish)`), then the queued pages are freed.
     fn tlb_finish_mmu(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
         let gather = std::mem::take(&mut m.tasks[task.index()].gather);
+        let nested = m.tlb_flush_pending > 1;
+        // dec_tlb_flush_pending() after the flush; the order within a step is moot.
+        m.tlb_flush_pending = m.tlb_flush_pending.saturating_sub(1);
+        if nested {
+            // mm_tlb_flush_nested(): another mmu_gather of this mm is in progress and
+            // may have skipped PTEs this one cleared, so flush the whole mm
+            // (fullmm: on arm64 flush_tlb_mm(), tlbi aside1is and dsb(ish)).
+            fx.push(Effect::NestedFlush { task });
+            issue(
+                m,
+                cpu,
+                TlbiTarget::Asid {
+                    asid: self.scenario.asid(),
+                },
+                fx,
+            );
+            dsb(m, cpu, fx);
+            for frame in gather.free.iter() {
+                m.frames[frame.index()].freed = true;
+                fx.push(Effect::FrameFreed { page: frame });
+            }
+            return;
+        }
         if gather.flush.is_empty() {
             fx.push(Effect::NothingToDo { task });
             return;

@@ -271,6 +271,22 @@ pub fn narrate(
     }
 }
 
+/// Why a PTE is not present, from what it holds: a swap entry means reclaim
+/// unmapped the page; otherwise it is empty.
+fn why_absent(pte: crate::machine::Pte) -> &'static str {
+    if pte.swap {
+        "reclaim unmapped it and left a swap entry"
+    } else {
+        "it is empty: never mapped, zapped or moved away"
+    }
+}
+
+/// 3ea277194daa matters at a walk that skips a PTE reclaim cleared while its flush
+/// is still owed to this mm: that is the case the commit is about.
+fn pending_commit(before: &Machine, pte: crate::machine::Pte) -> Option<Commit> {
+    (pte.swap && before.tlb_flush_batched.pending > 0).then_some(kernel::COMMIT_GENERIC_FIX)
+}
+
 fn switch_narrative(
     model: &Model,
     cpu: CpuId,
@@ -476,11 +492,41 @@ fn step_narrative(
                 s.page(page).pfn
             );
         }
-        Op::PteOffsetMapLock { syscall, tables } => {
+        Op::PteOffsetMapLock {
+            syscall,
+            tables,
+            enters,
+        } => {
             let names: Vec<String> = tables.iter().map(lock).collect();
             n.headline = format!("{}: {}", syscall.walker().function, "pte_offset_map_lock");
+            let entry = if enters {
+                n.notes.push(format!(
+                    "mmap_lock ({})",
+                    if syscall.writes_mmap_lock() {
+                        "write"
+                    } else {
+                        "read"
+                    }
+                ));
+                format!(
+                    "{} on {cpu} takes mmap_lock for {}{}. ",
+                    syscall_call(model, syscall, task, before),
+                    if syscall.writes_mmap_lock() {
+                        "writing, so no other mprotect, munmap or mremap of this mm runs until it returns"
+                    } else {
+                        "reading (other madvise calls may run alongside)"
+                    },
+                    if syscall.gathers() {
+                        ", and tlb_gather_mmu() starts its mmu_gather"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                String::new()
+            };
             n.notes.push(format!("{} taken", names.join(" + ")));
-            n.text = format!("{} on {cpu}: {}() takes {} with pte_offset_map_lock() and holds it over the whole walk of the range.", syscall_call(model, syscall, task, before), syscall.walker().function, list(names.iter().map(String::as_str)));
+            n.text = format!("{entry}{}() takes {} with pte_offset_map_lock() and holds it over the whole walk of the range.", syscall.walker().function, list(names.iter().map(String::as_str)));
         }
         Op::FlushTlbBatchedPending { syscall } => {
             let counters = format!(
@@ -539,10 +585,10 @@ fn step_narrative(
             } else {
                 n.notes.push("not present: nothing recorded".into());
                 n.text = join(&[
-                    format!("change_pte_range() finds {}'s PTE not present (reclaim cleared it): there is nothing to make read-only, so nothing is recorded for a flush.", name(page)),
+                    format!("change_pte_range() finds {}'s PTE not present ({}): there is nothing to make read-only, so nothing is recorded for a flush.", name(page), why_absent(pte)),
                     leftovers(model, after, page),
                 ]);
-                n.commit = Some(kernel::COMMIT_GENERIC_FIX);
+                n.commit = pending_commit(before, pte);
             }
         }
         Op::ZapPte { page } => {
@@ -553,10 +599,14 @@ fn step_narrative(
             } else {
                 n.notes.push("not present: nothing recorded".into());
                 n.text = join(&[
-                    format!("zap_pte_range() finds {}'s PTE not present (reclaim left a swap entry): it drops the swap entry; there is no present PTE, so nothing is recorded for a flush.", name(page)),
+                    if pte.swap {
+                        format!("zap_pte_range() finds {}'s PTE not present ({}): it drops the swap entry; there is no present PTE, so nothing is recorded for a flush.", name(page), why_absent(pte))
+                    } else {
+                        format!("zap_pte_range() finds {}'s PTE empty (pte_none): nothing to clear, nothing recorded.", name(page))
+                    },
                     leftovers(model, after, page),
                 ]);
-                n.commit = Some(kernel::COMMIT_GENERIC_FIX);
+                n.commit = pending_commit(before, pte);
             }
         }
         Op::MovePte { page, to } => {
@@ -568,10 +618,10 @@ fn step_narrative(
             } else {
                 n.notes.push("not present: no flush".into());
                 n.text = join(&[
-                    format!("move_ptes() moves {}'s PTE to {}; it is not present (reclaim left a swap entry), so move_ptes() sees no reason to flush the old address.", name(page), name(to)),
+                    format!("move_ptes() moves {}'s PTE to {}; it is not present ({}), so move_ptes() sees no reason to flush the old address.", name(page), name(to), why_absent(pte)),
                     leftovers(model, after, page),
                 ]);
-                n.commit = Some(kernel::COMMIT_GENERIC_FIX);
+                n.commit = pending_commit(before, pte);
             }
         }
         Op::FlushTlbRange { page } => {
@@ -593,6 +643,18 @@ fn step_narrative(
                 syscall.walker().function,
                 list(names.iter().map(String::as_str))
             );
+        }
+        Op::TlbFinishMmu { syscall }
+            if effects
+                .iter()
+                .any(|e| matches!(e, Effect::NestedFlush { .. })) =>
+        {
+            n.notes.push("nested: flush_tlb_mm".into());
+            removed_notes(model, effects, &mut n.notes);
+            n.text = join(&[
+                format!("tlb_finish_mmu() sees another mmu_gather of this mm in progress (mm_tlb_flush_nested(), 99baac21e458): that call may have cleared PTEs this one skipped, so {} flushes the whole mm instead of its range: {cpu} broadcasts tlbi aside1is and waits with dsb(ish).", syscall_call(model, syscall, task, before)),
+                flush_text(model, effects),
+            ]);
         }
         Op::TlbFinishMmu { syscall } => {
             if nothing {
@@ -664,6 +726,38 @@ fn step_narrative(
                 ]);
             }
             n.architecture = Some(ARM_RULE);
+        }
+        Op::CondResched => {
+            if nothing {
+                n.notes.push("nothing else to run".into());
+                n.text = format!(
+                    "cond_resched(): no other task waits for {cpu}, so {} goes on.",
+                    s.task(task).name
+                );
+            } else {
+                let to = effects
+                    .iter()
+                    .find_map(|e| match e {
+                        Effect::ContextSwitch { to, .. } => Some(*to),
+                        _ => None,
+                    })
+                    .unwrap_or(task);
+                n.headline = format!("cond_resched: __switch_to({})", s.task(to).name);
+                n.function = Some(kernel::SWITCH_TO);
+                if s.switch_to_dsb() {
+                    n.notes.push("dsb(ish)".into());
+                    removed_notes(model, effects, &mut n.notes);
+                    n.text = join(&[
+                        format!("cond_resched(): {} lets {} run on {cpu}. __switch_to() executes dsb(ish) on {cpu}, which completes every TLBI {cpu} issued, this task's deferred ones included.", s.task(task).name, s.task(to).name),
+                        flush_text(model, effects),
+                        others_in_flight(model, after, cpu),
+                    ]);
+                    n.architecture = Some(ARM_RULE);
+                } else {
+                    n.notes.push("no dsb (hypothetical)".into());
+                    n.text = format!("cond_resched(): {} lets {} run on {cpu}. On this hypothetical kernel __switch_to() has no dsb(ish).", s.task(task).name, s.task(to).name);
+                }
+            }
         }
         Op::TlbiVa { page } => {
             n.notes.push("in flight".into());
@@ -779,8 +873,10 @@ fn access_narrative(
                     "The address is no longer mapped, so the fault handler sends SIGSEGV (after MADV_DONTNEED it would map a fresh zero page): the promise held.".to_string()
                 } else if matches!(op, Op::Write { .. }) && before.prot_read.contains(page) {
                     "The fault handler finds the mapping read-only since mprotect(PROT_READ) and sends SIGSEGV: the promise held.".to_string()
-                } else {
+                } else if before.ptes[page.index()].swap {
                     "The fault handler would map the page again, from the swap cache or from swap; the model ends this access here.".to_string()
+                } else {
+                    "Nothing is mapped there: the fault handler sends SIGSEGV.".to_string()
                 });
                 parts.push("Armv8 TLBs never cache a faulting translation.".into());
             }
@@ -803,15 +899,19 @@ fn access_narrative(
                 let (note, what) = match v.kind {
                     ViolationKind::StaleWrite => ("**STALE WRITE**", format!("The write succeeds: a STALE WRITE. mprotect({pname}, PROT_READ) has returned, so this write should have faulted.")),
                     ViolationKind::AccessAfterUnmap => ("**ACCESS AFTER UNMAP**", format!("The access succeeds: an ACCESS AFTER UNMAP. The call that unmapped {pname} has returned, so this access should have faulted; it reached frame {:#x} through the old address.", v.entry.pfn)),
-                    ViolationKind::LostWrite => ("**LOST WRITE**", format!("The write succeeds: a LOST WRITE. Frame {:#x} was already written to swap or freed, so this data will never reach swap (and a reused frame would be corrupted).", v.entry.pfn)),
+                    ViolationKind::LostWrite => {
+                        let frame = s.frame_of(v.entry.pfn).map(|f| before.frames[f]);
+                        let what = match frame {
+                            Some(f) if f.freed => "was already freed: the data lands in memory that may belong to anything now",
+                            _ => "was already written to swap: this data will never reach swap, and the frame will be freed",
+                        };
+                        ("**LOST WRITE**", format!("The write succeeds: a LOST WRITE. Frame {:#x} {what}.", v.entry.pfn))
+                    }
                     ViolationKind::Deadlock => ("**DEADLOCK**", String::new()),
                 };
                 n.notes.push(note.into());
                 n.architecture = Some(ARM_RULE);
-                n.commit = Some(match model.mitigation() {
-                    Mitigation::None => kernel::COMMIT_GENERIC_FIX,
-                    _ => kernel::COMMIT_ARM64_FIX,
-                });
+                n.commit = violation_commit(model, before, cpu, &v.entry);
                 if !parts.contains(&what) {
                     parts.push(what);
                 }
@@ -863,10 +963,45 @@ fn why_not_flushed(model: &Model, before: &Machine, cpu: CpuId, entry: &TlbEntry
         }
     }
     let b = before.tlb_flush_batched;
-    if b.pending > 0 && !b.flush_owed() && model.mitigation() == Mitigation::Dsb {
+    let reclaim_tlbi = !pending.is_empty() && b.pending > 0;
+    if reclaim_tlbi && !b.flush_owed() && model.mitigation() == Mitigation::Dsb {
         parts.push("A walker's flush_tlb_batched_pending() saw the pending batch and marked it flushed after a dsb(ish) on its own CPU, which completes only that CPU's TLBIs. The fix, 4b634918384c, calls flush_tlb_mm() instead.".into());
-    } else if model.mitigation() == Mitigation::None && b.pending > 0 {
-        parts.push("This kernel's walkers never call flush_tlb_batched_pending() (it predates 3ea277194daa), so nothing waited for reclaim's TLBI.".into());
+    } else if reclaim_tlbi && model.mitigation() == Mitigation::None && walked(model) {
+        parts.push("This kernel's walkers never call flush_tlb_batched_pending() (it predates 3ea277194daa), so the walk did not wait for reclaim's TLBI.".into());
     }
     join(&parts)
+}
+
+/// Whether some task of the scenario walks page tables (mprotect, munmap, ...).
+fn walked(model: &Model) -> bool {
+    model.scenario().tasks().iter().any(|t| {
+        t.steps
+            .iter()
+            .any(|op| matches!(op, Op::FlushTlbBatchedPending { .. }))
+    })
+}
+
+/// The commit that fixed the violation this state shows, from the state: the arm64
+/// fix when a walker marked reclaim's batch flushed with a DSB that could not
+/// complete the TLBI that would remove `entry`; the generic fix when no walker
+/// called flush_tlb_batched_pending() at all; none otherwise.
+fn violation_commit(
+    model: &Model,
+    before: &Machine,
+    cpu: CpuId,
+    entry: &TlbEntry,
+) -> Option<Commit> {
+    let b = before.tlb_flush_batched;
+    let surviving = before
+        .tlbis
+        .iter()
+        .any(|t| t.pending.contains(cpu) && t.target.matches(entry));
+    if !surviving || b.pending == 0 || !walked(model) {
+        return None;
+    }
+    match model.mitigation() {
+        Mitigation::Dsb if !b.flush_owed() => Some(kernel::COMMIT_ARM64_FIX),
+        Mitigation::None => Some(kernel::COMMIT_GENERIC_FIX),
+        _ => None,
+    }
 }

@@ -118,6 +118,17 @@ pub enum Syscall {
 }
 
 impl Syscall {
+    /// Whether the call takes `mmap_lock` for writing (`MADV_DONTNEED` reads it).
+    pub fn writes_mmap_lock(self) -> bool {
+        !matches!(self, Syscall::MadviseDontneed)
+    }
+
+    /// Whether the call gathers its flushes in an `mmu_gather` (mremap's
+    /// `move_ptes()` flushes with `flush_tlb_range()` itself).
+    pub fn gathers(self) -> bool {
+        !matches!(self, Syscall::Mremap)
+    }
+
     /// The call as a C programmer writes it.
     pub fn name(self) -> &'static str {
         match self {
@@ -188,6 +199,9 @@ pub enum Call<P> {
     FreeFolio { page: P },
     /// The task is moved to another CPU.
     Migrate { to: CpuId },
+    /// `cond_resched()`: if another task waits for this CPU, the scheduler switches
+    /// to it (reclaim calls this between folios).
+    CondResched,
     /// Raw broadcast `tlbi vale1is` for one page, without DSB (an experiment).
     TlbiVa { page: P },
     /// Raw broadcast `tlbi aside1is` for the mm's ASID, without DSB (an experiment).
@@ -216,6 +230,7 @@ enum CallFile<P> {
     Pageout { page: P },
     FreeFolio { page: P },
     Migrate { to: CpuId },
+    CondResched {},
     TlbiVa { page: P },
     TlbiAside {},
     DsbIsh {},
@@ -238,6 +253,7 @@ impl<P> From<CallFile<P>> for Call<P> {
             CallFile::Pageout { page } => Call::Pageout { page },
             CallFile::FreeFolio { page } => Call::FreeFolio { page },
             CallFile::Migrate { to } => Call::Migrate { to },
+            CallFile::CondResched {} => Call::CondResched,
             CallFile::TlbiVa { page } => Call::TlbiVa { page },
             CallFile::TlbiAside {} => Call::TlbiAside,
             CallFile::DsbIsh {} => Call::DsbIsh,
@@ -258,7 +274,7 @@ pub struct CallKind {
 }
 
 /// Every call a program may make, in the order an editor lists them.
-pub const CALL_KINDS: [CallKind; 17] = [
+pub const CALL_KINDS: [CallKind; 18] = [
     CallKind {
         name: "read",
         summary: "user load from a page",
@@ -330,6 +346,11 @@ pub const CALL_KINDS: [CallKind; 17] = [
         group: "scheduler",
     },
     CallKind {
+        name: "cond_resched",
+        summary: "let a task waiting for this CPU run",
+        group: "scheduler",
+    },
+    CallKind {
         name: "tlbi_va",
         summary: "raw tlbi vale1is, no DSB",
         group: "instruction",
@@ -365,6 +386,7 @@ impl<P> Call<P> {
             Call::Pageout { .. } => "pageout",
             Call::FreeFolio { .. } => "free_folio",
             Call::Migrate { .. } => "migrate",
+            Call::CondResched => "cond_resched",
             Call::TlbiVa { .. } => "tlbi_va",
             Call::TlbiAside => "tlbi_aside",
             Call::DsbIsh => "dsb_ish",
@@ -418,6 +440,7 @@ impl<P> Call<P> {
             Call::Pageout { page } => Call::Pageout { page: f(page)? },
             Call::FreeFolio { page } => Call::FreeFolio { page: f(page)? },
             Call::Migrate { to } => Call::Migrate { to },
+            Call::CondResched => Call::CondResched,
             Call::TlbiVa { page } => Call::TlbiVa { page: f(page)? },
             Call::TlbiAside => Call::TlbiAside,
             Call::DsbIsh => Call::DsbIsh,
@@ -477,7 +500,13 @@ pub enum Op {
     /// `free_unref_folios()`: reclaim frees the page's frame.
     FreeFolio { page: PageId },
     /// `pte_offset_map_lock()`: a walker takes the PTL of each table it will walk.
-    PteOffsetMapLock { syscall: Syscall, tables: Tables },
+    /// The first walk of a call also stands for its entry: `mmap_lock` taken
+    /// (for writing, or for reading by `MADV_DONTNEED`) and `tlb_gather_mmu()`.
+    PteOffsetMapLock {
+        syscall: Syscall,
+        tables: Tables,
+        enters: bool,
+    },
     /// `flush_tlb_batched_pending(mm)`, right after the lock (what it does depends on
     /// the kernel).
     FlushTlbBatchedPending { syscall: Syscall },
@@ -501,10 +530,13 @@ pub enum Op {
     /// `__flush_tlb_range()`: TLBI by VA per page, then `dsb(ish)`), then the
     /// pages it queued are freed (`tlb_finish_mmu()`). Nothing if nothing was recorded.
     TlbFinishMmu { syscall: Syscall },
-    /// The system call returns to user space: from here on its promise holds.
+    /// The system call drops `mmap_lock` and returns to user space: from here on
+    /// its promise holds.
     Return { syscall: Syscall, pages: PageSet },
     /// The task leaves this CPU for `to`: `__switch_to()` runs here (`dsb(ish)`).
     Migrate { to: CpuId },
+    /// `cond_resched()`: switch to a task waiting for this CPU, if one can run.
+    CondResched,
     /// Raw broadcast `tlbi vale1is` for one page.
     TlbiVa { page: PageId },
     /// Raw broadcast `tlbi aside1is` for the mm's ASID.
@@ -537,6 +569,7 @@ impl Op {
             Op::TlbFinishMmu { .. } => "tlb_flush_mmu",
             Op::Return { .. } => "return",
             Op::Migrate { .. } => "__switch_to",
+            Op::CondResched => "cond_resched",
             Op::TlbiVa { .. } => "tlbi_va",
             Op::TlbiAside => "tlbi_aside",
             Op::DsbIsh => "dsb_ish",
@@ -592,6 +625,7 @@ impl Op {
             Op::TlbFinishMmu { .. } => kernel::TLB_FLUSH_MMU,
             Op::Return { syscall, .. } => syscall.entry(),
             Op::Migrate { .. } => kernel::SWITCH_TO,
+            Op::CondResched => kernel::COND_RESCHED,
             Op::TlbiVa { .. } => kernel::TLBI_VA,
             Op::TlbiAside => kernel::TLBI_ASID,
             Op::DsbIsh => kernel::DSB,

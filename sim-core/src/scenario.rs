@@ -628,6 +628,8 @@ impl ScenarioFile {
         }
         let isolated = check_reclaim(&tasks)?;
         check_mremap_targets(&pages, &tasks)?;
+        check_batches(&tasks)?;
+        check_mapped(&pages, &tasks)?;
         for (t, task) in tasks.iter_mut().enumerate() {
             let (steps, call_of) = expand(t, task, &pages, &flags, self.cpus.len())?;
             task.steps = steps;
@@ -885,6 +887,87 @@ fn check_reclaim(tasks: &[Task]) -> Result<PageSet, ScenarioError> {
     Ok(isolated)
 }
 
+/// Reclaim's batch lives inside `shrink_folio_list()`, which always ends with
+/// `try_to_unmap_flush()`: between a task's first `try_to_unmap_one` and its
+/// `try_to_unmap_flush` it runs only reclaim (and may be moved or rescheduled),
+/// and no program ends with a batch open.
+fn check_batches(tasks: &[Task]) -> Result<(), ScenarioError> {
+    for (t, task) in tasks.iter().enumerate() {
+        let mut open: Option<usize> = None;
+        for (i, call) in task.calls.iter().enumerate() {
+            match call {
+                Call::TryToUnmapOne { .. } => {
+                    open.get_or_insert(i);
+                }
+                Call::TryToUnmapFlush => open = None,
+                Call::TryToUnmapFlushDirty
+                | Call::Pageout { .. }
+                | Call::FreeFolio { .. }
+                | Call::Migrate { .. }
+                | Call::CondResched
+                | Call::TlbiVa { .. }
+                | Call::TlbiAside
+                | Call::DsbIsh => {}
+                other => {
+                    if let Some(j) = open {
+                        return Err(invalid(
+                            format!("tasks[{t}].program[{i}]"),
+                            format!(
+                                "{} while this task's reclaim batch (from program[{j}]) is not flushed: shrink_folio_list() calls try_to_unmap_flush() before it returns, so add it before this call",
+                                other.name()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(j) = open {
+            return Err(invalid(
+                format!("tasks[{t}].program[{j}]"),
+                "the program ends with this reclaim batch not flushed: shrink_folio_list() always ends with try_to_unmap_flush()",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// System calls act on mapped ranges: a page that is not mapped at the start and
+/// that no mremap moves a page to has no VMA (mprotect would fail with -ENOMEM,
+/// munmap and madvise would do nothing), so no promise could come of it.
+fn check_mapped(pages: &[Page], tasks: &[Task]) -> Result<(), ScenarioError> {
+    let targets: Vec<PageId> = tasks
+        .iter()
+        .flat_map(|t| &t.calls)
+        .filter_map(|c| match c {
+            Call::Mremap { to, .. } => Some(*to),
+            _ => None,
+        })
+        .collect();
+    for (t, task) in tasks.iter().enumerate() {
+        for (i, call) in task.calls.iter().enumerate() {
+            let list = match call {
+                Call::Mprotect { pages }
+                | Call::Munmap { pages }
+                | Call::MadviseDontneed { pages } => pages.clone(),
+                Call::Mremap { page, .. } => vec![*page],
+                _ => continue,
+            };
+            for p in list {
+                if !pages[p.index()].present && !targets.contains(&p) {
+                    return Err(invalid(
+                        format!("tasks[{t}].program[{i}]"),
+                        format!(
+                            "page {:?} is never mapped (\"present\": false and no mremap moves a page there), so this call has no VMA to act on",
+                            pages[p.index()].name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An mremap moves a page to an address that starts unmapped and that nothing
 /// else moves a page to; reclaim never isolates it.
 fn check_mremap_targets(pages: &[Page], tasks: &[Task]) -> Result<(), ScenarioError> {
@@ -956,7 +1039,11 @@ fn expand(
                 while k < range.len() {
                     let table = pages[range[k].index()].table;
                     let tables = Tables::one(table);
-                    ops.push(Op::PteOffsetMapLock { syscall, tables });
+                    ops.push(Op::PteOffsetMapLock {
+                        syscall,
+                        tables,
+                        enters: k == 0,
+                    });
                     ops.push(Op::FlushTlbBatchedPending { syscall });
                     while k < range.len() && pages[range[k].index()].table == table {
                         let page = range[k];
@@ -983,7 +1070,11 @@ fn expand(
                 };
                 let syscall = Syscall::Mremap;
                 ops.extend([
-                    Op::PteOffsetMapLock { syscall, tables },
+                    Op::PteOffsetMapLock {
+                        syscall,
+                        tables,
+                        enters: true,
+                    },
                     Op::FlushTlbBatchedPending { syscall },
                     Op::MovePte {
                         page: *page,
@@ -1032,6 +1123,7 @@ fn expand(
                 cpu = *to;
                 ops.push(Op::Migrate { to: *to });
             }
+            Call::CondResched => ops.push(Op::CondResched),
             Call::TlbiVa { page } => ops.push(Op::TlbiVa { page: *page }),
             Call::TlbiAside => ops.push(Op::TlbiAside),
             Call::DsbIsh => ops.push(Op::DsbIsh),

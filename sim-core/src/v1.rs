@@ -99,6 +99,9 @@ pub struct Translation {
     /// For each format-1 CPU and each step of its program, how many format-2 steps
     /// of the same CPU it became.
     steps: Vec<Vec<u8>>,
+    /// For each format-2 task and each of its calls, the format-1 step it came
+    /// from (CPU, index in that CPU's program), to name it in errors.
+    origins: Vec<Vec<(usize, usize)>>,
 }
 
 impl Translation {
@@ -176,7 +179,7 @@ pub fn read_scenario(text: &str) -> Result<ReadScenario, ScenarioError> {
             let file: ScenarioFileV1 = parse(text)?;
             let (file, translation) = translate(&file)?;
             Ok(ReadScenario {
-                scenario: file.validate().map_err(translated)?,
+                scenario: file.validate().map_err(|e| translated(e, &translation))?,
                 translation: Some(translation),
             })
         }
@@ -194,17 +197,28 @@ pub fn read_scenario(text: &str) -> Result<ReadScenario, ScenarioError> {
     }
 }
 
-/// An error of the format-2 translation, said as such.
-fn translated(e: ScenarioError) -> ScenarioError {
+/// An error of the format-2 translation, said as such, naming the format-1 step
+/// a `tasks[T].program[I]` field came from.
+fn translated(e: ScenarioError, translation: &Translation) -> ScenarioError {
     match e {
         ScenarioError::Invalid { field, message } => ScenarioError::Invalid {
-            field,
+            field: v1_field(&field, translation).unwrap_or(field),
             message: format!(
                 "{message} (in the format-2 translation of this format-1 file; see docs/scenario-format.md)"
             ),
         },
         other => other,
     }
+}
+
+fn v1_field(field: &str, translation: &Translation) -> Option<String> {
+    let rest = field.strip_prefix("tasks[")?;
+    let (t, rest) = rest.split_once(']')?;
+    let rest = rest.strip_prefix(".program[")?;
+    let (i, rest) = rest.split_once(']')?;
+    let (t, i): (usize, usize) = (t.parse().ok()?, i.parse().ok()?);
+    let (cpu, step) = *translation.origins.get(t)?.get(i)?;
+    Some(format!("cpus[{cpu}].program[{step}]{rest}"))
 }
 
 /// The format-1 text of a built-in scenario as it was before format 2, for
@@ -399,6 +413,7 @@ pub fn translate(file: &ScenarioFileV1) -> Result<(ScenarioFile, Translation), S
         used[c] = vec![false; p.len()];
     }
     let mut tasks: Vec<TaskSpec> = Vec::new();
+    let mut origins: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut steps: Vec<Vec<u8>> = file.cpus.iter().map(|c| vec![0; c.program.len()]).collect();
     for c in 0..cpus {
         let first = &all[c][0];
@@ -408,16 +423,18 @@ pub fn translate(file: &ScenarioFileV1) -> Result<(ScenarioFile, Translation), S
             continue;
         }
         let mut program: Vec<Call<String>> = Vec::new();
+        let mut origin: Vec<(usize, usize)> = Vec::new();
         let (mut cpu, mut index) = (c, 0usize);
         loop {
             used[cpu][index] = true;
             let piece = &all[cpu][index];
-            calls(piece, &mut program, &mut steps[cpu])?;
+            calls(piece, &mut program, &mut origin, &mut steps[cpu])?;
             match piece.end {
                 End::SwitchTo(to) => {
                     let switch_at = piece.end_at;
                     steps[cpu][switch_at] = 1;
                     program.push(Call::Migrate { to: CpuId(to) });
+                    origin.push((cpu, switch_at));
                     let target = usize::from(to);
                     let Some(next) = all[target]
                         .iter()
@@ -441,6 +458,7 @@ pub fn translate(file: &ScenarioFileV1) -> Result<(ScenarioFile, Translation), S
                 End::Program | End::SwitchIn => break,
             }
         }
+        origins.push(origin);
         let role = &file.cpus[c].role;
         let (name, role) = task_name(role, c, &tasks);
         tasks.push(TaskSpec {
@@ -467,7 +485,7 @@ pub fn translate(file: &ScenarioFileV1) -> Result<(ScenarioFile, Translation), S
             }
         }
     }
-    let translation = Translation { steps };
+    let translation = Translation { steps, origins };
     let schedule = parse_schedule(&file.default_schedule)
         .map_err(|e| invalid("default_schedule", e.to_string()))?;
     let schedule = translation
@@ -536,6 +554,7 @@ fn task_name(role: &str, cpu: usize, tasks: &[TaskSpec]) -> (String, String) {
 fn calls(
     piece: &Piece,
     program: &mut Vec<Call<String>>,
+    origin: &mut Vec<(usize, usize)>,
     steps: &mut [u8],
 ) -> Result<(), ScenarioError> {
     let c = piece.cpu;
@@ -543,6 +562,8 @@ fn calls(
     let mut k = 0;
     while k < ops.len() {
         let (i, op) = &ops[k];
+        // Every call this step makes comes from it (swap_writepage makes two).
+        let before = program.len();
         let at = format!("cpus[{c}].program[{i}]");
         let next = |n: usize| ops.get(k + n).map(|(_, op)| op);
         match op {
@@ -635,6 +656,7 @@ fn calls(
             }
             OpV1::SwitchTo { .. } | OpV1::SwitchIn { .. } => unreachable!("pieces split at switches"),
         }
+        origin.extend(std::iter::repeat_n((c, *i), program.len() - before));
         k += 1;
     }
     Ok(())
