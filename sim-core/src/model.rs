@@ -691,6 +691,11 @@ impl Model {
                     before: target_before,
                     after: before,
                 });
+                // The new address is mapped now, with the old one's protection.
+                m.unmapped = PageSet(m.unmapped.0 & !(1 << to.0));
+                if m.prot_read.contains(page) {
+                    m.prot_read = m.prot_read.with(to);
+                }
                 if before.present {
                     self.record(m, task, page, false, fx);
                 }
@@ -972,7 +977,12 @@ impl Model {
             }
             Some(value) => {
                 let f = m.frames[frame];
-                if f.written_out || f.freed {
+                // A write into a mapping that a zap is tearing down (the PTE is
+                // empty, the flush still deferred) races the program's own munmap:
+                // its data is discarded anyway, and no promise covers it.
+                let pte = m.ptes[page.index()];
+                let mapped = pte.present || pte.swap;
+                if (f.written_out || f.freed) && mapped {
                     broken[0] = Some(ViolationKind::LostWrite);
                 }
                 if m.prot_read.contains(page) && !m.ptes[page.index()].allows_write() {

@@ -470,17 +470,17 @@ pub fn translate(file: &ScenarioFileV1) -> Result<(ScenarioFile, Translation), S
     }
     for (c, p) in all.iter().enumerate() {
         for (k, piece) in p.iter().enumerate() {
-            if !used[c][k] && matches!(piece.end, End::SwitchTo(_)) {
-                return Err(invalid(
-                    format!("cpus[{c}].program[{}]", piece.end_at),
-                    "switch_to with no task on this CPU to move (the one before it already left)",
-                ));
-            }
             if !used[c][k] && matches!(piece.start, Start::AfterSwitchIn(_)) {
                 let at = piece.start_at;
                 return Err(invalid(
                     format!("cpus[{c}].program[{at}]"),
                     "switch_in resumes a task that never starts (its switch_to is missing or part of a cycle): no kernel has such a task",
+                ));
+            }
+            if !used[c][k] && matches!(piece.end, End::SwitchTo(_)) {
+                return Err(invalid(
+                    format!("cpus[{c}].program[{}]", piece.end_at),
+                    "switch_to with no task on this CPU to move (the one before it already left)",
                 ));
             }
         }
