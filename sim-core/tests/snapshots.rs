@@ -55,6 +55,31 @@ fn seed_race_4cpu() {
 }
 
 #[test]
+fn munmap_race() {
+    check("munmap-race");
+}
+
+#[test]
+fn madvise_dontneed_race() {
+    check("madvise-dontneed-race");
+}
+
+#[test]
+fn mremap_race() {
+    check("mremap-race");
+}
+
+#[test]
+fn two_reclaimers() {
+    check("two-reclaimers");
+}
+
+#[test]
+fn other_thread_writes() {
+    check("other-thread-writes");
+}
+
+#[test]
 fn every_builtin_has_a_snapshot_test() {
     let tested = [
         "seed-race",
@@ -63,6 +88,11 @@ fn every_builtin_has_a_snapshot_test() {
         "migration-no-switch-dsb",
         "tlb-cost",
         "seed-race-4cpu",
+        "munmap-race",
+        "madvise-dontneed-race",
+        "mremap-race",
+        "two-reclaimers",
+        "other-thread-writes",
     ];
     assert_eq!(scenario::builtin_names().collect::<Vec<_>>(), tested);
 }
