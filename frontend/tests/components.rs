@@ -131,10 +131,7 @@ async fn timeline_lanes_show_the_task_and_its_calls_steps() {
     // mprotect is one call of thread1's program, its kernel steps under it.
     let calls = common::texts(&div, "[aria-label='thread1 program'] .call-label");
     assert_eq!(calls, ["mprotect(P, PROT_READ)"]);
-    let steps = common::texts(
-        &div,
-        "[aria-label='thread1 program'] .call .steps .label",
-    );
+    let steps = common::texts(&div, "[aria-label='thread1 program'] .call .steps .label");
     assert_eq!(
         steps,
         [
@@ -332,6 +329,17 @@ async fn mount_batch(state: AppState) -> Element {
 /// holds each PTE table's lock.
 #[wasm_bindgen_test]
 async fn batch_state_shows_each_tasks_tlb_ubc_and_the_lock_holder() {
+    let div = mount_batch(state_after("s1,s0,s0,s1", Mitigation::Dsb)).await;
+    let rows = common::texts(&div, "dl > div");
+    // thread1's mprotect took mmap_lock for writing and the PTL.
+    assert!(
+        rows.contains(&"mm->mmap_lockheld for writing by thread1 on CPU1".to_string()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&"ptl@0x400000held by thread1 on CPU1".to_string()),
+        "{rows:?}"
+    );
     let div = mount_batch(state_after("s1,s0", Mitigation::Dsb)).await;
     let rows = common::texts(&div, "dl > div");
     assert!(
@@ -344,6 +352,8 @@ async fn batch_state_shows_each_tasks_tlb_ubc_and_the_lock_holder() {
         rows,
         [
             "mm->tlb_flush_batchedpending 1, flushed 0 \u{2014} a flush is owed",
+            "mm->mmap_lockfree",
+            "mm->tlb_flush_pending0",
             "kswapd0->tlb_ubcflush_required yes, writable yes",
             "thread1->tlb_ubcflush_required no, writable no",
             "ptl@0x400000free",

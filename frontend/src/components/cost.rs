@@ -63,7 +63,14 @@ pub fn CostChart(props: &CostProps) -> Html {
     };
     let call = found[0].0.name();
     let rows: Vec<&Vec<u32>> = found.iter().map(|(_, misses)| misses).collect();
-    let max = rows.iter().copied().flatten().copied().max().unwrap_or(0).max(1);
+    let max = rows
+        .iter()
+        .copied()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let cpus = scenario.cpu_count() as u32;
     // Whole SVG user units: integer maths keeps float formatting out of the wasm.
     let bar_h = 14;

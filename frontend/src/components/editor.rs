@@ -31,7 +31,11 @@ pub const EDITOR_MAX_STATES: usize = 1_000_000;
 /// A new call of the palette (a name of `CALL_KINDS`) for a task on `cpu`, on
 /// the draft's first page (mremap: to its first page that starts unmapped).
 pub fn new_call(name: &str, file: &ScenarioFile, cpu: u8) -> Call<String> {
-    let page = file.pages.first().map(|p| p.name.clone()).unwrap_or_default();
+    let page = file
+        .pages
+        .first()
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
     let unmapped = file
         .pages
         .iter()
@@ -42,8 +46,12 @@ pub fn new_call(name: &str, file: &ScenarioFile, cpu: u8) -> Call<String> {
     match name {
         "read" => Call::Read { page },
         "write" => Call::Write { page, value: 1 },
-        "signal" => Call::Signal { flag: "done".into() },
-        "wait" => Call::Wait { flag: "done".into() },
+        "signal" => Call::Signal {
+            flag: "done".into(),
+        },
+        "wait" => Call::Wait {
+            flag: "done".into(),
+        },
         "mprotect" => Call::Mprotect { pages: vec![page] },
         "munmap" => Call::Munmap { pages: vec![page] },
         "madvise_dontneed" => Call::MadviseDontneed { pages: vec![page] },
@@ -56,6 +64,7 @@ pub fn new_call(name: &str, file: &ScenarioFile, cpu: u8) -> Call<String> {
         "migrate" => Call::Migrate {
             to: CpuId(if cpu == 0 { 1 } else { 0 }),
         },
+        "cond_resched" => Call::CondResched,
         "tlbi_va" => Call::TlbiVa { page },
         "tlbi_aside" => Call::TlbiAside,
         _ => Call::DsbIsh,

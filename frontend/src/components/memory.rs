@@ -2,6 +2,7 @@
 //! on: `mm->tlb_flush_batched`, each task's `tlb_ubc` and `mmu_gather`, each PTE
 //! table's lock holder, and the user-space flags.
 
+use sim_core::machine::MmapLock;
 use yew::prelude::*;
 
 use crate::view::View;
@@ -116,7 +117,13 @@ pub fn BatchState(props: &MemoryProps) -> Html {
     });
     let locks = scenario.tables().iter().enumerate().map(|(i, table)| {
         let holder = m.ptl[i]
-            .map(|t| format!("held by {} on {}", scenario.task(t).name, m.tasks[t.index()].cpu))
+            .map(|t| {
+                format!(
+                    "held by {} on {}",
+                    scenario.task(t).name,
+                    m.tasks[t.index()].cpu
+                )
+            })
             .unwrap_or_else(|| "free".into());
         html! { <div key={format!("ptl-{i}")}>
             <dt><code>{ table.lock_name() }</code></dt>
@@ -138,6 +145,25 @@ pub fn BatchState(props: &MemoryProps) -> Html {
                     <dd>
                         { format!("pending {}, flushed {}", counters.pending, counters.flushed) }
                         { if counters.flush_owed() { " \u{2014} a flush is owed" } else { "" } }
+                    </dd>
+                </div>
+                <div>
+                    <dt><code>{ "mm->mmap_lock" }</code></dt>
+                    <dd>{ match m.mmap_lock {
+                        MmapLock::Free => "free".to_string(),
+                        MmapLock::Read { readers } => format!("held for reading by {readers}"),
+                        MmapLock::Write { task } => format!(
+                            "held for writing by {} on {}",
+                            scenario.task(task).name,
+                            m.tasks[task.index()].cpu
+                        ),
+                    } }</dd>
+                </div>
+                <div>
+                    <dt><code>{ "mm->tlb_flush_pending" }</code></dt>
+                    <dd>
+                        { m.tlb_flush_pending }
+                        { if m.tlb_flush_pending > 1 { " \u{2014} nested: tlb_finish_mmu() flushes the whole mm" } else { "" } }
                     </dd>
                 </div>
                 { for tasks }

@@ -5,7 +5,9 @@
 
 use sim_core::machine::{Machine, TlbiTarget};
 use sim_core::model::CpuAction;
-use sim_core::{Call, CpuId, CpuStatus, Event, Mode, Model, Op, PageId, Scenario, TaskId, TaskStatus};
+use sim_core::{
+    Call, CpuId, CpuStatus, Event, Mode, Model, Op, PageId, Scenario, TaskId, TaskStatus,
+};
 use yew::prelude::*;
 
 use crate::state::Action;
@@ -107,6 +109,14 @@ pub fn status_text(model: &Model, m: &Machine, cpu: CpuId) -> String {
         ),
         CpuStatus::Waiting { flag } => {
             format!("waiting for flag {} to be set", s.flags()[flag.index()])
+        }
+        CpuStatus::WaitingForMmapLock { holder: Some(t) } => format!(
+            "sleeping on mmap_lock ({} on {} holds it for writing)",
+            name(t),
+            m.tasks[t.index()].cpu
+        ),
+        CpuStatus::WaitingForMmapLock { holder: None } => {
+            "sleeping on mmap_lock (readers hold it)".into()
         }
     }
 }
