@@ -94,10 +94,9 @@ kref!(
 );
 kref!(PTE_UNMAP_UNLOCK, "pte_unmap_unlock", "include/linux/mm.h");
 kref!(TLB_FINISH_MMU, "tlb_finish_mmu", "mm/mmu_gather.c");
-kref!(TLB_FLUSH_MMU, "tlb_flush_mmu", "mm/mmu_gather.c");
 kref!(ZAP_PTE_RANGE, "zap_pte_range", "mm/memory.c");
 kref!(MOVE_PTES, "move_ptes", "mm/mremap.c");
-kref!(MUNMAP, "__vm_munmap", "mm/vma.c");
+kref!(MUNMAP, "sys_munmap", "mm/mmap.c");
 kref!(
     MADVISE_DONTNEED,
     "madvise_dontneed_single_vma",

@@ -526,7 +526,11 @@ fn step_narrative(
                 String::new()
             };
             n.notes.push(format!("{} taken", names.join(" + ")));
-            n.text = format!("{entry}{}() takes {} with pte_offset_map_lock() and holds it over the whole walk of the range.", syscall.walker().function, list(names.iter().map(String::as_str)));
+            n.text = if names.len() == 2 {
+                format!("{entry}{}() takes the old table's lock, {}, with pte_offset_map_lock(), and the new table's, {}, with spin_lock_nested(), and holds them over the whole move.", syscall.walker().function, names[0], names[1])
+            } else {
+                format!("{entry}{}() takes {} with pte_offset_map_lock() and holds it over the whole walk of the range.", syscall.walker().function, list(names.iter().map(String::as_str)))
+            };
         }
         Op::FlushTlbBatchedPending { syscall } => {
             let counters = format!(
@@ -660,7 +664,7 @@ fn step_narrative(
             if nothing {
                 n.notes.push("nothing recorded: no flush".into());
                 n.text = join(&[
-                    format!("The mmu_gather is flushed (tlb_end_vma(), tlb_finish_mmu()): the walk recorded no PTE it changed, so {} flushes nothing.", syscall_call(model, syscall, task, before)),
+                    format!("The walk recorded no PTE it changed, so {} flushes nothing: neither tlb_end_vma() at the end of the VMA nor tlb_finish_mmu() has a range to flush.", syscall_call(model, syscall, task, before)),
                     still_in_flight(model, after),
                 ]);
             } else {
@@ -670,7 +674,7 @@ fn step_narrative(
                     .iter()
                     .any(|e| matches!(e, Effect::FrameFreed { .. }));
                 n.text = join(&[
-                    format!("The mmu_gather is flushed over the recorded range: on arm64 tlb_end_vma() calls __flush_tlb_range(), which issues tlbi vale1is for each page from {cpu} and waits with dsb(ish).{}", if freed { " Then tlb_finish_mmu() frees the queued pages." } else { "" }),
+                    format!("The mmu_gather's recorded range is flushed: on arm64 tlb_end_vma() (before tlb_finish_mmu()) calls __flush_tlb_range(), which issues tlbi vale1is for each page from {cpu} and waits with dsb(ish).{}", if freed { " Then tlb_finish_mmu() frees the queued pages." } else { "" }),
                     flushes,
                 ]);
             }
