@@ -873,8 +873,10 @@ fn access_narrative(
                 n.notes.push("fault: not present".into());
                 n.function = Some(kernel::DO_PAGE_FAULT);
                 parts.push(format!("{pname}'s PTE is not present: translation fault."));
-                parts.push(if before.unmapped.contains(page) {
-                    "The address is no longer mapped, so the fault handler sends SIGSEGV (after MADV_DONTNEED it would map a fresh zero page): the promise held.".to_string()
+                parts.push(if before.unmapped.contains(page) && dontneed_only(model, page) {
+                    "The VMA is still there after MADV_DONTNEED, so the fault handler maps a fresh zero page (do_anonymous_page()); the old frame is not seen: the promise held. The model ends this access here.".to_string()
+                } else if before.unmapped.contains(page) {
+                    "The address is no longer mapped, so the fault handler sends SIGSEGV: the promise held.".to_string()
                 } else if matches!(op, Op::Write { .. }) && before.prot_read.contains(page) {
                     "The fault handler finds the mapping read-only since mprotect(PROT_READ) and sends SIGSEGV: the promise held.".to_string()
                 } else if before.ptes[page.index()].swap {
@@ -946,7 +948,7 @@ fn why_not_flushed(model: &Model, before: &Machine, cpu: CpuId, entry: &TlbEntry
     let mut parts = Vec::new();
     if pending.is_empty() {
         parts.push(format!(
-            "No TLBI in flight would remove {cpu}'s entry for {}: nothing will ever invalidate it.",
+            "No TLBI now in flight would remove {cpu}'s entry for {}.",
             s.page_name(entry.page)
         ));
     } else {
@@ -974,6 +976,19 @@ fn why_not_flushed(model: &Model, before: &Machine, cpu: CpuId, entry: &TlbEntry
         parts.push("This kernel's walkers never call flush_tlb_batched_pending() (it predates 3ea277194daa), so the walk did not wait for reclaim's TLBI.".into());
     }
     join(&parts)
+}
+
+/// Whether `page` leaves the mapping only through MADV_DONTNEED (no munmap or
+/// mremap names it), so that its VMA stays.
+fn dontneed_only(model: &Model, page: PageId) -> bool {
+    let calls = || model.scenario().tasks().iter().flat_map(|t| &t.calls);
+    calls()
+        .any(|c| matches!(c, crate::op::Call::MadviseDontneed { pages } if pages.contains(&page)))
+        && !calls().any(|c| match c {
+            crate::op::Call::Munmap { pages } => pages.contains(&page),
+            crate::op::Call::Mremap { page: p, .. } => *p == page,
+            _ => false,
+        })
 }
 
 /// Whether some task of the scenario walks page tables (mprotect, munmap, ...).

@@ -73,11 +73,17 @@ impl Outcome {
                     .iter()
                     .map(|t| {
                         let cpu = m.tasks[t.index()].cpu;
-                        let why = match model.cpu_status(m, cpu) {
-                            CpuStatus::Waiting { flag } if m.current(cpu) == Some(*t) => {
+                        let why = match model.next_op(m, *t) {
+                            Some(crate::op::Op::Wait { flag }) if !m.flags[flag.index()] => {
                                 format!("waits for flag {:?}", s.flags()[flag.index()])
                             }
-                            _ => format!("waits for {cpu}"),
+                            _ if model.sleeps(m, *t) => "sleeps on mmap_lock".to_string(),
+                            _ => match model.cpu_status(m, cpu) {
+                                CpuStatus::SpinningOnPtl { table, .. } if m.current(cpu) == Some(*t) => {
+                                    format!("spins on {}", s.tables()[table.index()].lock_name())
+                                }
+                                _ => format!("waits for {cpu}, whose task never finishes"),
+                            },
                         };
                         format!("{} {why}", s.task(*t).name)
                     })

@@ -349,7 +349,7 @@ fn execute(command: Command) -> Result<String, String> {
             let mut out = format!(
                 "{name} [mitigation: {mitigation}]\n\
                  verdict: {}\n\
-                 states: {} ({} terminal, {} breaking a promise), {} transitions{}\n\
+                 states: {} ({} terminal, {} breaking a promise or deadlocked), {} transitions{}\n\
                  time: {elapsed_ms:.3} ms\n",
                 report.verdict().name(),
                 report.states,
@@ -370,11 +370,14 @@ fn execute(command: Command) -> Result<String, String> {
             if !reachable.is_empty() {
                 out.push_str(&format!("reachable: {}\n", reachable.join(", ")));
             }
-            if let Some(schedule) = report.shortest_schedule() {
-                out.push_str(&format!(
+            match report.shortest_schedule() {
+                Some(schedule) if schedule.is_empty() => out
+                    .push_str("shortest counterexample: the initial state (nothing can happen)\n"),
+                Some(schedule) => out.push_str(&format!(
                     "shortest counterexample: {schedule}\n\
                      replay: tlbsim run {source} --mitigation {mitigation} --schedule '{schedule}'\n"
-                ));
+                )),
+                None => {}
             }
             for c in report.counterexamples.iter() {
                 if report.shortest_counterexample.as_ref() != Some(c) {
