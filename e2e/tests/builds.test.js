@@ -47,7 +47,7 @@ test('a first visit fetches only the light build; "Compare kernels" brings the f
 
   // Back in the visualizer (the full build now), the two steps are still there.
   await page.getByRole('button', { name: 'Visualizer', exact: true }).click();
-  await page.getByRole('region', { name: 'History' }).filter({ hasText: 'ptep_get_and_clear' }).waitFor();
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: 'try_to_unmap_one(P)' }).waitFor();
   assert.equal(new URL(page.url()).searchParams.get('mode'), null);
   assertClean(app);
 });

@@ -148,7 +148,8 @@ test('the editor builds a new race from scratch and the explorer finds it', asyn
   // Task 1 (on CPU0) becomes reclaim; task 2, added on the new CPU1, the thread.
   await page.getByRole('textbox', { name: 'Task 1 name' }).fill('kswapd0');
   await page.getByRole('textbox', { name: 'Task 1 role' }).fill('reclaim');
-  await addCalls(page, 1, ['try_to_unmap_one']);
+  // Reclaim always ends its batch with try_to_unmap_flush().
+  await addCalls(page, 1, ['try_to_unmap_one', 'try_to_unmap_flush']);
   await page.getByRole('button', { name: 'Add task' }).click();
   assert.equal(await page.getByRole('combobox', { name: 'Task 2 CPU' }).inputValue(), '1');
   await addCalls(page, 2, ['write', 'mprotect', 'write']);
@@ -162,16 +163,16 @@ test('the editor builds a new race from scratch and the explorer finds it', asyn
   // Each call shows the kernel steps it expands to.
   assert.match(
     await items.nth(1).innerText(),
-    /pte_offset_map_lock \(ptl@0x400000\), flush_tlb_batched_pending, change_pte_range\(P\), pte_unmap_unlock \(ptl@0x400000\), tlb_flush_mmu, mprotect\(PROT_READ\) returns/,
+    /pte_offset_map_lock \(ptl@0x400000\), flush_tlb_batched_pending, change_pte_range\(P\), pte_unmap_unlock \(ptl@0x400000\), tlb_finish_mmu, mprotect\(PROT_READ\) returns/,
   );
   const verdicts = page.getByRole('table', { name: 'Explorer verdict per kernel' });
   await verdicts.waitFor();
   // The explorer runs in a worker: wait for its three reports.
   await verdicts.filter({ hasNotText: /exploring|waiting/ }).waitFor();
   const rows = await verdicts.innerText();
-  assert.match(rows, /none\s+stale write reachable\s+99\b/);
-  assert.match(rows, /dsb\s+stale write reachable\s+105\b/);
-  assert.match(rows, /flush_tlb_mm\s+safe\s+103\b/);
+  assert.match(rows, /none\s+stale write reachable\s+118\b/);
+  assert.match(rows, /dsb\s+stale write reachable\s+127\b/);
+  assert.match(rows, /flush_tlb_mm\s+safe\s+124\b/);
   // Into the visualizer, where the permalink carries the new scenario inline.
   const before = await page.evaluate(() => location.hash);
   await page.getByRole('button', { name: 'Use this scenario' }).click();

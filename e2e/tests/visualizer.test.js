@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 
 // The seed race's story: thread1 on CPU1 writes P, kswapd0 on CPU0 clears P's
 // PTE and queues the TLBI, thread1 runs mprotect (6 steps: lock,
-// flush_tlb_batched_pending, change_pte_range, unlock, tlb_flush_mmu, return)
+// flush_tlb_batched_pending, change_pte_range, unlock, tlb_finish_mmu, return)
 // and writes P again.
 const MPROTECT = ['1', '1', '1', '1', '1', '1'];
 const SEED_RACE = ['1', '0', '0', ...MPROTECT, '1'];

@@ -71,7 +71,7 @@ async fn tlb_table_shows_the_fill_of_a_miss() {
 #[wasm_bindgen_test]
 async fn tlb_table_marks_the_stale_entry_in_words() {
     // Reclaim cleared P and mprotect returned (its six steps: lock,
-    // flush_tlb_batched_pending, change_pte_range, unlock, tlb_flush_mmu, return);
+    // flush_tlb_batched_pending, change_pte_range, unlock, tlb_finish_mmu, return);
     // CPU1 still caches P read-write.
     let div = mount_tlb(
         state_after("s1,s0,s0,s1,s1,s1,s1,s1,s1", Mitigation::Dsb),
@@ -139,7 +139,7 @@ async fn timeline_lanes_show_the_task_and_its_calls_steps() {
             "flush_tlb_batched_pending",
             "change_pte_range(P)",
             "pte_unmap_unlock (ptl@0x400000)",
-            "tlb_flush_mmu",
+            "tlb_finish_mmu",
             "mprotect(PROT_READ) returns",
         ]
     );
