@@ -413,16 +413,14 @@ fn format_1_flows_no_kernel_runs_are_refused() {
     .unwrap();
     cycle["cpus"][1]["program"] =
         json!([{"op": "switch_in", "from": 0}, on("read", "P"), {"op": "switch_to", "to": 0}]);
-    // The wording is the lead's to improve: there is no task "before it" here;
-    // the task it would move is one that never starts (see /tmp/core-bugs.md).
     assert_eq!(
         refused(&cycle.to_string()),
-        "cpus[0].program[2]: switch_to with no task on this CPU to move (the one before it already left)"
+        "cpus[0].program[0]: switch_in resumes a task that never starts (its switch_to is missing or part of a cycle): no kernel has such a task"
     );
     // A format-1 swap_writepage of a page that is still mapped.
     assert_eq!(
         refused(&v1_with(0, json!([on("swap_writepage", "P")]))),
-        "tasks[0].program[0].page: pageout of a page this task has not unmapped with try_to_unmap_one: reclaim writes out only pages it unmapped (in the format-2 translation of this format-1 file; see docs/scenario-format.md)"
+        "cpus[0].program[0].page: pageout of a page this task has not unmapped with try_to_unmap_one: reclaim writes out only pages it unmapped (in the format-2 translation of this format-1 file; see docs/scenario-format.md)"
     );
 }
 
@@ -430,7 +428,6 @@ fn format_1_flows_no_kernel_runs_are_refused() {
 /// address replaces whatever was there): a later access to N goes to the moved
 /// page and is no access after unmap. One task, one CPU, no race at all.
 #[test]
-#[ignore = "bug: the unmapped promise of N outlives a later mremap to N (see /tmp/core-bugs.md)"]
 fn mremap_to_an_address_unmapped_before_maps_it_again() {
     let s = scenario(
         1,
@@ -454,7 +451,6 @@ fn mremap_to_an_address_unmapped_before_maps_it_again() {
 /// between munmap's zap and its flush, and then finds no VMA (ENOMEM). No write
 /// after a successful mprotect can be stale, on any kernel with the fix.
 #[test]
-#[ignore = "bug: no mmap_lock, so mprotect returns between a concurrent munmap's zap and its flush (see /tmp/core-bugs.md)"]
 fn mprotect_waits_for_a_concurrent_munmap() {
     let s = scenario(
         2,
@@ -480,7 +476,6 @@ fn mprotect_waits_for_a_concurrent_munmap() {
 /// gather is pending) and flushes the whole mm itself before returning, so no
 /// access after its return reaches the old frame.
 #[test]
-#[ignore = "bug: tlb_finish_mmu() has no mm->tlb_flush_pending nesting check (see /tmp/core-bugs.md)"]
 fn concurrent_madvise_dontneed_flushes_when_nested() {
     let dontneed = || json!({"op": "madvise_dontneed", "pages": ["P"]});
     let s = scenario(

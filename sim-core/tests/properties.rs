@@ -178,12 +178,9 @@ proptest! {
 
     /// Under the fix, no generated scenario breaks mprotect's or munmap's promise:
     /// not in a random run, not anywhere in the first states of an exploration.
-    /// One task makes all the system calls: the model has no mmap_lock, which in
-    /// the kernel keeps two threads' mprotect and munmap of a range apart (see the
-    /// ignored tests in kernel_answers.rs).
     #[test]
     fn the_fix_keeps_every_promise(plan in plan(), choices in choices()) {
-        let s = plan.one_syscall_task().file().validate().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let s = plan.file().validate().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let model = Model::new(s, Mitigation::FlushTlbMm);
         let forbidden = [ViolationKind::StaleWrite, ViolationKind::AccessAfterUnmap];
         let history = random_run(&model, &choices);
@@ -204,9 +201,7 @@ proptest! {
     /// write is ever lost, on any kernel.
     #[test]
     fn reclaimers_that_flush_their_own_batch_lose_no_write(plan in plan(), choices in choices()) {
-        // Without munmap and MADV_DONTNEED: a write racing with the program's own
-        // zap of the page counts as lost in the model (see /tmp/core-bugs.md).
-        let mut file = plan.without_zaps().file();
+        let mut file = plan.file();
         file.switch_to_dsb = true;
         let s = file.validate().map_err(|e| TestCaseError::fail(e.to_string()))?;
         for m in Mitigation::ALL {
@@ -267,6 +262,7 @@ fn call_anywhere() -> impl Strategy<Value = Call<String>> {
         page_name().prop_map(|page| Call::TlbiVa { page }),
         Just(Call::TlbiAside),
         Just(Call::DsbIsh),
+        Just(Call::CondResched),
     ]
 }
 
@@ -339,8 +335,9 @@ enum Block {
     Syscall(u8, Vec<&'static str>),
     /// mremap of a page to N.
     Mremap(&'static str),
-    /// Reclaim of some pages: try_to_unmap_one each, then as far as `depth`
-    /// goes: 0 nothing more, 1 flush_dirty + pageout, 2 flush + free, 3 the lot.
+    /// Reclaim of some pages, as shrink_folio_list() runs it: try_to_unmap_one
+    /// each (with cond_resched between them if `how & 4`), then flush_dirty and
+    /// pageout if `how & 1`, try_to_unmap_flush always, free_folio if `how & 2`.
     Reclaim(Vec<&'static str>, u8),
     /// A migration to the CPU of this index (modulo the CPU count).
     Migrate(u8),
@@ -360,9 +357,9 @@ struct Plan {
 fn block() -> impl Strategy<Value = Block> {
     let page = || prop::sample::select(vec!["P", "Q", "R"]);
     let any_page = prop::sample::select(vec!["P", "Q", "R", "N"]);
-    // Ranges of consecutive pages. N is left out of system calls: see the ignored
-    // test mremap_to_an_address_unmapped_before_maps_it_again in kernel_answers.rs.
+    // Ranges of consecutive pages (N only once an mremap maps it).
     let range = prop::sample::select(vec![
+        vec!["N"],
         vec!["P"],
         vec!["Q"],
         vec!["R"],
@@ -375,9 +372,10 @@ fn block() -> impl Strategy<Value = Block> {
         4 => (any_page, 1u8..9).prop_map(|(p, value)| Block::Call(Call::Write { page: p.into(), value })),
         3 => (0u8..3, range).prop_map(|(k, pages)| Block::Syscall(k, pages)),
         1 => page().prop_map(Block::Mremap),
-        3 => (prop::sample::subsequence(vec!["P", "Q", "R"], 1..=2), 0u8..4)
-            .prop_map(|(pages, depth)| Block::Reclaim(pages, depth)),
+        3 => (prop::sample::subsequence(vec!["P", "Q", "R"], 1..=2), 0u8..8)
+            .prop_map(|(pages, how)| Block::Reclaim(pages, how)),
         1 => (0u8..8).prop_map(Block::Migrate),
+        1 => Just(Block::Call(Call::CondResched)),
         2 => (any::<bool>(), prop::sample::select(vec!["a", "b"])).prop_map(|(s, f)| Block::Flag(s, f)),
         1 => prop_oneof![
             page().prop_map(|p| Call::TlbiVa { page: p.into() }),
@@ -405,35 +403,20 @@ fn plan() -> impl Strategy<Value = Plan> {
 }
 
 impl Plan {
-    /// The plan with system calls left only in the first task that makes one.
-    fn one_syscall_task(&self) -> Plan {
-        let syscall = |b: &Block| matches!(b, Block::Syscall(..) | Block::Mremap(_));
-        let first = self.tasks.iter().position(|(_, b)| b.iter().any(syscall));
-        let mut plan = self.clone();
-        for (t, (_, blocks)) in plan.tasks.iter_mut().enumerate() {
-            if Some(t) != first {
-                blocks.retain(|b| !syscall(b));
-            }
-        }
-        plan
-    }
-
-    /// The plan without munmap and madvise(MADV_DONTNEED).
-    fn without_zaps(&self) -> Plan {
-        let mut plan = self.clone();
-        for (_, blocks) in plan.tasks.iter_mut() {
-            blocks.retain(|b| !matches!(b, Block::Syscall(1 | 2, _)));
-        }
-        plan
-    }
-
-    /// The scenario file, made valid: each page is reclaimed by one task once; one
-    /// mremap to N; a migration goes to another CPU; a wait only on a flag some
-    /// task signals.
+    /// The scenario file, made valid: each page is reclaimed by one task once, and
+    /// its batch flushed before the task does anything else; one mremap to N, and
+    /// N named only if it is there; a migration goes to another CPU; a wait only on
+    /// a flag some task signals.
     fn file(&self) -> scenario::ScenarioFile {
         let string = |p: &str| p.to_string();
         let mut reclaimed: Vec<&str> = Vec::new();
         let mut remapped = false;
+        // N can be named only if some mremap maps it (the first one is kept).
+        let n_mapped = self
+            .tasks
+            .iter()
+            .flat_map(|(_, blocks)| blocks)
+            .any(|b| matches!(b, Block::Mremap(_)));
         let signalled: Vec<&str> = self
             .tasks
             .iter()
@@ -449,6 +432,14 @@ impl Plan {
             let mut at = *cpu;
             let mut program = Vec::new();
             for block in blocks {
+                let names_n = match block {
+                    Block::Call(call) => call.pages().iter().any(|p| p.as_str() == "N"),
+                    Block::Syscall(_, pages) => pages.contains(&"N"),
+                    _ => false,
+                };
+                if names_n && !n_mapped {
+                    continue;
+                }
                 match block {
                     Block::Call(call) => program.push(call.clone()),
                     Block::Syscall(kind, pages) => {
@@ -467,7 +458,7 @@ impl Plan {
                         });
                     }
                     Block::Mremap(_) => {}
-                    Block::Reclaim(pages, depth) => {
+                    Block::Reclaim(pages, how) => {
                         let mine: Vec<&str> = pages
                             .iter()
                             .copied()
@@ -477,15 +468,18 @@ impl Plan {
                             continue;
                         }
                         reclaimed.extend(&mine);
-                        for p in &mine {
+                        for (i, p) in mine.iter().enumerate() {
+                            if i > 0 && how & 4 != 0 {
+                                program.push(Call::CondResched);
+                            }
                             program.push(Call::TryToUnmapOne { page: string(p) });
                         }
-                        if depth & 1 != 0 {
+                        if how & 1 != 0 {
                             program.push(Call::TryToUnmapFlushDirty);
                             program.extend(mine.iter().map(|p| Call::Pageout { page: string(p) }));
                         }
-                        if depth & 2 != 0 {
-                            program.push(Call::TryToUnmapFlush);
+                        program.push(Call::TryToUnmapFlush);
+                        if how & 2 != 0 {
                             program
                                 .extend(mine.iter().map(|p| Call::FreeFolio { page: string(p) }));
                         }
