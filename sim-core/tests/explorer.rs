@@ -78,11 +78,11 @@ use Verdict::{
 };
 
 // Counts differ from format 1's: every call is now the kernel's sequence of steps
-// (try_to_unmap_one is two, mprotect five), reclaim writes out and frees in two
+// (try_to_unmap_one is two, mprotect of one page six), reclaim writes out and frees in two
 // steps, and states after a violation are explored too (so each kind's
 // reachability is known). "violating" counts states first reached by an event
 // that broke a promise; a state reached first by a delivery after the violation
-// is not counted again (see /tmp/core-bugs.md).
+// is not counted again (the count depends on which path breadth-first search finds first).
 
 /// thread1 writes P, kswapd0 unmaps P (two steps), thread1's mprotect(P) (lock,
 /// flush_tlb_batched_pending, change_pte_range, unlock, tlb_finish_mmu, return),
