@@ -277,17 +277,7 @@ impl Permalink {
             ));
         }
         let scenario = match parts[1].strip_prefix("x.") {
-            Some(b64) => {
-                let bytes = base64url_decode(b64).ok_or_else(|| {
-                    err(
-                        "scenario",
-                        "the inline scenario is not valid base64url (truncated or altered?)",
-                    )
-                })?;
-                let json = String::from_utf8(bytes)
-                    .map_err(|_| err("scenario", "the inline scenario is not UTF-8 text"))?;
-                ScenarioRef::Inline(json)
-            }
+            Some(b64) => ScenarioRef::Inline(inline_text(b64)?),
             None => {
                 if !scenario::is_builtin(parts[1]) {
                     let known: Vec<&str> = scenario::builtin_names().collect();
@@ -305,19 +295,7 @@ impl Permalink {
         };
         let mitigation: Mitigation = parts[2].parse().map_err(|e: String| err("mitigation", e))?;
         let events = decode_events(parts[3])?;
-        let cursor = match parts.get(4) {
-            None => events.len(),
-            Some(c) => c
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n <= events.len())
-                .ok_or_else(|| {
-                    err(
-                        "cursor",
-                        format!("{c:?} is not a position between 0 and {}", events.len()),
-                    )
-                })?,
-        };
+        let cursor = cursor(parts.get(4).copied(), events.len())?;
         Ok(Permalink {
             scenario,
             mitigation,
@@ -381,6 +359,37 @@ impl Permalink {
     }
 }
 
+/// The JSON text of an inline scenario (`x.` and unpadded base64url).
+fn inline_text(b64: &str) -> Result<String, PermalinkError> {
+    let bytes = base64url_decode(b64).ok_or_else(|| {
+        err(
+            "scenario",
+            "the inline scenario is not valid base64url (truncated or altered?)",
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|_| err("scenario", "the inline scenario is not UTF-8 text"))
+}
+
+/// The cursor part: how many of `len` events are applied (all when left out).
+fn cursor(part: Option<&str>, len: usize) -> Result<usize, PermalinkError> {
+    match part {
+        None => Ok(len),
+        Some(c) => c
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= len)
+            .ok_or_else(|| {
+                err(
+                    "cursor",
+                    format!(
+                        "{:?} is not a position between 0 and {len}",
+                        scenario::excerpt(c)
+                    ),
+                )
+            }),
+    }
+}
+
 /// A version-1 link, translated into the same run in format 2.
 fn decode_v1(parts: &[&str]) -> Result<Permalink, PermalinkError> {
     if !(4..=5).contains(&parts.len()) {
@@ -393,16 +402,7 @@ fn decode_v1(parts: &[&str]) -> Result<Permalink, PermalinkError> {
         ));
     }
     let text = match parts[1].strip_prefix("x.") {
-        Some(b64) => {
-            let bytes = base64url_decode(b64).ok_or_else(|| {
-                err(
-                    "scenario",
-                    "the inline scenario is not valid base64url (truncated or altered?)",
-                )
-            })?;
-            String::from_utf8(bytes)
-                .map_err(|_| err("scenario", "the inline scenario is not UTF-8 text"))?
-        }
+        Some(b64) => inline_text(b64)?,
         None => crate::v1::builtin_v1(parts[1])
             .ok_or_else(|| {
                 err(
@@ -419,23 +419,7 @@ fn decode_v1(parts: &[&str]) -> Result<Permalink, PermalinkError> {
         .map_err(|e| err("scenario", format!("the v1 scenario cannot be read: {e}")))?;
     let mitigation: Mitigation = parts[2].parse().map_err(|e: String| err("mitigation", e))?;
     let events = decode_events(parts[3])?;
-    let cursor = match parts.get(4) {
-        None => events.len(),
-        Some(c) => c
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n <= events.len())
-            .ok_or_else(|| {
-                err(
-                    "cursor",
-                    format!(
-                        "{:?} is not a position between 0 and {}",
-                        scenario::excerpt(c),
-                        events.len()
-                    ),
-                )
-            })?,
-    };
+    let cursor = cursor(parts.get(4).copied(), events.len())?;
     let (events, cursor) = match &read.translation {
         Some(t) => {
             let applied = t
