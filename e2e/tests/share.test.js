@@ -231,7 +231,7 @@ const BROKEN_FILES = [
   ['empty.json', '', 'line 1'],
   ['garbage.json', '\u0000\u0001binary', 'line 1'],
   ['truncated.json', '{"format": 1, "name": "x", "title"', 'line 1'],
-  ['array.json', '[1, 2, 3]', 'line 1'],
+  ['array.json', '[1, 2, 3]', 'a scenario is a JSON object, not an array'],
   ['version.json', null, 'format'],
   ['unknown-op.json', null, 'unknown variant'],
   ['cpu-range.json', null, 'CPU5 does not exist'],
@@ -257,8 +257,9 @@ function brokenFile(name) {
       return s;
     },
     'too-many-cpus.json': (s) => ({ ...s, cpus: Array(9).fill(s.cpus[1]) }),
-    // kswapd0 holds P's page-table lock after its first step: thread1 cannot go on.
-    'bad-schedule.json': (s) => ({ format: 2, scenario: s, mitigation: 'dsb', schedule: 's0,s1' }),
+    // kswapd0 holds P's page-table lock after its first step: thread1's mprotect
+    // cannot take it.
+    'bad-schedule.json': (s) => ({ format: 2, scenario: s, mitigation: 'dsb', schedule: 's1,s0,s1' }),
   }[name];
   return JSON.stringify(edit(structuredClone(base)), null, 2);
 }
