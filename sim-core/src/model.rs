@@ -836,44 +836,31 @@ impl Model {
         let nested = m.tlb_flush_pending > 1;
         // dec_tlb_flush_pending() after the flush; the order within a step is moot.
         m.tlb_flush_pending = m.tlb_flush_pending.saturating_sub(1);
+        let asid = self.scenario.asid();
         if nested {
             // mm_tlb_flush_nested(): another mmu_gather of this mm is in progress and
             // may have skipped PTEs this one cleared, so flush the whole mm
             // (fullmm: on arm64 flush_tlb_mm(), tlbi aside1is and dsb(ish)).
             fx.push(Effect::NestedFlush { task });
-            issue(
-                m,
-                cpu,
-                TlbiTarget::Asid {
-                    asid: self.scenario.asid(),
-                },
-                fx,
-            );
+            issue(m, cpu, TlbiTarget::Asid { asid }, fx);
             dsb(m, cpu, fx);
-            for frame in gather.free.iter() {
-                m.frames[frame.index()].freed = true;
-                fx.push(Effect::FrameFreed { page: frame });
-            }
-            return;
-        }
-        if gather.flush.is_empty() {
+        } else if gather.flush.is_empty() {
             fx.push(Effect::NothingToDo { task });
-            return;
+        } else {
+            let pages = self.scenario.pages();
+            let vpns = || gather.flush.iter().map(|p| pages[p.index()].vpn);
+            let (low, high) = (vpns().min().unwrap_or(0), vpns().max().unwrap_or(0));
+            let mut range: Vec<PageId> = (0..pages.len())
+                .map(|i| PageId(i as u8))
+                .filter(|p| (low..=high).contains(&pages[p.index()].vpn))
+                .collect();
+            range.sort_by_key(|p| pages[p.index()].vpn);
+            for page in range {
+                issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
+            }
+            dsb(m, cpu, fx);
         }
-        let pages = self.scenario.pages();
-        let vpns: Vec<u32> = gather.flush.iter().map(|p| pages[p.index()].vpn).collect();
-        let low = vpns.iter().copied().min().unwrap_or(0);
-        let high = vpns.iter().copied().max().unwrap_or(0);
-        let mut range: Vec<PageId> = (0..pages.len())
-            .map(|i| PageId(i as u8))
-            .filter(|p| (low..=high).contains(&pages[p.index()].vpn))
-            .collect();
-        range.sort_by_key(|p| pages[p.index()].vpn);
-        let asid = self.scenario.asid();
-        for page in range {
-            issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
-        }
-        dsb(m, cpu, fx);
+        // Only after the flush are the queued pages freed.
         for frame in gather.free.iter() {
             m.frames[frame.index()].freed = true;
             fx.push(Effect::FrameFreed { page: frame });
