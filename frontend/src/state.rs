@@ -61,8 +61,8 @@ pub enum Action {
     Back,
     /// Redo one step.
     Forward,
-    /// Jump to a number of applied steps (0 = the start).
-    Jump(usize),
+    /// Jump to a number of applied steps (0 = the start), e.g. from a scrubber.
+    JumpTo(usize),
     /// Back to the start, forgetting the steps.
     Reset,
     /// Switch to a built-in scenario.
@@ -182,23 +182,9 @@ impl AppState {
         self.history.model()
     }
 
-    /// The event "Play" would apply next: the redo list first, then the
-    /// scenario's default schedule while the user is still on it.
+    /// The event "Play" would apply next (sim-core's `facts::next_play_event`).
     pub fn next_play_event(&self) -> Option<Event> {
-        if let Some(step) = self.history.all_steps().get(self.history.cursor()) {
-            return Some(step.event);
-        }
-        let default = self.model().scenario().default_schedule();
-        let played = self.history.schedule();
-        if default.starts_with(&played) {
-            let next = default.get(played.len()).copied()?;
-            return self
-                .model()
-                .enabled_events(self.history.current())
-                .contains(&next)
-                .then_some(next);
-        }
-        None
+        sim_core::facts::next_play_event(&self.history)
     }
 
     fn load_counterexample(&mut self, mitigation: Mitigation) {
@@ -229,9 +215,7 @@ impl AppState {
         match row.and_then(|r| r.report.shortest_counterexample.clone()) {
             Some(c) => {
                 let model = self.model().with_mitigation(mitigation);
-                self.history = match History::replay(model, &c.events) {
-                    Ok(h) | Err((h, _)) => h,
-                };
+                self.history = History::replay_while_enabled(model, &c.events);
                 self.notice = Some(format!(
                     "Loaded the shortest race under {mitigation}: {} events ending in a {}.",
                     c.events.len(),
@@ -274,7 +258,7 @@ impl yew::Reducible for AppState {
             Action::Forward => {
                 next.history.redo();
             }
-            Action::Jump(n) => {
+            Action::JumpTo(n) => {
                 next.history.jump(n);
                 next.playing = false;
             }
@@ -319,8 +303,19 @@ impl yew::Reducible for AppState {
                 }
                 match next.next_play_event() {
                     Some(event) => {
-                        let _ = next.history.apply(event);
-                        next.playing = next.next_play_event().is_some();
+                        let broke = next
+                            .history
+                            .apply(event)
+                            .is_ok_and(sim_core::facts::breaks_promise);
+                        next.playing = !broke && next.next_play_event().is_some();
+                        if broke {
+                            // Stop with the evidence on screen: the stale entry is
+                            // still in the TLB and the TLBI still in flight.
+                            next.notice = Some(
+                                "Play stopped: this step broke a promise. Press Play to go on."
+                                    .into(),
+                            );
+                        }
                     }
                     None => next.playing = false,
                 }

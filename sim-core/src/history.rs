@@ -76,6 +76,14 @@ impl History {
         Ok(h)
     }
 
+    /// Plays `events` from the start as far as each stays enabled (a schedule
+    /// made for another kernel or an edited scenario stops where it diverges).
+    pub fn replay_while_enabled(model: Model, events: &[Event]) -> History {
+        match History::replay(model, events) {
+            Ok(h) | Err((h, _)) => h,
+        }
+    }
+
     /// The model.
     pub fn model(&self) -> &Model {
         &self.model
@@ -179,9 +187,7 @@ impl History {
 
     /// The same schedule replayed on another model, as far as it goes.
     pub fn with_model(&self, model: Model) -> History {
-        let mut h = match History::replay(model, &self.full_schedule()) {
-            Ok(h) | Err((h, _)) => h,
-        };
+        let mut h = History::replay_while_enabled(model, &self.full_schedule());
         h.cursor = self.cursor.min(h.steps.len());
         h
     }

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod effect;
 pub mod event;
 pub mod explorer;
+pub mod facts;
 pub mod history;
 pub mod kernel;
 pub mod ladder;

@@ -367,6 +367,53 @@ pub const CALL_KINDS: [CallKind; 18] = [
     },
 ];
 
+/// What a new call of the palette is made with: the pages and CPU it names
+/// until the user changes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallDefaults<P> {
+    /// The page a call names (the first one of mprotect's list).
+    pub page: P,
+    /// mremap's target (a page that starts unmapped).
+    pub to: P,
+    /// migrate's destination.
+    pub cpu: CpuId,
+    /// The flag of signal and wait.
+    pub flag: String,
+}
+
+impl<P: Clone> Call<P> {
+    /// A new call of the kind named `name` (a name of [`CALL_KINDS`]), naming
+    /// what `defaults` gives; `None` for a name that is not a call.
+    pub fn of_kind(name: &str, defaults: &CallDefaults<P>) -> Option<Call<P>> {
+        let page = defaults.page.clone();
+        let flag = defaults.flag.clone();
+        Some(match name {
+            "read" => Call::Read { page },
+            "write" => Call::Write { page, value: 1 },
+            "signal" => Call::Signal { flag },
+            "wait" => Call::Wait { flag },
+            "mprotect" => Call::Mprotect { pages: vec![page] },
+            "munmap" => Call::Munmap { pages: vec![page] },
+            "madvise_dontneed" => Call::MadviseDontneed { pages: vec![page] },
+            "mremap" => Call::Mremap {
+                page,
+                to: defaults.to.clone(),
+            },
+            "try_to_unmap_one" => Call::TryToUnmapOne { page },
+            "try_to_unmap_flush_dirty" => Call::TryToUnmapFlushDirty,
+            "try_to_unmap_flush" => Call::TryToUnmapFlush,
+            "pageout" => Call::Pageout { page },
+            "free_folio" => Call::FreeFolio { page },
+            "migrate" => Call::Migrate { to: defaults.cpu },
+            "cond_resched" => Call::CondResched,
+            "tlbi_va" => Call::TlbiVa { page },
+            "tlbi_aside" => Call::TlbiAside,
+            "dsb_ish" => Call::DsbIsh,
+            _ => return None,
+        })
+    }
+}
+
 /// The one list of calls that name pages: `pages()` and `try_map_pages()` agree.
 impl<P> Call<P> {
     /// The call's name as written in files.

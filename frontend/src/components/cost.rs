@@ -2,40 +2,11 @@
 //! (mprotect(), munmap(), ...) returns, when the scenario's story is played
 //! under `dsb` and under `flush_tlb_mm`.
 
-use std::sync::Arc;
-
-use sim_core::{Effect, History, Mitigation, Model, Scenario, Syscall};
+use sim_core::facts::misses_after_return;
+use sim_core::Mitigation;
 use yew::prelude::*;
 
 use crate::view::View;
-
-/// The first system call of the default schedule played under `mitigation` to
-/// return, and the misses per CPU between its return and the end of the
-/// schedule; `None` if no system call returns in the story.
-pub fn misses_after_return(
-    scenario: &Arc<Scenario>,
-    mitigation: Mitigation,
-) -> Option<(Syscall, Vec<u32>)> {
-    let model = Model::shared(scenario.clone(), mitigation);
-    let history = match History::replay(model, scenario.default_schedule()) {
-        Ok(h) | Err((h, _)) => h,
-    };
-    let (returned, syscall) = history.steps().iter().enumerate().find_map(|(i, s)| {
-        s.effects.iter().find_map(|e| match e {
-            Effect::Returned { syscall, .. } => Some((i, *syscall)),
-            _ => None,
-        })
-    })?;
-    let at = &history.steps()[returned].machine.stats;
-    let end = &history.current().stats;
-    Some((
-        syscall,
-        end.iter()
-            .zip(at)
-            .map(|(e, a)| e.misses - a.misses)
-            .collect(),
-    ))
-}
 
 /// Props of the cost chart.
 #[derive(Properties, PartialEq)]
@@ -61,8 +32,8 @@ pub fn CostChart(props: &CostProps) -> Html {
     let Some(found) = rows.as_ref() else {
         return html! {};
     };
-    let call = found[0].0.name();
-    let rows: Vec<&Vec<u32>> = found.iter().map(|(_, misses)| misses).collect();
+    let call = found[0].syscall.name();
+    let rows: Vec<&Vec<u32>> = found.iter().map(|cost| &cost.misses).collect();
     let max = rows
         .iter()
         .copied()

@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use sim_core::op::CALL_KINDS;
+use sim_core::op::{CallDefaults, CALL_KINDS};
 use sim_core::scenario::{CpuSpec, PageSpec, ScenarioFile, TaskSpec, MAX_CPUS, MAX_TASKS};
 use sim_core::{
     Call, CpuId, ExploreReport, History, Mitigation, Model, Scenario, ScenarioError, TaskId,
@@ -29,46 +29,28 @@ use crate::view::View;
 pub const EDITOR_MAX_STATES: usize = 1_000_000;
 
 /// A new call of the palette (a name of `CALL_KINDS`) for a task on `cpu`, on
-/// the draft's first page (mremap: to its first page that starts unmapped).
+/// the draft's first page (mremap: to its first page that starts unmapped);
+/// sim-core's constructor (`Call::of_kind`) decides what each call holds.
 pub fn new_call(name: &str, file: &ScenarioFile, cpu: u8) -> Call<String> {
     let page = file
         .pages
         .first()
         .map(|p| p.name.clone())
         .unwrap_or_default();
-    let unmapped = file
+    let to = file
         .pages
         .iter()
         .find(|p| !p.present)
         .or(file.pages.get(1))
         .map(|p| p.name.clone())
         .unwrap_or_else(|| page.clone());
-    match name {
-        "read" => Call::Read { page },
-        "write" => Call::Write { page, value: 1 },
-        "signal" => Call::Signal {
-            flag: "done".into(),
-        },
-        "wait" => Call::Wait {
-            flag: "done".into(),
-        },
-        "mprotect" => Call::Mprotect { pages: vec![page] },
-        "munmap" => Call::Munmap { pages: vec![page] },
-        "madvise_dontneed" => Call::MadviseDontneed { pages: vec![page] },
-        "mremap" => Call::Mremap { page, to: unmapped },
-        "try_to_unmap_one" => Call::TryToUnmapOne { page },
-        "try_to_unmap_flush_dirty" => Call::TryToUnmapFlushDirty,
-        "try_to_unmap_flush" => Call::TryToUnmapFlush,
-        "pageout" => Call::Pageout { page },
-        "free_folio" => Call::FreeFolio { page },
-        "migrate" => Call::Migrate {
-            to: CpuId(if cpu == 0 { 1 } else { 0 }),
-        },
-        "cond_resched" => Call::CondResched,
-        "tlbi_va" => Call::TlbiVa { page },
-        "tlbi_aside" => Call::TlbiAside,
-        _ => Call::DsbIsh,
-    }
+    let defaults = CallDefaults {
+        page,
+        to,
+        cpu: CpuId(if cpu == 0 { 1 } else { 0 }),
+        flag: "done".into(),
+    };
+    Call::of_kind(name, &defaults).unwrap_or(Call::DsbIsh)
 }
 
 /// Sets the page a call names in the one-page fields (`page`, and mremap's `to`
@@ -689,9 +671,7 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                     let onuse = props.onuse.clone();
                     let onclick = Callback::from(move |_: MouseEvent| {
                         if let Some(s) = scenario.clone() {
-                            let h = match History::replay(Model::new(s, m), &events) {
-                                Ok(h) | Err((h, _)) => h,
-                            };
+                            let h = History::replay_while_enabled(Model::new(s, m), &events);
                             dispatch.emit(Action::LoadHistory(h));
                             onuse.emit(());
                         }

@@ -56,7 +56,7 @@ pub fn PageTable(props: &MemoryProps) -> Html {
         };
         html! {
             <tr key={page.name.clone()} class={classes!((!pte.present).then_some("cleared"))}>
-                <th scope="row">{ &page.name }{ " " }<code>{ format!("{:#x}", u64::from(page.vpn) << 12) }</code></th>
+                <th scope="row">{ &page.name }{ " " }<code>{ format!("{:#x}", page.address()) }</code></th>
                 <td>{ yes_no(pte.present) }</td>
                 <td>{ if pte.present { yes_no(pte.writable) } else { "\u{2014}" } }</td>
                 <td><code>{ if pte.present { format!("{:#x}", pte.pfn) } else { "\u{2014}".into() } }</code></td>

@@ -71,7 +71,7 @@ pub fn HistoryList(props: &NarrativeProps) -> Html {
         );
         html! {
             <li key={n} {class}>
-                <button onclick={view.send(Action::Jump(n))} aria-current={(n == cursor).then_some("step")}>
+                <button onclick={view.send(Action::JumpTo(n))} aria-current={(n == cursor).then_some("step")}>
                     <span class="num">{ n }</span>
                     <span class="cpu">{ step.narrative.cpu.to_string() }</span>
                     <span class="what">{ &step.narrative.headline }</span>
@@ -87,7 +87,7 @@ pub fn HistoryList(props: &NarrativeProps) -> Html {
             <h2 id="history-title">{ "History" }</h2>
             <ol>
                 <li key="start" class={classes!((cursor == 0).then_some("current"))}>
-                    <button onclick={view.send(Action::Jump(0))} aria-current={(cursor == 0).then_some("step")}>
+                    <button onclick={view.send(Action::JumpTo(0))} aria-current={(cursor == 0).then_some("step")}>
                         <span class="num">{ 0 }</span><span class="what">{ "start" }</span>
                     </button>
                 </li>

@@ -47,7 +47,7 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
                         v.cpu,
                         v.entry.asid,
                         page.name,
-                        u64::from(page.vpn) << 12,
+                        page.address(),
                         v.entry.pfn,
                         if v.entry.writable { "read-write" } else { "read-only" },
                     ) }

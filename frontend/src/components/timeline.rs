@@ -4,10 +4,7 @@
 //! not reached yet.
 
 use sim_core::machine::{Machine, TlbiTarget};
-use sim_core::model::CpuAction;
-use sim_core::{
-    Call, CpuId, CpuStatus, Event, Mode, Model, Op, PageId, Scenario, TaskId, TaskStatus,
-};
+use sim_core::{Call, CpuId, CpuStatus, Event, Mode, Op, PageId, Scenario, TaskId, TaskStatus};
 use yew::prelude::*;
 
 use crate::state::Action;
@@ -85,39 +82,6 @@ pub fn task_label(scenario: &Scenario, task: TaskId) -> String {
         t.name.clone()
     } else {
         format!("{} ({})", t.name, t.role)
-    }
-}
-
-/// What a CPU can do, in words: sim-core's [`CpuStatus`] and [`CpuAction`].
-pub fn status_text(model: &Model, m: &Machine, cpu: CpuId) -> String {
-    let s = model.scenario();
-    let name = |t: TaskId| s.task(t).name.clone();
-    match model.cpu_status(m, cpu) {
-        CpuStatus::Ready => match model.next_action(m, cpu) {
-            Some(CpuAction::Switch { to, .. }) => {
-                format!("ready: __switch_to() switches to {}", name(to))
-            }
-            _ => "ready".into(),
-        },
-        CpuStatus::Idle => "idle: no task runs here".into(),
-        CpuStatus::Done => "done".into(),
-        CpuStatus::SpinningOnPtl { table, holder } => format!(
-            "spinning on the page-table lock {} ({} on {} holds it)",
-            s.tables()[table.index()].lock_name(),
-            name(holder),
-            m.tasks[holder.index()].cpu
-        ),
-        CpuStatus::Waiting { flag } => {
-            format!("waiting for flag {} to be set", s.flags()[flag.index()])
-        }
-        CpuStatus::WaitingForMmapLock { holder: Some(t) } => format!(
-            "sleeping on mmap_lock ({} on {} holds it for writing)",
-            name(t),
-            m.tasks[t.index()].cpu
-        ),
-        CpuStatus::WaitingForMmapLock { holder: None } => {
-            "sleeping on mmap_lock (readers hold it)".into()
-        }
     }
 }
 
@@ -251,7 +215,7 @@ pub fn Lane(props: &LaneProps) -> Html {
                 aria-keyshortcuts={c.to_string()}>
                 { format!("Step CPU{c}") }
             </button>
-            <p class="cpu-status">{ status_text(model, machine, id) }</p>
+            <p class="cpu-status">{ sim_core::facts::cpu_status_text(model, machine, id) }</p>
             if let Some(t) = current {
                 { program(scenario, machine, t, running) }
             }

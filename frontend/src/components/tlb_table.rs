@@ -46,7 +46,10 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
     };
     let row = |entry: &TlbEntry, class: Option<&'static str>, gone: Option<String>| {
         let page = scenario.page(entry.page);
-        let stale = gone.is_none() && machine.is_stale(entry);
+        let stale = gone
+            .is_none()
+            .then(|| sim_core::facts::staleness(machine, entry))
+            .flatten();
         let key = format!(
             "{}-{}-{}",
             page.name,
@@ -54,16 +57,16 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
             if class.is_some() { step_no } else { 0 }
         );
         html! {
-            <tr key={key} class={classes!(class, stale.then_some("stale"), gone.is_some().then_some("gone"))}>
+            <tr key={key} class={classes!(class, stale.is_some().then_some("stale"), gone.is_some().then_some("gone"))}>
                 <td>{ entry.asid }</td>
-                <td><span class="page-name">{ &page.name }</span>{ " " }<code>{ hex(u64::from(page.vpn) << 12) }</code></td>
+                <td><span class="page-name">{ &page.name }</span>{ " " }<code>{ hex(page.address()) }</code></td>
                 <td><code>{ hex(u64::from(entry.pfn)) }</code></td>
                 <td>{ if entry.writable { "rw" } else { "ro" } }</td>
                 <td class="note">
                     if let Some(why) = gone {
                         <span class="gone-note">{ why }</span>
-                    } else if stale {
-                        <span class="stale-note"><span aria-hidden="true">{ "\u{26A0} " }</span>{ "stale" }<span class="why">{ if machine.ptes[entry.page.index()].present { ": PTE is read-only" } else { ": PTE cleared" } }</span></span>
+                    } else if let Some(why) = stale {
+                        <span class="stale-note"><span aria-hidden="true">{ "\u{26A0} " }</span>{ "stale" }<span class="why">{ format!(": {}", why.text()) }</span></span>
                     } else if let Some(c) = class {
                         <span class="touch-note">{ if c == "filled" { "filled" } else { "hit" } }</span>
                     }

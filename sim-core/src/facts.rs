@@ -1,0 +1,226 @@
+//! Facts the view shows that follow from the model: why a TLB entry is stale,
+//! what a CPU is doing (in words), a promise seen kept, what playback applies
+//! next and whether a step broke a promise, and what the fix costs. The web app
+//! formats these; it never derives them (docs/ARCHITECTURE.md).
+
+use std::sync::Arc;
+
+use crate::effect::Effect;
+use crate::event::Event;
+use crate::history::{History, Step};
+use crate::machine::{Machine, TlbEntry};
+use crate::mitigation::Mitigation;
+use crate::model::{CpuAction, CpuStatus, Model};
+use crate::op::{CpuId, Op, PageId, Syscall, TaskId};
+use crate::scenario::Scenario;
+
+/// Why a TLB entry allows more than the page table now does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Staleness {
+    /// The PTE is not present any more (reclaim, munmap, madvise or mremap cleared it).
+    PteCleared,
+    /// The PTE maps another frame than the entry.
+    OtherFrame,
+    /// The entry allows writes, the PTE no longer does (mprotect).
+    ReadOnly,
+}
+
+impl Staleness {
+    /// Why, in a few words (`"PTE is read-only"`).
+    pub fn text(self) -> &'static str {
+        match self {
+            Staleness::PteCleared => "PTE cleared",
+            Staleness::OtherFrame => "PTE maps another frame",
+            Staleness::ReadOnly => "PTE is read-only",
+        }
+    }
+}
+
+/// Why `entry` is stale in `m`, or `None` when it agrees with its PTE
+/// (`Some` exactly when [`Machine::is_stale`]).
+pub fn staleness(m: &Machine, entry: &TlbEntry) -> Option<Staleness> {
+    let pte = m.ptes[entry.page.index()];
+    if !pte.present {
+        Some(Staleness::PteCleared)
+    } else if pte.pfn != entry.pfn {
+        Some(Staleness::OtherFrame)
+    } else if entry.writable && !pte.writable {
+        Some(Staleness::ReadOnly)
+    } else {
+        None
+    }
+}
+
+/// What a CPU can do, in words: its [`CpuStatus`] and, when it is ready to
+/// switch tasks, to whom (`"spinning on the page-table lock ptl@0x400000
+/// (kswapd0 on CPU0 holds it)"`).
+pub fn cpu_status_text(model: &Model, m: &Machine, cpu: CpuId) -> String {
+    let s = model.scenario();
+    let name = |t: TaskId| s.task(t).name.clone();
+    match model.cpu_status(m, cpu) {
+        CpuStatus::Ready => match model.next_action(m, cpu) {
+            Some(CpuAction::Switch { to, .. }) => {
+                format!("ready: __switch_to() switches to {}", name(to))
+            }
+            _ => "ready".into(),
+        },
+        CpuStatus::Idle => "idle: no task runs here".into(),
+        CpuStatus::Done => "done".into(),
+        CpuStatus::SpinningOnPtl { table, holder } => format!(
+            "spinning on the page-table lock {} ({} on {} holds it)",
+            s.tables()[table.index()].lock_name(),
+            name(holder),
+            m.tasks[holder.index()].cpu
+        ),
+        CpuStatus::Waiting { flag } => {
+            format!("waiting for flag {} to be set", s.flags()[flag.index()])
+        }
+        CpuStatus::WaitingForMmapLock { holder: Some(t) } => format!(
+            "sleeping on mmap_lock ({} on {} holds it for writing)",
+            name(t),
+            m.tasks[t.index()].cpu
+        ),
+        CpuStatus::WaitingForMmapLock { holder: None } => {
+            "sleeping on mmap_lock (readers hold it)".into()
+        }
+    }
+}
+
+/// An access that faulted because a system call had returned: the promise the
+/// call made held (the opposite of a [`crate::Violation`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptPromise {
+    /// The step (0-based index into the history's steps) whose access faulted.
+    pub step: usize,
+    /// The task that made the access.
+    pub task: TaskId,
+    /// The CPU it ran on.
+    pub cpu: CpuId,
+    /// The page.
+    pub page: PageId,
+    /// The call whose promise held.
+    pub syscall: Syscall,
+    /// Whether the access was a write (else a read).
+    pub write: bool,
+}
+
+impl KeptPromise {
+    /// The fact in one line: `"the write faulted: mprotect's promise held"`.
+    pub fn text(&self) -> String {
+        let call = match self.syscall {
+            Syscall::Mprotect => "mprotect",
+            Syscall::Munmap => "munmap",
+            Syscall::MadviseDontneed => "madvise",
+            Syscall::Mremap => "mremap",
+        };
+        let access = if self.write { "write" } else { "read" };
+        format!("the {access} faulted: {call}'s promise held")
+    }
+}
+
+/// The last promise seen kept up to the history's cursor: an access after a
+/// call returned that faulted as the call promised (a write to a page whose
+/// `mprotect(PROT_READ)` returned, any access to a page whose unmapping call
+/// returned).
+pub fn kept_promise(history: &History) -> Option<KeptPromise> {
+    let steps = history.steps();
+    (0..steps.len()).rev().find_map(|i| {
+        let before = match i {
+            0 => history.initial(),
+            n => &steps[n - 1].machine,
+        };
+        steps[i].effects.iter().find_map(|e| {
+            let Effect::Fault { cpu, page, .. } = *e else {
+                return None;
+            };
+            let task = before.current(cpu)?;
+            let write = matches!(
+                history.model().next_op(before, task),
+                Some(Op::Write { .. })
+            );
+            let promised =
+                before.unmapped.contains(page) || (write && before.prot_read.contains(page));
+            if !promised {
+                return None;
+            }
+            // The latest call that returned with this page is the one whose promise held.
+            let syscall = steps[..i].iter().rev().find_map(|s| {
+                s.effects.iter().find_map(|e| match e {
+                    Effect::Returned { syscall, pages, .. } if pages.contains(page) => {
+                        Some(*syscall)
+                    }
+                    _ => None,
+                })
+            })?;
+            Some(KeptPromise {
+                step: i,
+                task,
+                cpu,
+                page,
+                syscall,
+                write,
+            })
+        })
+    })
+}
+
+/// The event "Play" applies next: the redo list first, then the scenario's
+/// default schedule while the steps played are its beginning and its next
+/// event is enabled.
+pub fn next_play_event(history: &History) -> Option<Event> {
+    if let Some(step) = history.all_steps().get(history.cursor()) {
+        return Some(step.event);
+    }
+    let model = history.model();
+    let default = model.scenario().default_schedule();
+    let played = history.schedule();
+    if !default.starts_with(&played) {
+        return None;
+    }
+    let next = default.get(played.len()).copied()?;
+    model
+        .enabled_events(history.current())
+        .contains(&next)
+        .then_some(next)
+}
+
+/// Whether the step broke a promise (playback stops there, with the evidence
+/// still in the TLB).
+pub fn breaks_promise(step: &Step) -> bool {
+    step.effects
+        .iter()
+        .any(|e| matches!(e, Effect::Violation(_)))
+}
+
+/// What a kernel's fix costs in one scenario: TLB misses per CPU after the
+/// story's first system call returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cost {
+    /// The first system call of the story to return.
+    pub syscall: Syscall,
+    /// Misses per CPU, from its return to the end of the story.
+    pub misses: Vec<u32>,
+}
+
+/// The [`Cost`] of playing the scenario's default schedule (as far as it stays
+/// enabled) under `mitigation`; `None` if no system call returns in the story.
+pub fn misses_after_return(scenario: &Arc<Scenario>, mitigation: Mitigation) -> Option<Cost> {
+    let model = Model::shared(scenario.clone(), mitigation);
+    let history = History::replay_while_enabled(model, scenario.default_schedule());
+    let (returned, syscall) = history.steps().iter().enumerate().find_map(|(i, s)| {
+        s.effects.iter().find_map(|e| match e {
+            Effect::Returned { syscall, .. } => Some((i, *syscall)),
+            _ => None,
+        })
+    })?;
+    let at = &history.steps()[returned].machine.stats;
+    let end = &history.current().stats;
+    Some(Cost {
+        syscall,
+        misses: end
+            .iter()
+            .zip(at)
+            .map(|(e, a)| e.misses - a.misses)
+            .collect(),
+    })
+}
