@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 use sim_core::{
-    explore, format_schedule, ladder, parse_schedule, scenario, trace::Trace, Event, ExploreConfig,
-    History, Mitigation, Model, Scenario,
+    explore, format_schedule, ladder, parse_schedule, permalink::Permalink, scenario, trace::Trace,
+    Event, ExploreConfig, History, Mitigation, Model, Scenario,
 };
 
 const HELP: &str = "\
@@ -20,6 +20,7 @@ entry after mprotect() returns).
 USAGE:
     tlbsim list [--json]
     tlbsim run SCENARIO|FILE [--mitigation M] [--schedule EVENTS] [--json]
+               [--width N] [--ladder-only] [--base-url URL]
     tlbsim explore SCENARIO|FILE [--mitigation M] [--max-states N] [--json]
     tlbsim help | --help
 
@@ -46,6 +47,15 @@ OPTIONS:
                        the oldest in-flight TLBI of CPU I to CPU T; dI.K>T the
                        K-th oldest (from 0). Default: the scenario's own
                        schedule, or the trace's. Quote it: '>' is special in shells.
+    --width N          run: the widest line of the diagram (default 80; 72 for
+                       a reply that quotes it with a \"> \" prefix). Names are never
+                       broken; if they cannot fit, the diagram says how wide
+                       it had to be.
+    --ladder-only      run: the ladder, the outcome line and the permalink, no
+                       per-step prose (what Copy for mail copies at 72).
+    --base-url URL     run: where tlbrace is served, to make the permalink a
+                       whole link (printed with --ladder-only, or whenever
+                       this is given). Default: the bare #v2/... fragment.
     --max-states N     Stop exploring after N states (verdict unknown if no
                        violation was found by then). Default: 2000000.
     --json             Machine-readable output.
@@ -53,6 +63,10 @@ OPTIONS:
 
 Errors go to standard error with exit status 2.
 ";
+
+/// The narrowest and widest `--width` (a lane per CPU must still fit).
+const MIN_WIDTH: usize = 40;
+const MAX_WIDTH: usize = 1000;
 
 /// A parsed command line.
 enum Command {
@@ -65,6 +79,9 @@ enum Command {
         mitigation: Option<Mitigation>,
         schedule: Option<String>,
         json: bool,
+        width: usize,
+        ladder_only: bool,
+        base_url: Option<String>,
     },
     Explore {
         source: String,
@@ -89,6 +106,9 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
     let mut schedule = None;
     let mut max_states = None;
     let mut json = false;
+    let mut width = ladder::WIDTH;
+    let mut ladder_only = false;
+    let mut base_url = None;
     let takes_source = matches!(name.as_str(), "run" | "explore");
     match name.as_str() {
         "help" => return Ok(Command::Help),
@@ -110,6 +130,22 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
             Long("schedule") if name == "run" => {
                 let v = parser.value().map_err(|e| e.to_string())?;
                 schedule = Some(v.string().map_err(|e| e.to_string())?);
+            }
+            Long("width") if name == "run" => {
+                let v = parser.value().map_err(|e| e.to_string())?;
+                let v = v.string().map_err(|e| e.to_string())?;
+                width = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (MIN_WIDTH..=MAX_WIDTH).contains(n))
+                    .ok_or_else(|| {
+                        format!("--width wants a number from {MIN_WIDTH} to {MAX_WIDTH}, not {v:?}")
+                    })?;
+            }
+            Long("ladder-only") if name == "run" => ladder_only = true,
+            Long("base-url") if name == "run" => {
+                let v = parser.value().map_err(|e| e.to_string())?;
+                base_url = Some(v.string().map_err(|e| e.to_string())?);
             }
             Long("max-states") if name == "explore" => {
                 let v = parser.value().map_err(|e| e.to_string())?;
@@ -137,6 +173,9 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
             mitigation,
             schedule,
             json,
+            width,
+            ladder_only,
+            base_url,
         },
         _ => Command::Explore {
             source: need_source()?,
@@ -282,6 +321,9 @@ fn execute(command: Command) -> Result<String, String> {
             mitigation,
             schedule,
             json,
+            width,
+            ladder_only,
+            base_url,
         } => {
             let loaded = load(&source)?;
             let schedule = match schedule {
@@ -292,11 +334,26 @@ fn execute(command: Command) -> Result<String, String> {
             };
             let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
             let history = play(Model::new(loaded.scenario, mitigation), &schedule)?;
-            Ok(if json {
-                to_json(&Trace::of(&history))
-            } else {
-                ladder::render(history.model(), history.steps())
-            })
+            if json {
+                return Ok(to_json(&Trace::of(&history)));
+            }
+            let permalink = (ladder_only || base_url.is_some()).then(|| {
+                format!(
+                    "{}#{}",
+                    base_url.unwrap_or_default(),
+                    Permalink::of(&history).encode()
+                )
+            });
+            let options = ladder::Options {
+                width,
+                ladder_only,
+                permalink,
+            };
+            Ok(ladder::render_with(
+                history.model(),
+                history.steps(),
+                &options,
+            ))
         }
         Command::Explore {
             source,
