@@ -126,8 +126,11 @@ fn js_sys_array(text: &str) -> JsValue {
     array.into()
 }
 
-/// Reads a picked or dropped file as text.
+/// Reads a picked or dropped file as text; one over sim-core's file limit is
+/// refused by its size, before a byte of it is read.
 pub async fn read_file(file: web_sys::File) -> Result<String, String> {
+    sim_core::limits::check_file_size(file.size() as u64)
+        .map_err(|e| format!("{}: {e}", file.name()))?;
     JsFuture::from(file.text())
         .await
         .map_err(|e| format!("could not read {}: {}", file.name(), describe(&e)))?

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use crate::limits::excerpt;
 use crate::op::CpuId;
 
 /// Which in-flight TLBI: the `nth` oldest still in flight among those `issuer` issued.
@@ -59,9 +60,10 @@ impl fmt::Display for Event {
 
 /// Why an event's text could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message} in {text:?}")]
+#[error("{message} in \"{text}\"")]
 pub struct EventParseError {
-    /// The offending text.
+    /// An excerpt of the offending text ([`crate::limits::excerpt`]: a 100 KB
+    /// event is not quoted whole).
     pub text: String,
     /// What is wrong.
     pub message: String,
@@ -69,16 +71,19 @@ pub struct EventParseError {
 
 fn small_number(s: &str, what: &str, text: &str) -> Result<u8, EventParseError> {
     let err = |message: String| EventParseError {
-        text: text.to_string(),
+        text: excerpt(text),
         message,
     };
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err(format!("expected a {what} number, found {s:?}")));
+        return Err(err(format!(
+            "expected a {what} number, found \"{}\"",
+            excerpt(s)
+        )));
     }
     s.parse::<u8>()
         .ok()
         .filter(|n| *n < 64)
-        .ok_or_else(|| err(format!("{what} number {s} is too large")))
+        .ok_or_else(|| err(format!("{what} number {} is too large", excerpt(s))))
 }
 
 impl FromStr for Event {
@@ -91,7 +96,7 @@ impl FromStr for Event {
         }
         if let Some(rest) = t.strip_prefix('d') {
             let (tlbi, to) = rest.split_once('>').ok_or_else(|| EventParseError {
-                text: text.to_string(),
+                text: excerpt(text),
                 message: "a delivery is written dISSUER>TARGET, e.g. d0>1".to_string(),
             })?;
             let (issuer, nth) = match tlbi.split_once('.') {
@@ -107,7 +112,7 @@ impl FromStr for Event {
             });
         }
         Err(EventParseError {
-            text: text.to_string(),
+            text: excerpt(text),
             message: "an event is sN (step CPU N) or dI>T (deliver CPU I's TLBI to CPU T)"
                 .to_string(),
         })

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{parse_schedule, Event};
 use crate::history::History;
+use crate::limits::{MAX_LESSON_TEXT_CHARS, MAX_QUESTION_CHARS, MAX_TITLE_CHARS};
 use crate::mitigation::Mitigation;
 use crate::model::Model;
 use crate::scenario::{self, invalid, parse, Scenario, ScenarioError};
@@ -141,9 +142,18 @@ pub struct Lesson {
     pub steps: Vec<LessonStep>,
 }
 
-fn non_empty(field: String, text: &str) -> Result<(), ScenarioError> {
+/// Free text of a lesson: not blank and at most `max` characters (so that no
+/// lesson can make the page's layout expensive).
+fn text(field: String, text: &str, max: usize) -> Result<(), ScenarioError> {
     if text.trim().is_empty() {
         return Err(invalid(field, "must not be empty"));
+    }
+    let count = text.chars().count();
+    if count > max {
+        return Err(invalid(
+            field,
+            format!("at most {max} characters, not {count}"),
+        ));
     }
     Ok(())
 }
@@ -162,7 +172,7 @@ impl LessonFile {
             ));
         }
         let v1 = self.format == 1;
-        non_empty("title".into(), &self.title)?;
+        text("title".into(), &self.title, MAX_TITLE_CHARS)?;
         // A format-1 lesson plays format-1 events on a format-1 scenario (a built-in
         // as it was then, or inline): both are translated to format 2.
         let (scenario, translation) = match &self.scenario {
@@ -170,7 +180,10 @@ impl LessonFile {
                 let text = crate::v1::builtin_v1(name).ok_or_else(|| {
                     invalid(
                         "scenario",
-                        format!("no built-in scenario {name:?} in format-1 lessons"),
+                        format!(
+                            "no built-in scenario \"{}\" in format-1 lessons",
+                            scenario::excerpt(name)
+                        ),
                     )
                 })?;
                 let read = crate::v1::read_scenario(text).map_err(|e| e.within("scenario"))?;
@@ -182,7 +195,8 @@ impl LessonFile {
                     invalid(
                         "scenario",
                         format!(
-                            "no built-in scenario {name:?} (built in: {})",
+                            "no built-in scenario \"{}\" (built in: {})",
+                            scenario::excerpt(name),
                             known.join(", ")
                         ),
                     )
@@ -212,7 +226,7 @@ impl LessonFile {
         };
         for (i, step) in self.steps.iter().enumerate() {
             let at = format!("steps[{i}]");
-            non_empty(format!("{at}.text"), &step.text)?;
+            text(format!("{at}.text"), &step.text, MAX_LESSON_TEXT_CHARS)?;
             let mut events = parse_schedule(&step.play)
                 .map_err(|e| invalid(format!("{at}.play[{}]", e.index), e.source.to_string()))?;
             if let Some(t) = &translation {
@@ -227,7 +241,11 @@ impl LessonFile {
                 events = all[before..].to_vec();
             }
             if let Some(q) = &step.question {
-                non_empty(format!("{at}.question.prompt"), &q.prompt)?;
+                text(
+                    format!("{at}.question.prompt"),
+                    &q.prompt,
+                    MAX_QUESTION_CHARS,
+                )?;
                 if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES {
                     return Err(invalid(
                         format!("{at}.question.choices"),
@@ -238,7 +256,11 @@ impl LessonFile {
                     ));
                 }
                 for (c, choice) in q.choices.iter().enumerate() {
-                    non_empty(format!("{at}.question.choices[{c}]"), choice)?;
+                    text(
+                        format!("{at}.question.choices[{c}]"),
+                        choice,
+                        MAX_QUESTION_CHARS,
+                    )?;
                 }
                 if q.answer >= q.choices.len() {
                     return Err(invalid(
@@ -250,7 +272,11 @@ impl LessonFile {
                         ),
                     ));
                 }
-                non_empty(format!("{at}.question.explanation"), &q.explanation)?;
+                text(
+                    format!("{at}.question.explanation"),
+                    &q.explanation,
+                    MAX_LESSON_TEXT_CHARS,
+                )?;
             }
             lesson.steps.push(LessonStep {
                 text: step.text.clone(),
@@ -275,8 +301,10 @@ impl LessonFile {
 }
 
 impl Lesson {
-    /// Parses and validates a lesson file's text.
+    /// Parses and validates a lesson file's text (refused unread over
+    /// [`crate::limits::MAX_LESSON_BYTES`]).
     pub fn from_json(text: &str) -> Result<Lesson, ScenarioError> {
+        crate::limits::check_lesson_text(text).map_err(ScenarioError::TooLarge)?;
         parse::<LessonFile>(text)?.validate()
     }
 

@@ -16,6 +16,7 @@ pub mod history;
 pub mod kernel;
 pub mod ladder;
 pub mod lesson;
+pub mod limits;
 pub mod machine;
 pub mod mitigation;
 pub mod model;

@@ -81,7 +81,10 @@ impl FromStr for Mitigation {
             .into_iter()
             .find(|m| m.name() == s)
             .ok_or_else(|| {
-                format!("unknown mitigation {s:?}: expected one of none, dsb, flush_tlb_mm")
+                format!(
+                    "unknown mitigation \"{}\": expected one of none, dsb, flush_tlb_mm",
+                    crate::limits::excerpt(s)
+                )
             })
     }
 }

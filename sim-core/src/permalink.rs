@@ -67,7 +67,7 @@ impl std::error::Error for PermalinkError {}
 fn err(part: &'static str, message: impl Into<String>) -> PermalinkError {
     PermalinkError {
         part,
-        message: message.into(),
+        message: crate::limits::bound_message(&message.into()),
     }
 }
 
@@ -135,9 +135,22 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
                     .get(i + 2)
                     .and_then(|c| BASE36.iter().position(|b| char::from(*b) == *c))
                     .ok_or_else(|| {
-                        err("events", format!("character {}: expected a TLBI index 0-9 or a-z", i + 2))
+                        err(
+                            "events",
+                            format!("character {}: expected a TLBI index 0-9 or a-z", i + 2),
+                        )
                     })?;
                 let to = cpu_digit(chars.get(i + 3).copied(), i + 3)?;
+                if nth == 0 {
+                    // One spelling per link: the oldest TLBI is always `dIT`.
+                    return Err(err(
+                        "events",
+                        format!(
+                            "character {i}: not canonical: D{}0{} is written d{}{}",
+                            issuer.0, to.0, issuer.0, to.0
+                        ),
+                    ));
+                }
                 events.push(Event::Deliver {
                     tlbi: TlbiRef {
                         issuer,
@@ -150,7 +163,10 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
             other => {
                 return Err(err(
                     "events",
-                    format!("character {i}: {other:?} is not an event (0-7 step a CPU, dIT delivers a TLBI)"),
+                    format!(
+                        "character {i}: '{}' is not an event (0-7 step a CPU, dIT delivers a TLBI)",
+                        other.escape_debug()
+                    ),
                 ))
             }
         }
@@ -176,8 +192,9 @@ pub fn base64url_encode(bytes: &[u8]) -> String {
     out
 }
 
-/// Decodes unpadded base64url; `None` on any character outside the alphabet or a
-/// length no encoding produces.
+/// Decodes unpadded base64url; `None` on any character outside the alphabet, a
+/// length no encoding produces, or unused bits that are not zero (so that every
+/// byte string has one spelling, the one [`base64url_encode`] writes).
 pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 {
         return None;
@@ -188,6 +205,10 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
         for (i, c) in chunk.iter().enumerate() {
             let v = BASE64URL.iter().position(|b| b == c)? as u32;
             n |= v << (18 - 6 * i);
+        }
+        let unused = 24 - 8 * (chunk.len() - 1);
+        if n & ((1 << unused) - 1) != 0 {
+            return None;
         }
         for i in 0..chunk.len() - 1 {
             out.push((n >> (16 - 8 * i)) as u8);
@@ -242,30 +263,42 @@ impl Permalink {
         out
     }
 
-    /// Reads a fragment (with or without its leading `#`).
+    /// Reads a fragment (with or without its leading `#`). Only the form
+    /// [`Permalink::encode`] writes is read (see docs/permalinks.md): anything
+    /// else (`/+1`, `/0001`, `##v2`, a cursor equal to the number of events) is
+    /// refused with the canonical spelling, so one view has one link. A link over
+    /// [`crate::limits::MAX_PERMALINK_BYTES`] is refused before it is read.
     pub fn decode(fragment: &str) -> Result<Permalink, PermalinkError> {
-        let text = fragment.trim().trim_start_matches('#');
+        crate::limits::check_permalink(fragment).map_err(|e| err("length", e.to_string()))?;
+        let text = fragment.strip_prefix('#').unwrap_or(fragment);
         let parts: Vec<&str> = text.split('/').collect();
         let version = parts.first().copied().unwrap_or("");
         if version == "v1" {
             return decode_v1(&parts);
         }
         if version != VERSION {
-            return Err(
-                if version.starts_with('v') && version[1..].parse::<u32>().is_ok() {
-                    err(
-                        "version",
-                        format!(
-                            "{version:?} was made by a newer tlbrace; this one reads {VERSION}"
-                        ),
-                    )
-                } else {
-                    err(
-                        "version",
-                        format!("expected {VERSION:?} at the start, found {version:?}"),
-                    )
-                },
-            );
+            let newer = version
+                .strip_prefix('v')
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0'))
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n > 2);
+            return Err(if newer {
+                err(
+                    "version",
+                    format!(
+                        "\"{}\" was made by a newer tlbrace; this one reads {VERSION}",
+                        scenario::excerpt(version)
+                    ),
+                )
+            } else {
+                err(
+                    "version",
+                    format!(
+                        "expected \"{VERSION}\" at the start, found \"{}\"",
+                        scenario::excerpt(version)
+                    ),
+                )
+            });
         }
         if !(4..=5).contains(&parts.len()) {
             return Err(err(
@@ -284,8 +317,8 @@ impl Permalink {
                     return Err(err(
                         "scenario",
                         format!(
-                            "no built-in scenario {:?} (known: {})",
-                            parts[1],
+                            "no built-in scenario \"{}\" (known: {})",
+                            scenario::excerpt(parts[1]),
                             known.join(", ")
                         ),
                     ));
@@ -371,23 +404,39 @@ fn inline_text(b64: &str) -> Result<String, PermalinkError> {
 }
 
 /// The cursor part: how many of `len` events are applied (all when left out).
+/// Canonical only: decimal digits without a sign or leading zeros, and left out
+/// rather than equal to `len`.
 fn cursor(part: Option<&str>, len: usize) -> Result<usize, PermalinkError> {
-    match part {
-        None => Ok(len),
-        Some(c) => c
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n <= len)
-            .ok_or_else(|| {
-                err(
-                    "cursor",
-                    format!(
-                        "{:?} is not a position between 0 and {len}",
-                        scenario::excerpt(c)
-                    ),
-                )
-            }),
+    let Some(c) = part else {
+        return Ok(len);
+    };
+    let digits = !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit());
+    let n = c
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n <= len)
+        .ok_or_else(|| {
+            err(
+                "cursor",
+                format!(
+                    "\"{}\" is not a position between 0 and {len}",
+                    scenario::excerpt(c)
+                ),
+            )
+        })?;
+    if !digits || n.to_string() != c {
+        return Err(err(
+            "cursor",
+            format!("\"{}\" is not canonical: write {n}", scenario::excerpt(c)),
+        ));
     }
+    if n == len {
+        return Err(err(
+            "cursor",
+            format!("not canonical: the cursor is at the end ({n}), so the link leaves it out"),
+        ));
+    }
+    Ok(n)
 }
 
 /// A version-1 link, translated into the same run in format 2.
@@ -408,7 +457,7 @@ fn decode_v1(parts: &[&str]) -> Result<Permalink, PermalinkError> {
                 err(
                     "scenario",
                     format!(
-                        "no built-in scenario {:?} in v1 links",
+                        "no built-in scenario \"{}\" in v1 links",
                         scenario::excerpt(parts[1])
                     ),
                 )

@@ -9,6 +9,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::{parse_schedule, Event};
+use crate::limits::{
+    MAX_PAGE_NAME, MAX_ROLE_CHARS, MAX_SCENARIO_NAME, MAX_STORY_CHARS, MAX_TASK_NAME,
+    MAX_TITLE_CHARS,
+};
 use crate::mitigation::Mitigation;
 use crate::op::{
     Call, CpuId, FlagId, Op, PageId, PageSet, Syscall, TableId, Tables, TaskId, PTRS_PER_PTE,
@@ -138,6 +142,9 @@ pub enum ScenarioError {
         /// What the JSON parser expected.
         message: String,
     },
+    /// The text is over its size limit ([`crate::limits`]); nothing of it was parsed.
+    #[error("{0}")]
+    TooLarge(crate::limits::TooLarge),
     /// The JSON is well formed but a field's value is not acceptable.
     #[error("{field}: {message}")]
     Invalid {
@@ -184,10 +191,13 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Sce
 /// it is cut off the message.
 fn syntax(e: serde_json::Error, path: Option<String>) -> ScenarioError {
     let message = e.to_string();
-    let message = match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_string(),
-        None => message,
-    };
+    // serde quotes the offending input (an unknown field or variant, a string of
+    // the wrong type): only an excerpt of it is kept, and of the path too.
+    let message = crate::limits::bound_message(match message.rfind(" at line ") {
+        Some(cut) => &message[..cut],
+        None => &message,
+    });
+    let path = path.map(|p| excerpt(&p));
     ScenarioError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -198,10 +208,12 @@ fn syntax(e: serde_json::Error, path: Option<String>) -> ScenarioError {
     }
 }
 
+/// A field's error. The message is bounded ([`crate::limits::bound_message`]):
+/// one that lists names from the file stays short whatever the file holds.
 pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
         field: field.into(),
-        message: message.into(),
+        message: crate::limits::bound_message(&message.into()),
     }
 }
 
@@ -467,21 +479,14 @@ impl ScenarioFile {
     /// field. The default schedule must replay on the default kernel.
     pub fn validate(&self) -> Result<Scenario, ScenarioError> {
         let scenario = self.validate_structure()?;
-        let model = crate::Model::new(scenario, Mitigation::default());
-        if let Err((_, e)) =
-            crate::History::replay(model.clone(), model.scenario().default_schedule())
-        {
-            return Err(invalid(
-                format!("default_schedule[{}]", e.index),
-                format!(
-                    "{} does not replay on the {} kernel: {}",
-                    e.event,
-                    Mitigation::default(),
-                    e.error
-                ),
-            ));
-        }
-        Ok(model.scenario().clone())
+        let schedule = scenario.default_schedule().to_vec();
+        check_replays(
+            &scenario,
+            Mitigation::default(),
+            &schedule,
+            "default_schedule",
+        )?;
+        Ok(scenario)
     }
 
     /// Everything but the replay of the default schedule.
@@ -495,9 +500,9 @@ impl ScenarioFile {
                 ),
             ));
         }
-        check_name("name", &self.name, 40)?;
-        check_text("title", &self.title, 200, false)?;
-        check_text("story", &self.story, 4000, true)?;
+        check_name("name", &self.name, MAX_SCENARIO_NAME)?;
+        check_text("title", &self.title, MAX_TITLE_CHARS, false)?;
+        check_text("story", &self.story, MAX_STORY_CHARS, true)?;
         if self.asid == 0 {
             return Err(invalid("asid", "ASID 0 is reserved; use 1 or more"));
         }
@@ -571,14 +576,14 @@ impl ScenarioFile {
         let mut tasks: Vec<Task> = Vec::with_capacity(self.tasks.len());
         for (t, spec) in self.tasks.iter().enumerate() {
             let at = format!("tasks[{t}]");
-            check_name(&format!("{at}.name"), &spec.name, 16)?;
+            check_name(&format!("{at}.name"), &spec.name, MAX_TASK_NAME)?;
             if let Some(j) = tasks.iter().position(|o| o.name == spec.name) {
                 return Err(invalid(
                     format!("{at}.name"),
                     format!("{:?} is also the name of tasks[{j}]", spec.name),
                 ));
             }
-            check_text(&format!("{at}.role"), &spec.role, 40, true)?;
+            check_text(&format!("{at}.role"), &spec.role, MAX_ROLE_CHARS, true)?;
             if usize::from(spec.cpu) >= self.cpus.len() {
                 return Err(invalid(
                     format!("{at}.cpu"),
@@ -650,8 +655,12 @@ impl ScenarioFile {
             isolated,
             default_schedule: Vec::new(),
         };
-        let default_schedule = parse_schedule(&self.default_schedule)
-            .map_err(|e| invalid("default_schedule", e.to_string()))?;
+        let default_schedule = parse_schedule(&self.default_schedule).map_err(|e| {
+            invalid(
+                format!("default_schedule[{}]", e.index),
+                e.source.to_string(),
+            )
+        })?;
         Ok(Scenario {
             default_schedule,
             ..scenario
@@ -665,7 +674,11 @@ impl ScenarioFile {
         for (t, task) in self.tasks.iter().enumerate() {
             for (i, call) in task.program.iter().enumerate() {
                 if let Call::Signal { flag } | Call::Wait { flag } = call {
-                    check_name(&format!("tasks[{t}].program[{i}].flag"), flag, 16)?;
+                    check_name(
+                        &format!("tasks[{t}].program[{i}].flag"),
+                        flag,
+                        MAX_TASK_NAME,
+                    )?;
                     if !flags.contains(flag) {
                         if flags.len() == MAX_FLAGS {
                             return Err(invalid(
@@ -718,7 +731,7 @@ impl ScenarioFile {
             .collect();
         let mut pages: Vec<Page> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
-            check_name(&format!("pages[{i}].name"), &p.name, 8)?;
+            check_name(&format!("pages[{i}].name"), &p.name, MAX_PAGE_NAME)?;
             if let Some(j) = pages.iter().position(|q| q.name == p.name) {
                 return Err(invalid(
                     format!("pages[{i}].name"),
@@ -762,14 +775,27 @@ impl ScenarioFile {
     }
 }
 
-/// A short, printable excerpt of text from a file, for error messages.
-pub(crate) fn excerpt(text: &str) -> String {
-    const MAX: usize = 40;
-    if text.chars().count() <= MAX {
-        return text.to_string();
+pub(crate) use crate::limits::excerpt;
+
+/// `events` replay on `scenario` under `mitigation`; otherwise the error names
+/// `field[i]`, the event, the kernel and why it cannot happen there.
+pub(crate) fn check_replays(
+    scenario: &Scenario,
+    mitigation: Mitigation,
+    events: &[Event],
+    field: &str,
+) -> Result<(), ScenarioError> {
+    let model = crate::Model::new(scenario.clone(), mitigation);
+    match crate::History::replay(model, events) {
+        Ok(_) => Ok(()),
+        Err((_, e)) => Err(invalid(
+            format!("{field}[{}]", e.index),
+            format!(
+                "{} does not replay on the {mitigation} kernel: {}",
+                e.event, e.error
+            ),
+        )),
     }
-    let cut: String = text.chars().take(MAX).collect();
-    format!("{cut}... ({} bytes)", text.len())
 }
 
 fn check_name(field: &str, name: &str, max: usize) -> Result<(), ScenarioError> {
@@ -802,10 +828,11 @@ fn check_text(
     if !may_be_empty && text.trim().is_empty() {
         return Err(invalid(field, "must not be empty"));
     }
-    if text.chars().count() > max {
+    let count = text.chars().count();
+    if count > max {
         return Err(invalid(
             field,
-            format!("at most {max} characters, not {}", text.chars().count()),
+            format!("at most {max} characters, not {count}"),
         ));
     }
     Ok(())

@@ -141,28 +141,37 @@ pub struct ReadScenario {
 }
 
 /// Refuses anything but a JSON object (serde would read a struct from an array,
-/// field by position).
-fn object(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, ScenarioError> {
-    match parse::<serde_json::Value>(text)? {
-        serde_json::Value::Object(map) => Ok(map),
-        other => Err(invalid(
-            "(file)",
-            format!(
-                "a scenario is a JSON object, not {}",
-                match other {
-                    serde_json::Value::Array(_) => "an array",
-                    serde_json::Value::String(_) => "a string",
-                    serde_json::Value::Number(_) => "a number",
-                    serde_json::Value::Bool(_) => "a boolean",
-                    _ => "null",
-                }
-            ),
-        )),
-    }
+/// field by position), by its first character and without building the value.
+fn object(text: &str) -> Result<(), ScenarioError> {
+    let kind = match text.trim_start().as_bytes().first() {
+        Some(b'{') => return Ok(()),
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    };
+    // Invalid JSON is a syntax error with its position; valid JSON of another kind
+    // is said to be the wrong kind. Skipping the value allocates nothing.
+    parse::<serde::de::IgnoredAny>(text)?;
+    Err(invalid(
+        "(file)",
+        format!("a scenario is a JSON object, not {kind}"),
+    ))
 }
 
-fn format_of(map: &serde_json::Map<String, serde_json::Value>) -> Result<u32, ScenarioError> {
-    match map.get("format") {
+/// The fields that decide how an object is read, skipping all the others.
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    format: Option<serde_json::Value>,
+    /// Present in a trace (its scenario), absent in a scenario file.
+    #[serde(default)]
+    scenario: Option<serde::de::IgnoredAny>,
+}
+
+fn format_of(probe: &Probe) -> Result<u32, ScenarioError> {
+    match &probe.format {
         None => Err(invalid("format", "missing: write \"format\": 2")),
         Some(v) => v
             .as_u64()
@@ -173,8 +182,9 @@ fn format_of(map: &serde_json::Map<String, serde_json::Value>) -> Result<u32, Sc
 
 /// Reads a scenario file of format 2, or of format 1 (translated).
 pub fn read_scenario(text: &str) -> Result<ReadScenario, ScenarioError> {
-    let map = object(text)?;
-    match format_of(&map)? {
+    crate::limits::check_scenario_text(text).map_err(ScenarioError::TooLarge)?;
+    object(text)?;
+    match format_of(&parse::<Probe>(text)?)? {
         1 => {
             let file: ScenarioFileV1 = parse(text)?;
             let (file, translation) = translate(&file)?;
@@ -687,8 +697,9 @@ struct TraceFile {
 /// (recognised by its `scenario` field), of either format. Errors name the line and
 /// column, or the field (prefixed with `scenario.` inside a trace).
 pub fn import(text: &str) -> Result<Imported, ScenarioError> {
-    let map = object(text)?;
-    if !map.contains_key("scenario") {
+    crate::limits::check_file_size(text.len() as u64).map_err(ScenarioError::TooLarge)?;
+    object(text)?;
+    if parse::<Probe>(text)?.scenario.is_none() {
         return Ok(Imported {
             scenario: Scenario::from_json(text)?,
             mitigation: None,
@@ -701,11 +712,17 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
     let schedule = trace
         .schedule
         .map(|text| {
-            let events = parse_schedule(&text).map_err(|e| invalid("schedule", e.to_string()))?;
-            match &read.translation {
-                Some(t) => t.schedule(&events).map_err(|e| invalid("schedule", e)),
-                None => Ok(events),
-            }
+            let events = parse_schedule(&text)
+                .map_err(|e| invalid(format!("schedule[{}]", e.index), e.source.to_string()))?;
+            let events = match &read.translation {
+                Some(t) => t.schedule(&events).map_err(|e| invalid("schedule", e))?,
+                None => events,
+            };
+            // The schedule must replay under the trace's kernel, like a scenario's
+            // default_schedule under the default one: the error names the event.
+            let mitigation = trace.mitigation.unwrap_or_default();
+            crate::scenario::check_replays(&read.scenario, mitigation, &events, "schedule")?;
+            Ok(events)
         })
         .transpose()?;
     Ok(Imported {

@@ -231,20 +231,20 @@ fn errors_exit_2_and_say_what_is_wrong() {
     );
     check_error(
         &["run", "seed-race", "--schedule", "s1,x"],
-        &["event 1", "\"x\""],
+        &["--schedule[1]: ", "\"x\""],
     );
     // After thread1's first write, CPU0 has not issued a TLBI yet.
     check_error(
         &["run", "seed-race", "--schedule", "s1,d0>1"],
         &[
-            "event 1 (d0>1)",
+            "--schedule[1]: d0>1 does not replay on the dsb kernel",
             "no TLBI from CPU0",
             "enabled there: s0,s1",
         ],
     );
     check_error(
         &["run", "seed-race", "--schedule", "s0,s9"],
-        &["event 1 (s9)", "CPU9 does not exist"],
+        &["--schedule[1]: s9", "CPU9 does not exist"],
     );
     check_error(
         &["explore", "seed-race", "--max-states", "many"],

@@ -233,7 +233,7 @@ fn cpus_and_tasks() {
     );
     check(
         &edit("\"s1,s0,s0,", "\"s1,s0,t0,"),
-        "default_schedule: event 2 of the schedule: an event is sN (step CPU N) or dI>T (deliver CPU I's TLBI to CPU T) in \"t0\"",
+        "default_schedule[2]: an event is sN (step CPU N) or dI>T (deliver CPU I's TLBI to CPU T) in \"t0\"",
     );
 }
 
@@ -385,7 +385,7 @@ fn traces_prefix_scenario_fields() {
     assert!(scenario::import(&bad_schedule)
         .unwrap_err()
         .to_string()
-        .starts_with("schedule: event 1 of the schedule"));
+        .starts_with("schedule[1]: "));
     let bad_mitigation = trace(seed()).replace("\"dsb\"", "\"tlbi\"");
     let error = scenario::import(&bad_mitigation).unwrap_err().to_string();
     assert!(error.starts_with("line 1, column "), "{error}");

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde::Serialize;
+use sim_core::limits::excerpt;
 use sim_core::{
     explore, format_schedule, ladder, parse_schedule, permalink::Permalink, scenario, trace::Trace,
     Event, ExploreConfig, History, Mitigation, Model, Scenario,
@@ -34,10 +35,12 @@ COMMANDS:
                schedule that breaks a promise (replay it with run --schedule).
 
 SCENARIO|FILE:
-    A built-in scenario's name (see `tlbsim list`); family-N (N = 2 to 8: the
-    seed race with N-2 more threads writing P, to watch exploration grow); or
-    the path of a scenario file (docs/scenario-format.md) or of a trace written
-    by `run --json`, whose mitigation and schedule then become the defaults.
+    A built-in scenario's name (see `tlbsim list`); family-N (N = 2 to {MAX_CPUS}:
+    the seed race with N-2 more threads writing P, to watch exploration grow);
+    or the path of a scenario file (docs/scenario-format.md) or of a trace
+    written by `run --json`, whose mitigation and schedule then become the
+    defaults. A name is a built-in first: write ./NAME for a file named like
+    one. Files over {MAX_FILE} are refused unread.
 
 OPTIONS:
     --mitigation M     What flush_tlb_batched_pending() does: none (kernel before
@@ -61,7 +64,8 @@ OPTIONS:
     --json             Machine-readable output.
     -h, --help         This help.
 
-Errors go to standard error with exit status 2.
+Errors go to standard error with exit status 2 (1 if the output cannot be
+written, e.g. to a full disk or a closed pipe).
 ";
 
 /// The narrowest and widest `--width` (a lane per CPU must still fit).
@@ -91,15 +95,32 @@ enum Command {
     },
 }
 
+/// An argument tlbsim did not expect, quoted as an excerpt (an argument can be
+/// as long as the system allows).
+fn unexpected(arg: lexopt::Arg) -> String {
+    match arg {
+        lexopt::Arg::Short(c) => format!("unexpected option -{}", c.escape_debug()),
+        lexopt::Arg::Long(o) => format!("unexpected option --{}", excerpt(o)),
+        lexopt::Arg::Value(v) => {
+            format!("unexpected argument \"{}\"", excerpt(&v.to_string_lossy()))
+        }
+    }
+}
+
+/// lexopt's errors quote the argument: bounded like every other message.
+fn arg_error(e: lexopt::Error) -> String {
+    sim_core::limits::bound_message(&e.to_string())
+}
+
 fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     use lexopt::prelude::*;
 
     let mut parser = lexopt::Parser::from_args(args);
-    let name = match parser.next().map_err(|e| e.to_string())? {
+    let name = match parser.next().map_err(arg_error)? {
         None => return Err("no command given; try `tlbsim --help`".into()),
         Some(Short('h') | Long("help")) => return Ok(Command::Help),
-        Some(Value(v)) => v.string().map_err(|e| e.to_string())?,
-        Some(other) => return Err(other.unexpected().to_string()),
+        Some(Value(v)) => v.string().map_err(arg_error)?,
+        Some(other) => return Err(unexpected(other)),
     };
     let mut source = None;
     let mut mitigation = None;
@@ -115,50 +136,56 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
         "list" | "run" | "explore" => {}
         _ => {
             return Err(format!(
-                "unknown command {name:?}: expected list, run, explore or help"
+                "unknown command \"{}\": expected list, run, explore or help",
+                excerpt(&name)
             ))
         }
     }
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+    while let Some(arg) = parser.next().map_err(arg_error)? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Long("json") => json = true,
             Long("mitigation") if takes_source => {
-                let v = parser.value().map_err(|e| e.to_string())?;
-                mitigation = Some(v.string().map_err(|e| e.to_string())?.parse()?);
+                let v = parser.value().map_err(arg_error)?;
+                mitigation = Some(v.string().map_err(arg_error)?.parse()?);
             }
             Long("schedule") if name == "run" => {
-                let v = parser.value().map_err(|e| e.to_string())?;
-                schedule = Some(v.string().map_err(|e| e.to_string())?);
+                let v = parser.value().map_err(arg_error)?;
+                schedule = Some(v.string().map_err(arg_error)?);
             }
             Long("width") if name == "run" => {
-                let v = parser.value().map_err(|e| e.to_string())?;
-                let v = v.string().map_err(|e| e.to_string())?;
+                let v = parser.value().map_err(arg_error)?;
+                let v = v.string().map_err(arg_error)?;
                 width = v
                     .parse::<usize>()
                     .ok()
                     .filter(|n| (MIN_WIDTH..=MAX_WIDTH).contains(n))
                     .ok_or_else(|| {
-                        format!("--width wants a number from {MIN_WIDTH} to {MAX_WIDTH}, not {v:?}")
+                        format!(
+                            "--width wants a number from {MIN_WIDTH} to {MAX_WIDTH}, not \"{}\"",
+                            excerpt(&v)
+                        )
                     })?;
             }
             Long("ladder-only") if name == "run" => ladder_only = true,
             Long("base-url") if name == "run" => {
-                let v = parser.value().map_err(|e| e.to_string())?;
-                base_url = Some(v.string().map_err(|e| e.to_string())?);
+                let v = parser.value().map_err(arg_error)?;
+                base_url = Some(v.string().map_err(arg_error)?);
             }
             Long("max-states") if name == "explore" => {
-                let v = parser.value().map_err(|e| e.to_string())?;
-                let v = v.string().map_err(|e| e.to_string())?;
-                max_states =
-                    Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        format!("--max-states wants a positive number, not {v:?}")
-                    })?);
+                let v = parser.value().map_err(arg_error)?;
+                let v = v.string().map_err(arg_error)?;
+                max_states = Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!(
+                        "--max-states wants a positive number, not \"{}\"",
+                        excerpt(&v)
+                    )
+                })?);
             }
             Value(v) if takes_source && source.is_none() => {
-                source = Some(v.string().map_err(|e| e.to_string())?);
+                source = Some(v.string().map_err(arg_error)?);
             }
-            other => return Err(format!("{name}: {}", other.unexpected())),
+            other => return Err(format!("{name}: {}", unexpected(other))),
         }
     }
     let need_source = || {
@@ -193,38 +220,56 @@ struct Loaded {
     schedule: Option<Vec<Event>>,
 }
 
-/// A built-in name first; otherwise a file, read as a scenario or a trace.
+/// Makes the member of a generated family with N CPUs.
+type Generator = fn(usize) -> Scenario;
+/// The generated families a name can stand for (`family-N`): prefix, generator.
+const FAMILIES: [(&str, Generator); 1] = [("family-", scenario::family)];
+
+/// A built-in name first, then a generated family member; otherwise a file, read
+/// as a scenario or a trace. A file named like a built-in is said to exist (on
+/// standard error), with how to open it.
 fn load(source: &str) -> Result<Loaded, String> {
+    let builtin = |scenario| Loaded {
+        scenario,
+        mitigation: None,
+        schedule: None,
+    };
+    let is_file = std::path::Path::new(source).exists();
     if let Some(scenario) = scenario::builtin(source) {
-        return Ok(Loaded {
-            scenario,
-            mitigation: None,
-            schedule: None,
-        });
+        if is_file {
+            eprintln!(
+                "tlbsim: note: {source} is the built-in scenario; to open the file of that name, write ./{source}"
+            );
+        }
+        return Ok(builtin(scenario));
     }
     // family-N: the generated seed race with N CPUs (scenario::family), for scale.
-    if let Some(cpus) = source
-        .strip_prefix("family-")
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| (2..=scenario::MAX_CPUS).contains(n))
-    {
-        return Ok(Loaded {
-            scenario: scenario::family(cpus),
-            mitigation: None,
-            schedule: None,
-        });
-    }
-    let text = std::fs::read_to_string(source).map_err(|e| {
-        let names: Vec<&str> = scenario::builtin_names().collect();
-        if e.kind() == std::io::ErrorKind::NotFound {
-            format!(
-                "unknown scenario {source:?}: not a built-in ({}) and no such file",
-                names.join(", ")
-            )
-        } else {
-            format!("{source}: {e}")
+    for (prefix, make) in FAMILIES {
+        let Some(digits) = source.strip_prefix(prefix) else {
+            continue;
+        };
+        let range = 2..=scenario::MAX_CPUS;
+        match digits.parse::<usize>() {
+            Ok(n) if range.contains(&n) && n.to_string() == digits => {
+                if is_file {
+                    eprintln!(
+                        "tlbsim: note: {source} is a generated scenario; to open the file of that name, write ./{source}"
+                    );
+                }
+                return Ok(builtin(make(n)));
+            }
+            _ if !is_file => {
+                return Err(format!(
+                    "unknown scenario \"{}\": {prefix}N takes N from {} to {} (the CPUs), and there is no such file",
+                    excerpt(source),
+                    range.start(),
+                    range.end()
+                ))
+            }
+            _ => {}
         }
-    })?;
+    }
+    let text = read_file(source)?;
     let imported = scenario::import(&text).map_err(|e| format!("{source}: {e}"))?;
     Ok(Loaded {
         scenario: imported.scenario,
@@ -233,17 +278,49 @@ fn load(source: &str) -> Result<Loaded, String> {
     })
 }
 
-/// Plays `schedule`; a refused event is reported with its index, the reason and
-/// what could have happened instead.
-fn play(model: Model, schedule: &[Event]) -> Result<History, String> {
+/// A file's text, refused before it is read when it is over
+/// [`sim_core::limits::MAX_FILE_BYTES`] (a regular file by its size; a special
+/// file such as /dev/zero by reading one byte past the limit, no further).
+fn read_file(source: &str) -> Result<String, String> {
+    let file = std::fs::File::open(source).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            let names: Vec<&str> = scenario::builtin_names().collect();
+            format!(
+                "unknown scenario \"{}\": not a built-in ({}) and no such file",
+                excerpt(source),
+                names.join(", ")
+            )
+        } else {
+            format!("{source}: {e}")
+        }
+    })?;
+    if let Ok(meta) = file.metadata() {
+        if meta.is_dir() {
+            return Err(format!("{source}: is a directory, not a scenario file"));
+        }
+        if meta.is_file() {
+            sim_core::limits::check_file_size(meta.len()).map_err(|e| format!("{source}: {e}"))?;
+        }
+    }
+    sim_core::limits::read_text(file).map_err(|e| format!("{source}: {e}"))
+}
+
+/// Plays `schedule`; a refused event is reported with where the schedule came
+/// from (`origin`: `--schedule`, `trace.json: schedule`...), its index, the
+/// reason and what could have happened instead.
+fn play(model: Model, schedule: &[Event], origin: &str) -> Result<History, String> {
+    let mitigation = model.mitigation();
     History::replay(model, schedule).map_err(|(history, e)| {
         let enabled = history.model().enabled_events(history.current());
         let instead = if enabled.is_empty() {
             "nothing can happen there: the run is over".to_string()
         } else {
-            format!("enabled there: {}", format_schedule(&enabled))
+            format!("enabled there: {}", excerpt(&format_schedule(&enabled)))
         };
-        format!("{e} ({instead})")
+        format!(
+            "{origin}[{}]: {} does not replay on the {mitigation} kernel: {} ({instead})",
+            e.index, e.event, e.error
+        )
     })
 }
 
@@ -286,7 +363,13 @@ fn to_json(value: &impl Serialize) -> String {
 
 fn execute(command: Command) -> Result<String, String> {
     match command {
-        Command::Help => Ok(HELP.to_string()),
+        // The numbers come from the library, so the help cannot drift from them.
+        Command::Help => Ok(HELP
+            .replace("{MAX_CPUS}", &scenario::MAX_CPUS.to_string())
+            .replace(
+                "{MAX_FILE}",
+                &format!("{} MiB", sim_core::limits::MAX_FILE_BYTES >> 20),
+            )),
         Command::List { json } => {
             let scenarios = scenario::builtins();
             if json {
@@ -326,14 +409,22 @@ fn execute(command: Command) -> Result<String, String> {
             base_url,
         } => {
             let loaded = load(&source)?;
-            let schedule = match schedule {
-                Some(text) => parse_schedule(&text).map_err(|e| format!("--schedule: {e}"))?,
-                None => loaded
-                    .schedule
-                    .unwrap_or_else(|| loaded.scenario.default_schedule().to_vec()),
+            let (schedule, origin) = match schedule {
+                Some(text) => (
+                    parse_schedule(&text)
+                        .map_err(|e| format!("--schedule[{}]: {}", e.index, e.source))?,
+                    "--schedule".to_string(),
+                ),
+                None => match loaded.schedule {
+                    Some(events) => (events, format!("{source}: schedule")),
+                    None => (
+                        loaded.scenario.default_schedule().to_vec(),
+                        format!("{source}: default_schedule"),
+                    ),
+                },
             };
             let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
-            let history = play(Model::new(loaded.scenario, mitigation), &schedule)?;
+            let history = play(Model::new(loaded.scenario, mitigation), &schedule, &origin)?;
             if json {
                 return Ok(to_json(&Trace::of(&history)));
             }
@@ -454,9 +545,19 @@ fn main() -> ExitCode {
     let result = parse_args(std::env::args_os().skip(1)).and_then(execute);
     match result {
         Ok(out) => {
-            // A closed pipe (`tlbsim run ... | head`) is not an error worth a panic.
-            let _ = std::io::stdout().lock().write_all(out.as_bytes());
-            ExitCode::SUCCESS
+            // Output that did not arrive (a full disk, a closed pipe) is a failure:
+            // a script must not take a truncated trace for a whole one.
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("tlbsim: could not write the output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(message) => {
             eprintln!("tlbsim: {message}");

@@ -1,0 +1,289 @@
+//! Limits on everything a stranger's file or link can carry, checked before any
+//! parsing or rendering, and the short excerpts that error messages quote.
+//!
+//! A permalink in a mail or a scenario file attached to one is hostile input: its
+//! size is checked before it is read (so `/dev/zero` or a 50 MB file is refused at
+//! once, naming the limit), every string in it has a length limit (so no title can
+//! make a layout expensive), and an error quotes at most [`EXCERPT_CHARS`]
+//! characters of it. The numbers are documented in docs/scenario-format.md,
+//! docs/permalinks.md and docs/lessons.md (tests/docs.rs checks that they agree).
+
+use std::fmt;
+use std::io::Read;
+
+/// Largest file read as a scenario, a trace or a lesson (the CLI's FILE, the web
+/// app's file import and drop). A trace of the longest schedule of a scenario at
+/// every other limit fits (tests/limits.rs).
+pub const MAX_FILE_BYTES: usize = 8 << 20;
+/// Largest scenario file text (format 1 or 2), inline or in a file.
+pub const MAX_SCENARIO_BYTES: usize = 256 << 10;
+/// Largest lesson file text.
+pub const MAX_LESSON_BYTES: usize = 1 << 20;
+/// Largest permalink fragment; an inline scenario of [`MAX_SCENARIO_BYTES`] fits
+/// in base64url (4/3 of it), with its events.
+pub const MAX_PERMALINK_BYTES: usize = 512 << 10;
+
+/// A scenario's `title` and a lesson's `title`, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// A scenario's `story`, in characters.
+pub const MAX_STORY_CHARS: usize = 4000;
+/// A task's `role`, in characters.
+pub const MAX_ROLE_CHARS: usize = 40;
+/// A scenario's `name`, in ASCII characters.
+pub const MAX_SCENARIO_NAME: usize = 40;
+/// A page's `name`.
+pub const MAX_PAGE_NAME: usize = 8;
+/// A task's `name` and a flag's name.
+pub const MAX_TASK_NAME: usize = 16;
+/// A lesson step's `text` and a question's `explanation`, in characters.
+pub const MAX_LESSON_TEXT_CHARS: usize = 4000;
+/// A question's `prompt` and each of its `choices`, in characters.
+pub const MAX_QUESTION_CHARS: usize = 400;
+
+/// Characters of the input an error message quotes at most.
+pub const EXCERPT_CHARS: usize = 40;
+/// Quoted input longer than this is cut by [`bound_message`] (an [`excerpt`] is
+/// at most [`EXCERPT_CHARS`] and its length suffix).
+const QUOTE_CHARS: usize = EXCERPT_CHARS + 40;
+/// Bytes of an error message at most, whatever the input (a safety net behind the
+/// excerpts: every message is well under it).
+pub const MAX_MESSAGE_BYTES: usize = 600;
+
+/// An input over its size limit: what it is, how big it is, and the limit.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct TooLarge {
+    /// What was refused (`"a file"`, `"a permalink"`).
+    pub what: &'static str,
+    /// Its size in bytes, or `None` when only "more than the limit" is known (a
+    /// special file such as `/dev/zero` is read no further than the limit).
+    pub size: Option<u64>,
+    /// The limit, in bytes.
+    pub limit: usize,
+    /// The limit's name in [`crate::limits`], for the docs.
+    pub name: &'static str,
+}
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.size {
+            Some(size) => write!(f, "{} of {} is", self.what, bytes(size)),
+            None => write!(
+                f,
+                "{} of more than {} is",
+                self.what,
+                bytes(self.limit as u64)
+            ),
+        }?;
+        write!(
+            f,
+            " over the limit of {} ({}; see docs/scenario-format.md)",
+            bytes(self.limit as u64),
+            self.name
+        )
+    }
+}
+
+/// A size as people read it: `512 KiB`, `8 MiB`, `52428800 bytes`.
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+fn check(what: &'static str, size: u64, limit: usize, name: &'static str) -> Result<(), TooLarge> {
+    if size > limit as u64 {
+        Err(TooLarge {
+            what,
+            size: Some(size),
+            limit,
+            name,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// A file of `size` bytes may be read ([`MAX_FILE_BYTES`]): the web app asks this
+/// of a picked or dropped file before reading a byte of it.
+pub fn check_file_size(size: u64) -> Result<(), TooLarge> {
+    check("a file", size, MAX_FILE_BYTES, "MAX_FILE_BYTES")
+}
+
+/// A scenario file's text is small enough to parse ([`MAX_SCENARIO_BYTES`]).
+pub fn check_scenario_text(text: &str) -> Result<(), TooLarge> {
+    check(
+        "a scenario",
+        text.len() as u64,
+        MAX_SCENARIO_BYTES,
+        "MAX_SCENARIO_BYTES",
+    )
+}
+
+/// A lesson file's text is small enough to parse ([`MAX_LESSON_BYTES`]).
+pub fn check_lesson_text(text: &str) -> Result<(), TooLarge> {
+    check(
+        "a lesson",
+        text.len() as u64,
+        MAX_LESSON_BYTES,
+        "MAX_LESSON_BYTES",
+    )
+}
+
+/// A permalink fragment is small enough to decode ([`MAX_PERMALINK_BYTES`]).
+pub fn check_permalink(fragment: &str) -> Result<(), TooLarge> {
+    check(
+        "a link",
+        fragment.len() as u64,
+        MAX_PERMALINK_BYTES,
+        "MAX_PERMALINK_BYTES",
+    )
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Over [`MAX_FILE_BYTES`].
+    #[error("{0}")]
+    TooLarge(TooLarge),
+    /// Not UTF-8: the byte offset of the first bad byte.
+    #[error("not UTF-8 text (byte {0} is not valid UTF-8)")]
+    NotText(usize),
+    /// The operating system's error.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads at most [`MAX_FILE_BYTES`] from `reader` as UTF-8 text: one byte more
+/// is refused at once, so an endless special file (`/dev/zero`) costs no more
+/// than the limit, and the size a file claims is never trusted.
+pub fn read_text(reader: impl Read) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(TooLarge {
+            what: "a file",
+            size: None,
+            limit: MAX_FILE_BYTES,
+            name: "MAX_FILE_BYTES",
+        }));
+    }
+    String::from_utf8(bytes).map_err(|e| ReadError::NotText(e.utf8_error().valid_up_to()))
+}
+
+/// A short, printable excerpt of input for an error message: at most
+/// [`EXCERPT_CHARS`] characters once control characters are escaped, with the
+/// total length when it was cut.
+pub fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    let mut shown = 0;
+    for c in text.chars() {
+        let escaped = c.escape_debug();
+        if shown + escaped.len() > EXCERPT_CHARS {
+            out.push_str(&format!("... ({} bytes)", text.len()));
+            return out;
+        }
+        shown += escaped.len();
+        out.extend(escaped);
+    }
+    out
+}
+
+/// `message` with every quoted stretch of it (between backticks or double
+/// quotes, as serde and lexopt quote input) longer than [`QUOTE_CHARS`] cut to
+/// an [`excerpt`], then the whole cut to [`MAX_MESSAGE_BYTES`]. Linear in the
+/// length of `message`. An excerpt is shorter than `QUOTE_CHARS`, so it is never
+/// cut again.
+pub fn bound_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_BYTES));
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let close = rest.find(quote).unwrap_or(rest.len());
+        let quoted = &rest[..close];
+        if quoted.chars().nth(QUOTE_CHARS).is_some() {
+            out.push_str(&excerpt(quoted));
+        } else {
+            out.push_str(quoted);
+        }
+        rest = &rest[close..];
+        if let Some(after) = rest.strip_prefix(quote) {
+            out.push(quote);
+            rest = after;
+        }
+        if out.len() > MAX_MESSAGE_BYTES {
+            break;
+        }
+    }
+    out.push_str(rest);
+    if out.len() > MAX_MESSAGE_BYTES {
+        let mut cut = MAX_MESSAGE_BYTES - 20;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str("... (cut)");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_say_the_length() {
+        assert_eq!(excerpt("s9"), "s9");
+        let long = "x".repeat(100_000);
+        let e = excerpt(&long);
+        assert!(e.len() < 70, "{e}");
+        assert!(e.ends_with("... (100000 bytes)"), "{e}");
+        assert_eq!(excerpt("a\nb"), "a\\nb");
+    }
+
+    #[test]
+    fn messages_quoting_input_are_bounded() {
+        let key = "k".repeat(1 << 20);
+        let m = bound_message(&format!("unknown field `{key}`, expected `name`"));
+        assert_eq!(
+            m,
+            format!(
+                "unknown field `{}... (1048576 bytes)`, expected `name`",
+                "k".repeat(40)
+            )
+        );
+        assert_eq!(
+            bound_message("plain \"short\" text"),
+            "plain \"short\" text"
+        );
+        // Unquoted floods are cut too.
+        assert!(bound_message(&"y".repeat(10_000)).len() <= MAX_MESSAGE_BYTES);
+    }
+
+    #[test]
+    fn an_endless_reader_is_refused_at_the_limit() {
+        let e = read_text(std::io::repeat(b' ')).unwrap_err();
+        assert!(e.to_string().contains("MAX_FILE_BYTES"), "{e}");
+        assert!(e.to_string().contains("8 MiB"), "{e}");
+        assert!(matches!(
+            read_text(&b"\xff"[..]),
+            Err(ReadError::NotText(0))
+        ));
+        assert_eq!(read_text(&b"{}"[..]).unwrap(), "{}");
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        let e = check_file_size(50 << 20).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "a file of 50 MiB is over the limit of 8 MiB (MAX_FILE_BYTES; see docs/scenario-format.md)"
+        );
+        assert!(check_file_size(MAX_FILE_BYTES as u64).is_ok());
+    }
+}

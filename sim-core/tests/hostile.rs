@@ -1,0 +1,519 @@
+//! Hostile input (issue 14): the reproducers of the issue as tests. A link or a
+//! file from a stranger can never hang, exhaust memory or silently mislead: sizes
+//! are checked before parsing, strings have limits, layout is linear, errors quote
+//! only excerpts and name where, output errors are failures.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sim_core::lesson::Lesson;
+use sim_core::limits::{self, MAX_FILE_BYTES, MAX_PERMALINK_BYTES, MAX_SCENARIO_BYTES};
+use sim_core::permalink::{base64url_encode, Permalink};
+use sim_core::scenario::{self, ScenarioFile, MAX_CPUS, MAX_PAGES, MAX_TASKS};
+use sim_core::trace::Trace;
+use sim_core::{ladder, History, Mitigation, Model, Scenario, ScenarioError};
+
+/// The issue's own bound for layout and refusals.
+const FAST: Duration = Duration::from_millis(100);
+
+struct Run {
+    code: i32,
+    stderr: String,
+    took: Duration,
+}
+
+fn tlbsim(args: &[&str]) -> Run {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(args)
+        .output()
+        .expect("tlbsim runs");
+    Run {
+        took: start.elapsed(),
+        code: out.status.code().expect("tlbsim exits normally"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlbsim-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn seed_file() -> Value {
+    serde_json::from_str(scenario::builtin_json("seed-race").unwrap()).unwrap()
+}
+
+/// A 1 MB and a 3 MB single-word title lay out in linear steps (each line is
+/// one piece of the word, nothing is lost or copied twice) and well under the
+/// issue's 100 ms; they took 23.6 s and more than 112 s before.
+#[test]
+fn megabyte_single_word_titles_lay_out_in_linear_time() {
+    for mb in [1, 3] {
+        let word = "w".repeat(mb << 20);
+        let start = Instant::now();
+        let lines = ladder::wrap(&word, ladder::WIDTH);
+        let took = start.elapsed();
+        assert_eq!(lines.len(), word.len().div_ceil(ladder::WIDTH), "{mb} MB");
+        let total: usize = lines.iter().map(String::len).sum();
+        assert_eq!(total, word.len(), "{mb} MB: every byte laid out once");
+        assert!(took < FAST, "{mb} MB single-word title took {took:?}");
+    }
+}
+
+/// The same title in a file is refused before anything is laid out, at once:
+/// by the size of the text (1 MB), or by the title's own limit (100 KB); the
+/// message quotes no more than an excerpt.
+#[test]
+fn a_file_with_a_huge_title_is_refused_quickly() {
+    for (len, says) in [
+        (1 << 20, "is over the limit of 256 KiB (MAX_SCENARIO_BYTES"),
+        (100_000, "title: at most 200 characters, not 100000"),
+    ] {
+        let mut file = seed_file();
+        file["title"] = Value::String("t".repeat(len));
+        let path = temp_path(&format!("title-{len}.json"));
+        std::fs::write(&path, file.to_string()).unwrap();
+        let run = tlbsim(&["run", path.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+        assert!(run.stderr.len() < 300, "{}", run.stderr);
+        assert!(run.took < FAST, "took {:?}", run.took);
+    }
+}
+
+/// A 50 MB file is refused by its size without being read, /dev/zero after
+/// reading one byte past the limit; both name the limit, in under 100 ms.
+#[test]
+fn huge_and_endless_files_are_refused_unread() {
+    let path = temp_path("huge.json");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(50 << 20).unwrap(); // sparse: costs no disk
+    for source in [path.to_str().unwrap(), "/dev/zero"] {
+        let run = tlbsim(&["run", source]);
+        assert_eq!(run.code, 2, "{source}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("MAX_FILE_BYTES") && run.stderr.contains("8 MiB"),
+            "{source}: {}",
+            run.stderr
+        );
+        assert!(run.took < FAST, "{source}: took {:?}", run.took);
+    }
+    let run = tlbsim(&["run", path.to_str().unwrap()]);
+    assert!(
+        run.stderr.contains("a file of 50 MiB is over the limit"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `--json > /dev/full` is a failure with a message, not a silent success.
+#[test]
+fn output_that_cannot_be_written_is_a_failure() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["run", "seed-race", "--json"])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("could not write the output"), "{stderr}");
+}
+
+/// A 100 KB bad schedule, however it is bad, gives a message under 300 bytes
+/// that says which event and quotes an excerpt of it.
+#[test]
+fn a_huge_bad_schedule_gives_a_short_message() {
+    let cases = [
+        (format!("{}x", "s1,".repeat(34_000)), "--schedule[34000]"),
+        (format!("s{}", "1".repeat(100_000)), "--schedule[0]"),
+        (format!("d0>{}", "9".repeat(100_000)), "--schedule[0]"),
+        (format!("s0,{}", "q".repeat(100_000)), "--schedule[1]"),
+    ];
+    for (schedule, at) in cases {
+        assert!(schedule.len() >= 100_000);
+        let run = tlbsim(&["run", "seed-race", "--schedule", &schedule]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.len() < 300,
+            "{} bytes: {}",
+            run.stderr.len(),
+            run.stderr
+        );
+        assert!(run.stderr.contains(at), "{at}: {}", run.stderr);
+    }
+    // Replayable text, but an event that cannot happen: named with its index.
+    let run = tlbsim(&["run", "seed-race", "--schedule", &"s1,".repeat(30_000)]);
+    assert!(run.stderr.len() < 300, "{}", run.stderr);
+    assert!(run.stderr.contains("--schedule["), "{}", run.stderr);
+    // Other arguments are quoted as excerpts too.
+    let long = "m".repeat(100_000);
+    for args in [
+        vec!["run", "seed-race", "--mitigation", &long],
+        vec!["explore", "seed-race", "--max-states", &long],
+        vec!["run", "seed-race", &long],
+        vec![&long],
+    ] {
+        let run = tlbsim(&args);
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.len() < 300, "{}", run.stderr);
+    }
+}
+
+/// A default_schedule that does not replay is refused naming the field and the
+/// event; so is a trace's schedule, naming the file and the field.
+#[test]
+fn schedules_that_do_not_replay_are_refused_with_their_field() {
+    let mut file = seed_file();
+    file["default_schedule"] = "s1,s0,s1".into();
+    let e = Scenario::from_json(&file.to_string()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("default_schedule[2]: s1 does not replay on the dsb kernel"),
+        "{e}"
+    );
+
+    let history = History::replay(
+        Model::new(scenario::builtin("seed-race").unwrap(), Mitigation::Dsb),
+        &sim_core::parse_schedule("s1,s0").unwrap(),
+    )
+    .unwrap();
+    let mut trace = serde_json::to_value(Trace::of(&history)).unwrap();
+    trace["schedule"] = "s1,s0,s1".into();
+    let path = temp_path("trace.json");
+    std::fs::write(&path, trace.to_string()).unwrap();
+    let run = tlbsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    let want = format!(
+        "{}: schedule[2]: s1 does not replay on the dsb kernel",
+        path.display()
+    );
+    assert!(run.stderr.contains(&want), "{}", run.stderr);
+    trace["schedule"] = "s1,s7".into();
+    std::fs::write(&path, trace.to_string()).unwrap();
+    let run = tlbsim(&["run", path.to_str().unwrap()]);
+    assert!(run.stderr.contains("schedule[1]: s7"), "{}", run.stderr);
+    // A trace whose schedule plays, replayed under another kernel, says where
+    // the schedule came from.
+    trace["schedule"] = "s1,s0,s0,s1".into();
+    std::fs::write(&path, trace.to_string()).unwrap();
+    let run = tlbsim(&["run", path.to_str().unwrap(), "--mitigation", "none"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Scenario files are objects only: an array of the fields in order is refused.
+#[test]
+fn a_scenario_is_an_object() {
+    let file = seed_file();
+    let fields: Vec<Value> = file.as_object().unwrap().values().cloned().collect();
+    let e = Scenario::from_json(&Value::Array(fields).to_string()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "(file): a scenario is a JSON object, not an array"
+    );
+    for (text, kind) in [("\"x\"", "a string"), ("12", "a number"), ("null", "null")] {
+        let e = scenario::import(text).unwrap_err().to_string();
+        assert!(e.ends_with(kind), "{text}: {e}");
+    }
+    // Invalid JSON is a syntax error with its place, not a kind.
+    assert!(matches!(
+        Scenario::from_json("[1,"),
+        Err(ScenarioError::Syntax { .. })
+    ));
+}
+
+/// serde's messages quote the input (an unknown field or variant, a string of
+/// the wrong type): only an excerpt is kept.
+#[test]
+fn json_errors_quote_excerpts() {
+    let big = "z".repeat(100_000);
+    let mut unknown_field = seed_file();
+    unknown_field[big.as_str()] = 1.into();
+    let mut unknown_call = seed_file();
+    unknown_call["tasks"][0]["program"][0]["op"] = Value::String(big.clone());
+    let mut wrong_type = seed_file();
+    wrong_type["asid"] = Value::String(big.clone());
+    let mut page_name = seed_file();
+    page_name["pages"][0]["name"] = Value::String(big.clone());
+    for (what, file) in [
+        ("field", unknown_field),
+        ("call", unknown_call),
+        ("type", wrong_type),
+        ("page", page_name),
+    ] {
+        let e = Scenario::from_json(&file.to_string())
+            .unwrap_err()
+            .to_string();
+        assert!(e.len() < 400, "{what}: {} bytes: {}", e.len(), &e[..400]);
+        assert!(e.contains("zzzz"), "{what}: quotes an excerpt: {e}");
+    }
+}
+
+/// Inline permalinks, lessons and scenario texts over their limits are refused
+/// before they are read, naming the limit.
+#[test]
+fn links_lessons_and_texts_over_their_limits_are_refused_unread() {
+    let mut file = seed_file();
+    file["title"] = Value::String("t".repeat(1 << 20));
+    let link = format!(
+        "v2/x.{}/dsb/",
+        base64url_encode(file.to_string().as_bytes())
+    );
+    let start = Instant::now();
+    let e = Permalink::decode(&link).unwrap_err();
+    assert!(start.elapsed() < FAST);
+    assert_eq!(e.part, "length");
+    assert!(e.message.contains("MAX_PERMALINK_BYTES"), "{e}");
+    let e = Scenario::from_json(&file.to_string()).unwrap_err();
+    assert!(e.to_string().contains("MAX_SCENARIO_BYTES"), "{e}");
+    let lesson = json!({"format": 2, "title": "t", "scenario": "seed-race",
+        "steps": [{"text": "x".repeat(2 << 20)}]});
+    let e = Lesson::from_json(&lesson.to_string()).unwrap_err();
+    assert!(e.to_string().contains("MAX_LESSON_BYTES"), "{e}");
+    // Under the byte limit, the lesson's text limits apply.
+    let lesson = json!({"format": 2, "title": "t", "scenario": "seed-race",
+        "steps": [{"text": "x".repeat(5000)}]});
+    let e = Lesson::from_json(&lesson.to_string()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "steps[0].text: at most 4000 characters, not 5000"
+    );
+    assert!(limits::check_file_size(50 << 20).is_err());
+}
+
+/// One canonical spelling per link: every other one is refused saying how the
+/// link is written.
+#[test]
+fn non_canonical_links_are_refused_with_the_canonical_spelling() {
+    let cases = [
+        ("v2/seed-race/dsb/1001/+1", "cursor", "write 1"),
+        ("v2/seed-race/dsb/1001/0001", "cursor", "write 1"),
+        ("v2/seed-race/dsb/1001/4", "cursor", "leaves it out"),
+        ("##v2/seed-race/dsb/1001", "version", "expected \"v2\""),
+        (" v2/seed-race/dsb/1001", "version", "expected \"v2\""),
+        ("v2/seed-race/dsb/1D001", "events", "is written d01"),
+        ("v02/seed-race/dsb/1", "version", "expected \"v2\""),
+        ("v0/seed-race/dsb/1", "version", "expected \"v2\""),
+    ];
+    for (link, part, says) in cases {
+        let e = Permalink::decode(link).unwrap_err();
+        assert_eq!(e.part, part, "{link}: {e}");
+        assert!(e.message.contains(says), "{link}: {e}");
+    }
+    assert!(Permalink::decode("v3/seed-race/dsb/1")
+        .unwrap_err()
+        .message
+        .contains("newer"));
+    // Unused base64 bits that are not zero: a second spelling of the same bytes.
+    assert_eq!(
+        sim_core::permalink::base64url_decode("dGxi"),
+        Some(b"tlb".to_vec())
+    );
+    assert_eq!(
+        sim_core::permalink::base64url_decode("-_8"),
+        Some(b"\xfb\xff".to_vec())
+    );
+    assert_eq!(sim_core::permalink::base64url_decode("-_9"), None);
+    // Every accepted spelling is the one encode writes.
+    for link in [
+        "v2/seed-race/dsb/10011111110000",
+        "#v2/seed-race/none/100d01D0201/4",
+        "v2/tlb-cost/flush_tlb_mm/",
+        "v2/tlb-cost/flush_tlb_mm/0/0",
+    ] {
+        let decoded = Permalink::decode(link).unwrap();
+        assert_eq!(decoded.encode(), link.trim_start_matches('#'));
+    }
+}
+
+/// `family-N` out of range gives the range; a file named like a built-in is
+/// said to exist, with how to open it.
+#[test]
+fn names_say_what_they_are() {
+    let run = tlbsim(&["explore", "family-9"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains(&format!("family-N takes N from 2 to {MAX_CPUS}")),
+        "{}",
+        run.stderr
+    );
+    let run = tlbsim(&["explore", "family-02"]);
+    assert!(run.stderr.contains("family-N takes N"), "{}", run.stderr);
+
+    let dir = temp_path("named");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut file = seed_file();
+    file["title"] = "The file, not the built-in".into();
+    std::fs::write(dir.join("seed-race"), file.to_string()).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["list"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["run", "seed-race"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "seed-race is the built-in scenario; to open the file of that name, write ./seed-race"
+        ),
+        "{stderr}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["run", "./seed-race"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("The file, not the built-in"));
+}
+
+/// A scenario at every limit at once fits the byte limits: its file (pretty
+/// printed) in MAX_SCENARIO_BYTES, its link in MAX_PERMALINK_BYTES, and the trace
+/// of a run to its end in MAX_FILE_BYTES. The limits refuse only what no valid
+/// input needs.
+#[test]
+fn the_largest_valid_inputs_fit_the_byte_limits() {
+    // Control characters are the most expensive in JSON (\u0001: 6 bytes).
+    let text = |n: usize| "\u{1}".repeat(n);
+    let pages: Vec<Value> = (0..MAX_PAGES)
+        .map(|i| json!({"name": format!("PAGE{i:04}"), "vpn": 1024 + i, "pfn": 4096 + i}))
+        .collect();
+    let all: Vec<String> = (0..MAX_PAGES).map(|i| format!("PAGE{i:04}")).collect();
+    // 8 calls of 21 steps (lock, flush_tlb_batched_pending, 16 PTEs, unlock,
+    // tlb_finish_mmu, return) and 24 of one step: 192 steps, 32 calls.
+    let program: Vec<Value> = (0..32)
+        .map(|c| {
+            if c % 4 == 0 {
+                json!({"op": "mprotect", "pages": all})
+            } else {
+                json!({"op": "read", "page": all[c % MAX_PAGES]})
+            }
+        })
+        .collect();
+    let tasks: Vec<Value> = (0..MAX_TASKS)
+        .map(|t| {
+            json!({"name": format!("task{t:012}"), "role": text(limits::MAX_ROLE_CHARS),
+                "cpu": t % MAX_CPUS, "program": program})
+        })
+        .collect();
+    let cpus: Vec<Value> = (0..MAX_CPUS).map(|_| json!({"tlb": all[..4]})).collect();
+    let file = json!({
+        "format": 2, "name": "n".repeat(limits::MAX_SCENARIO_NAME),
+        "title": format!("t{}", text(limits::MAX_TITLE_CHARS - 1)),
+        "story": text(limits::MAX_STORY_CHARS), "pages": pages, "cpus": cpus, "tasks": tasks,
+    });
+    let pretty = serde_json::to_string_pretty(&file).unwrap();
+    let parsed: ScenarioFile = serde_json::from_str(&pretty).unwrap();
+    let scenario = Scenario::from_json(&pretty).expect("the largest scenario is valid");
+    assert_eq!(parsed.validate().unwrap(), scenario);
+    assert!(pretty.len() < MAX_SCENARIO_BYTES, "{} bytes", pretty.len());
+    // Play it to the end, always the first enabled event.
+    let model = Model::new(scenario, Mitigation::Dsb);
+    let mut history = History::new(model.clone());
+    loop {
+        let enabled = model.enabled_events(history.current());
+        let Some(event) = enabled.first() else { break };
+        history.apply(*event).unwrap();
+    }
+    assert!(history.cursor() > 1000, "{} steps", history.cursor());
+    let link = Permalink::of(&history).encode();
+    assert!(link.len() < MAX_PERMALINK_BYTES, "{} bytes", link.len());
+    assert_eq!(
+        Permalink::decode(&link).unwrap().history().unwrap(),
+        history
+    );
+    let trace = serde_json::to_string_pretty(&Trace::of(&history)).unwrap();
+    assert!(trace.len() < MAX_FILE_BYTES, "{} bytes", trace.len());
+    let imported = scenario::import(&trace).unwrap();
+    assert_eq!(imported.schedule.unwrap(), history.schedule());
+}
+
+/// Every limit is documented, with its value, on the line that names it.
+#[test]
+fn every_limit_is_documented_with_its_value() {
+    let scenario_doc = include_str!("../../docs/scenario-format.md");
+    let permalink_doc = include_str!("../../docs/permalinks.md");
+    let lesson_doc = include_str!("../../docs/lessons.md");
+    let kib = |n: usize| format!("{} KiB", n >> 10);
+    let mib = |n: usize| format!("{} MiB", n >> 20);
+    for (doc, name, value) in [
+        (scenario_doc, "MAX_FILE_BYTES", mib(limits::MAX_FILE_BYTES)),
+        (scenario_doc, "MAX_SCENARIO_BYTES", kib(MAX_SCENARIO_BYTES)),
+        (
+            scenario_doc,
+            "MAX_LESSON_BYTES",
+            mib(limits::MAX_LESSON_BYTES),
+        ),
+        (
+            lesson_doc,
+            "MAX_LESSON_BYTES",
+            mib(limits::MAX_LESSON_BYTES),
+        ),
+        (
+            permalink_doc,
+            "MAX_PERMALINK_BYTES",
+            kib(MAX_PERMALINK_BYTES),
+        ),
+        (permalink_doc, "MAX_SCENARIO_BYTES", kib(MAX_SCENARIO_BYTES)),
+        (
+            scenario_doc,
+            "MAX_TITLE_CHARS",
+            limits::MAX_TITLE_CHARS.to_string(),
+        ),
+        (
+            scenario_doc,
+            "MAX_STORY_CHARS",
+            limits::MAX_STORY_CHARS.to_string(),
+        ),
+        (
+            scenario_doc,
+            "MAX_ROLE_CHARS",
+            limits::MAX_ROLE_CHARS.to_string(),
+        ),
+        (
+            lesson_doc,
+            "MAX_TITLE_CHARS",
+            limits::MAX_TITLE_CHARS.to_string(),
+        ),
+        (
+            lesson_doc,
+            "MAX_LESSON_TEXT_CHARS",
+            limits::MAX_LESSON_TEXT_CHARS.to_string(),
+        ),
+        (
+            lesson_doc,
+            "MAX_QUESTION_CHARS",
+            limits::MAX_QUESTION_CHARS.to_string(),
+        ),
+    ] {
+        let line = doc
+            .lines()
+            .find(|l| l.contains(&format!("`{name}`")))
+            .unwrap_or_else(|| panic!("{name} is not documented"));
+        // The value just before its name: "200 characters (`MAX_TITLE_CHARS`)".
+        let at = line.find(&format!("`{name}`")).unwrap();
+        let before = &line[at.saturating_sub(value.len() + 30)..at];
+        assert!(before.contains(&value), "{name} = {value}: {line}");
+    }
+    // The names' limits are the table's "names" row.
+    let names = scenario_doc
+        .lines()
+        .find(|l| l.starts_with("| names |"))
+        .unwrap();
+    for n in [
+        limits::MAX_SCENARIO_NAME,
+        limits::MAX_PAGE_NAME,
+        limits::MAX_TASK_NAME,
+    ] {
+        assert!(names.contains(&format!("1 to {n}")), "{n}: {names}");
+    }
+}
