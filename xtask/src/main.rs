@@ -9,6 +9,7 @@
 mod app;
 mod bench;
 mod cmd;
+mod fuzz;
 mod server;
 mod test;
 mod tools;
@@ -29,6 +30,11 @@ Tasks:
                     native explorer bench and the browser benchmarks; print one table
                     of figures, budgets and PASS/FAIL, and write target/bench.json
                     (about 5 minutes; --quick about 2); fails if a budget is missed
+  fuzz [--cases N] [--seed S]
+                    run sim-core's fuzz suite optimised: N seeded random and mutated
+                    inputs (default 200000, about a minute) to every parser and
+                    renderer; fails on a panic, a slow input, a long error message
+                    or an accepted input that does not round-trip or replay
   help              show this list
 
 The first run installs Trunk (about 6 minutes) and the wasm-bindgen CLI (about 1.5
@@ -68,6 +74,7 @@ enum Task {
     Serve { port: u16 },
     Test,
     Bench { quick: bool },
+    Fuzz { cases: u64, seed: u64 },
 }
 
 /// The port `serve` uses when `--port` is not given.
@@ -80,6 +87,7 @@ fn parse(args: &[String]) -> Result<Task> {
     match task.as_str() {
         "help" | "-h" | "--help" => Ok(Task::Help),
         "serve" => parse_serve(options),
+        "fuzz" => fuzz::parse(options).map(|(cases, seed)| Task::Fuzz { cases, seed }),
         "test" => match options.first() {
             None => Ok(Task::Test),
             Some(option) => Err(Error::Usage(format!(
@@ -135,6 +143,7 @@ fn main() -> ExitCode {
         Task::Serve { port } => server::serve_task(port).map(|()| ExitCode::SUCCESS),
         Task::Test => test::run(),
         Task::Bench { quick } => bench::run(quick),
+        Task::Fuzz { cases, seed } => fuzz::run(cases, seed).map(|()| ExitCode::SUCCESS),
     });
     match outcome {
         Ok(code) => code,
