@@ -61,6 +61,8 @@ pub struct TooLarge {
     pub limit: usize,
     /// The limit's name in [`crate::limits`], for the docs.
     pub name: &'static str,
+    /// The page of docs/ that documents it.
+    pub doc: &'static str,
 }
 
 impl fmt::Display for TooLarge {
@@ -76,29 +78,51 @@ impl fmt::Display for TooLarge {
         }?;
         write!(
             f,
-            " over the limit of {} ({}; see docs/scenario-format.md)",
+            " over the limit of {} ({}; see docs/{})",
             bytes(self.limit as u64),
-            self.name
+            self.name,
+            self.doc
         )
     }
 }
 
-/// A size as people read it: `512 KiB`, `8 MiB`, `52428800 bytes`.
+/// A size as people read it: `512 KiB`, `8 MiB`, `1.3 MiB`, `700 bytes`.
 fn bytes(n: u64) -> String {
+    let unit = |shift: u32, name: &str| {
+        if n.is_multiple_of(1 << shift) {
+            format!("{} {name}", n >> shift)
+        } else {
+            format!("{:.1} {name}", n as f64 / (1u64 << shift) as f64)
+        }
+    };
     match n {
-        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
-        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n if n >= 1 << 20 => unit(20, "MiB"),
+        n if n >= 1 << 10 => unit(10, "KiB"),
         n => format!("{n} bytes"),
     }
 }
 
-fn check(what: &'static str, size: u64, limit: usize, name: &'static str) -> Result<(), TooLarge> {
+/// Each byte limit with its name and the page of docs/ that documents it.
+type Limit = (usize, &'static str, &'static str);
+const FILE: Limit = (MAX_FILE_BYTES, "MAX_FILE_BYTES", "scenario-format.md");
+const SCENARIO: Limit = (
+    MAX_SCENARIO_BYTES,
+    "MAX_SCENARIO_BYTES",
+    "scenario-format.md",
+);
+const LESSON: Limit = (MAX_LESSON_BYTES, "MAX_LESSON_BYTES", "lessons.md");
+const PERMALINK: Limit = (MAX_PERMALINK_BYTES, "MAX_PERMALINK_BYTES", "permalinks.md");
+
+/// `size` against `limit`; `name` and `doc` say which limit and where it is
+/// documented.
+fn check(what: &'static str, size: u64, (limit, name, doc): Limit) -> Result<(), TooLarge> {
     if size > limit as u64 {
         Err(TooLarge {
             what,
             size: Some(size),
             limit,
             name,
+            doc,
         })
     } else {
         Ok(())
@@ -108,37 +132,22 @@ fn check(what: &'static str, size: u64, limit: usize, name: &'static str) -> Res
 /// A file of `size` bytes may be read ([`MAX_FILE_BYTES`]): the web app asks this
 /// of a picked or dropped file before reading a byte of it.
 pub fn check_file_size(size: u64) -> Result<(), TooLarge> {
-    check("a file", size, MAX_FILE_BYTES, "MAX_FILE_BYTES")
+    check("a file", size, FILE)
 }
 
 /// A scenario file's text is small enough to parse ([`MAX_SCENARIO_BYTES`]).
 pub fn check_scenario_text(text: &str) -> Result<(), TooLarge> {
-    check(
-        "a scenario",
-        text.len() as u64,
-        MAX_SCENARIO_BYTES,
-        "MAX_SCENARIO_BYTES",
-    )
+    check("a scenario", text.len() as u64, SCENARIO)
 }
 
 /// A lesson file's text is small enough to parse ([`MAX_LESSON_BYTES`]).
 pub fn check_lesson_text(text: &str) -> Result<(), TooLarge> {
-    check(
-        "a lesson",
-        text.len() as u64,
-        MAX_LESSON_BYTES,
-        "MAX_LESSON_BYTES",
-    )
+    check("a lesson", text.len() as u64, LESSON)
 }
 
 /// A permalink fragment is small enough to decode ([`MAX_PERMALINK_BYTES`]).
 pub fn check_permalink(fragment: &str) -> Result<(), TooLarge> {
-    check(
-        "a link",
-        fragment.len() as u64,
-        MAX_PERMALINK_BYTES,
-        "MAX_PERMALINK_BYTES",
-    )
+    check("a link", fragment.len() as u64, PERMALINK)
 }
 
 /// Why a file could not be read as text.
@@ -164,11 +173,13 @@ pub fn read_text(reader: impl Read) -> Result<String, ReadError> {
         .take(MAX_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() > MAX_FILE_BYTES {
+        let (limit, name, doc) = FILE;
         return Err(ReadError::TooLarge(TooLarge {
             what: "a file",
             size: None,
-            limit: MAX_FILE_BYTES,
-            name: "MAX_FILE_BYTES",
+            limit,
+            name,
+            doc,
         }));
     }
     String::from_utf8(bytes).map_err(|e| ReadError::NotText(e.utf8_error().valid_up_to()))
@@ -285,5 +296,12 @@ mod tests {
             "a file of 50 MiB is over the limit of 8 MiB (MAX_FILE_BYTES; see docs/scenario-format.md)"
         );
         assert!(check_file_size(MAX_FILE_BYTES as u64).is_ok());
+        let e = check_permalink(&"v".repeat(1_400_214))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "a link of 1.3 MiB is over the limit of 512 KiB (MAX_PERMALINK_BYTES; see docs/permalinks.md)"
+        );
     }
 }
