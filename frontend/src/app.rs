@@ -3,47 +3,27 @@
 
 use std::rc::Rc;
 
-use gloo_events::{EventListener, EventListenerOptions};
+use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
-use sim_core::{CpuId, Mitigation};
-use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, KeyboardEvent};
+use sim_core::Mitigation;
 use yew::prelude::*;
 
 use crate::browser;
 use crate::builds;
 use crate::builds::Pending;
+use crate::components::board::Board;
 use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
 use crate::components::explorer::ExplorerPanel;
 use crate::components::help::ShortcutHelp;
 use crate::components::memory::{BatchState, PageTable};
 use crate::components::modes::{Mode, ModeSwitch};
-use crate::components::narrative::{HistoryList, NarrativePanel};
+use crate::components::narrative::HistoryList;
 use crate::components::outcome::OutcomeBar;
 use crate::components::share::{download_export, load_file, open_text, ShareBar};
-use crate::components::timeline::{InFlight, Lane, Timeline};
-use crate::components::tlb_table::TlbTable;
-use crate::keyboard::action_for_key;
+use crate::keyboard::{oldest_delivery, use_shortcuts, Shortcut};
 use crate::state::{Action, AppState, DEFAULT_SCENARIO};
 use crate::view::View;
-
-/// Whether a key press belongs to the element that has focus (typing in a field,
-/// pressing a focused button), so the shortcut must not fire as well.
-fn key_is_for_focused_element(event: &KeyboardEvent) -> bool {
-    let Some(target) = event
-        .target()
-        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
-    else {
-        return false;
-    };
-    let tag = target.tag_name().to_ascii_lowercase();
-    match tag.as_str() {
-        "input" | "select" | "textarea" => true,
-        "button" | "a" | "summary" => matches!(event.key().as_str(), " " | "Enter"),
-        _ => target.is_content_editable(),
-    }
-}
 
 /// The state the page opens with: the permalink in the URL if there is one (a
 /// broken one leaves the default view and says what is wrong), embed mode from
@@ -62,16 +42,30 @@ pub fn initial_state() -> AppState {
     state
 }
 
-/// The TLB tables of every CPU, side by side.
-pub fn tlb_grid(view: &View) -> Html {
-    let cpus = view.state.model().scenario().cpu_count();
+/// The board of `view`: one column per CPU with its lane, TLBIs and TLB, the
+/// arrows of the TLBIs in flight, and the last step's sentence.
+pub fn board(view: &View) -> Html {
     html! {
-        <div class="tlb-grid">
-            { for (0..cpus).map(|c| html! {
-                <TlbTable key={c} view={view.clone()} cpu={CpuId(c as u8)} />
-            }) }
-        </div>
+        <Board history={view.state.history.clone()} on_event={view.dispatch.reform(Action::Apply)} />
     }
+}
+
+/// What a shortcut does in the views driven by the app's reducer (the
+/// visualizer and the lesson), if it does anything there.
+fn shortcut_action(shortcut: Shortcut, state: &AppState) -> Option<Action> {
+    Some(match shortcut {
+        Shortcut::Step(cpu) => Action::StepCpu(cpu),
+        Shortcut::Deliver => {
+            Action::Apply(oldest_delivery(state.model(), state.history.current())?)
+        }
+        Shortcut::Back => Action::Back,
+        Shortcut::Forward => Action::Forward,
+        Shortcut::TogglePlay => Action::TogglePlay,
+        Shortcut::CycleMitigation => Action::CycleMitigation,
+        Shortcut::Reset => Action::Reset,
+        Shortcut::ToggleHelp => Action::ToggleHelp,
+        Shortcut::TogglePresent => return None,
+    })
 }
 
 /// The whole app.
@@ -86,40 +80,32 @@ pub fn App() -> Html {
         Callback::from(move |a| state.dispatch(a))
     };
 
+    let present = use_state(|| browser::has_param("present"));
     {
-        // Shortcuts on the whole document, installed once.
-        let dispatch = dispatch.clone();
-        let help_open = state.show_help;
-        // Shortcuts drive the visualizer only; the other modes have their own buttons.
-        let visualizer = *mode == Mode::Visualizer;
-        use_effect_with((help_open, visualizer), move |&(help_open, visualizer)| {
-            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
-                EventListener::new_with_options(
-                    &doc,
-                    "keydown",
-                    // Not passive: a shortcut must stop Space from scrolling the page.
-                    EventListenerOptions::enable_prevent_default(),
-                    move |e| {
-                        let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
-                            return;
-                        };
-                        if !visualizer
-                            || e.ctrl_key()
-                            || e.meta_key()
-                            || e.alt_key()
-                            || key_is_for_focused_element(e)
-                        {
-                            return;
-                        }
-                        if let Some(action) = action_for_key(&e.key(), help_open) {
-                            e.prevent_default();
-                            dispatch.emit(action);
-                        }
-                    },
-                )
-            });
-            move || drop(listener)
-        });
+        // Shortcuts on the whole document. The visualizer and the lesson act on
+        // the app's state; Compare has its own (it installs its listener), so
+        // here it only opens the help; the editor's fields take their keys.
+        let board_mode = matches!(*mode, Mode::Visualizer | Mode::Lesson);
+        let on_shortcut = {
+            let dispatch = dispatch.clone();
+            let present = present.clone();
+            let state = state.clone();
+            Callback::from(move |shortcut: Shortcut| match shortcut {
+                Shortcut::TogglePresent if board_mode => {
+                    let on = !*present;
+                    browser::set_query_param("present", on.then_some(""));
+                    present.set(on);
+                }
+                Shortcut::ToggleHelp => dispatch.emit(Action::ToggleHelp),
+                _ if !board_mode => {}
+                shortcut => {
+                    if let Some(action) = shortcut_action(shortcut, &state) {
+                        dispatch.emit(action);
+                    }
+                }
+            })
+        };
+        use_shortcuts(true, state.show_help, on_shortcut);
     }
 
     {
@@ -232,15 +218,24 @@ pub fn App() -> Html {
         state: Rc::new((*state).clone()),
         dispatch: dispatch.clone(),
     };
-    let cpus = view.state.model().scenario().cpu_count();
-    let notice = view.state.notice.clone();
     let error = view.state.error.clone().map(|text| html! {
         <div class="error-banner" role="alert">
             <span><strong>{ "Could not open that: " }</strong>{ text }</span>
             <button onclick={view.send(Action::DismissError)} aria-label="Dismiss the error">{ "\u{2715}" }</button>
         </div>
     });
-    let tlbs = tlb_grid(&view);
+    // A notice ("Link copied") takes a line that is always there, so it never
+    // moves a control; a long one overlays what is below rather than push it.
+    let notice = html! {
+        <div class="notice-line">
+            <div class={classes!("notice", view.state.notice.is_none().then_some("empty"))} role="note" aria-live="polite">
+                if let Some(text) = view.state.notice.clone() {
+                    <span>{ text }</span>
+                    <button onclick={view.send(Action::DismissNotice)} aria-label="Dismiss">{ "\u{2715}" }</button>
+                }
+            </div>
+        </div>
+    };
     if view.state.embed {
         let full = format!("{}#{}", browser::base_url(), view.state.permalink());
         return html! {
@@ -253,16 +248,7 @@ pub fn App() -> Html {
                 { for error }
                 <OutcomeBar view={view.clone()} />
                 <Playback view={view.clone()} />
-                // One column per CPU, its lane above its TLB: fits an iframe of 480x360.
-                <div class={classes!("embed-cpus", format!("cpus-{cpus}"))}>
-                    { for (0..cpus).map(|c| html! {
-                        <div class="cpu-col" key={c}>
-                            <Lane view={view.clone()} cpu={CpuId(c as u8)} />
-                            <TlbTable view={view.clone()} cpu={CpuId(c as u8)} />
-                        </div>
-                    }) }
-                </div>
-                <InFlight view={view.clone()} />
+                { board(&view) }
             </div>
         };
     }
@@ -288,33 +274,15 @@ pub fn App() -> Html {
                     <MitigationPicker view={view.clone()} />
                 </div>
                 <OutcomeBar view={view.clone()} />
-                if let Some(text) = notice {
-                    <div class="notice" role="note">
-                        <span>{ text }</span>
-                        <button onclick={view.send(Action::DismissNotice)} aria-label="Dismiss">{ "\u{2715}" }</button>
-                    </div>
-                }
                 <Playback view={view.clone()} />
+                { notice }
+                { board(&view) }
                 <ShareBar view={view.clone()} />
-                <div class="board">
-                    <div class="left">
-                        <Timeline view={view.clone()} />
-                        if *settled {
-                            <NarrativePanel view={view.clone()} />
-                        }
-                    </div>
-                    <section class="tlbs" aria-labelledby="tlbs-title">
-                        <h2 id="tlbs-title">{ "TLBs" }</h2>
-                        { tlbs }
-                        if *settled {
-                            <PageTable view={view.clone()} />
-                            <BatchState view={view.clone()} />
-                        }
-                    </section>
-                </div>
                 if *settled {
                     <div class="details">
                         <HistoryList view={view.clone()} />
+                        <PageTable view={view.clone()} />
+                        <BatchState view={view.clone()} />
                         <ExplorerPanel view={view.clone()} />
                         <CostChart view={view.clone()} />
                     </div>
@@ -326,12 +294,12 @@ pub fn App() -> Html {
         },
     };
     html! {
-        <div class="page" {ondragover} {ondrop}>
+        <div class={classes!("page", (*present).then_some("present"))} {ondragover} {ondrop}>
             <header class="top">
                 <h1>{ "tlbrace" }</h1>
                 <p class="tagline">{ "How a stale TLB entry stayed writable on arm64 after mprotect() returned: a batched TLB flush completed with a DSB on the wrong CPU." }</p>
+                <ModeSwitch mode={*mode} onchange={set_mode} />
             </header>
-            <ModeSwitch mode={*mode} onchange={set_mode} />
             <main>
                 { for error }
                 { body }
@@ -343,7 +311,7 @@ pub fn App() -> Html {
                     { ". Fix: commit 4b634918384c (arm64/mm: Close theoretical race where stale TLB entry remains valid)." }
                 </p>
             </footer>
-            <ShortcutHelp view={view} />
+            <ShortcutHelp open={view.state.show_help} on_close={view.dispatch.reform(|_| Action::ToggleHelp)} />
         </div>
     }
 }

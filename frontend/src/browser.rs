@@ -18,12 +18,17 @@ pub fn hash() -> String {
 
 /// Whether the page was opened as an embed (`?embed` in the query).
 pub fn is_embed() -> bool {
+    has_param("embed")
+}
+
+/// Whether the URL's query names `key`, with or without a value (`?present`).
+pub fn has_param(key: &str) -> bool {
     window()
         .and_then(|w| w.location().search().ok())
         .map(|q| {
             q.trim_start_matches('?')
                 .split('&')
-                .any(|kv| kv == "embed" || kv.starts_with("embed="))
+                .any(|kv| kv == key || kv.strip_prefix(key).is_some_and(|v| v.starts_with('=')))
         })
         .unwrap_or(false)
 }

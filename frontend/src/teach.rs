@@ -4,15 +4,13 @@
 
 use yew::prelude::*;
 
-use crate::app::tlb_grid;
+use crate::app::board;
 use crate::builds::FullBuild;
 use crate::components::compare::ComparePanel;
 use crate::components::editor::ScenarioEditor;
 use crate::components::lesson::LessonPanel;
 use crate::components::modes::Mode;
-use crate::components::narrative::NarrativePanel;
 use crate::components::outcome::OutcomeBar;
-use crate::components::timeline::Timeline;
 use crate::explorer_worker::ExplorerWorker;
 use crate::view::View;
 
@@ -37,13 +35,7 @@ fn render_mode(mode: Mode, view: &View, set_mode: Callback<Mode>) -> Html {
                 <LessonPanel view={view.clone()} />
                 <div class="lesson-view">
                     <OutcomeBar view={view.clone()} />
-                    <div class="board">
-                        <div class="left">
-                            <Timeline view={view.clone()} />
-                            <NarrativePanel view={view.clone()} />
-                        </div>
-                        <section class="tlbs" aria-label="TLBs">{ tlb_grid(view) }</section>
-                    </div>
+                    { board(view) }
                 </div>
             </div>
         },

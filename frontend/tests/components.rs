@@ -1,9 +1,9 @@
 //! Component tests in headless Chromium: mount a component over a real sim-core
 //! state and read the DOM a user would see.
 
-use frontend::components::timeline::{Timeline, TimelineProps};
+use frontend::components::board::{Board, BoardProps};
 use frontend::components::tlb_table::{TlbTable, TlbTableProps};
-use frontend::keyboard::action_for_key;
+use frontend::keyboard::{shortcut_for_key, Shortcut};
 use frontend::state::{Action, AppState};
 use frontend::view::View;
 use sim_core::{CpuId, Mitigation};
@@ -23,7 +23,7 @@ fn state_after(schedule: &str, mitigation: Mitigation) -> AppState {
 async fn mount_tlb(state: AppState, cpu: u8) -> Element {
     let div = root();
     let props = TlbTableProps {
-        view: View::read_only(state),
+        history: state.history,
         cpu: CpuId(cpu),
     };
     yew::Renderer::<TlbTable>::with_root_and_props(div.clone(), props).render();
@@ -33,10 +33,11 @@ async fn mount_tlb(state: AppState, cpu: u8) -> Element {
 
 async fn mount_timeline(state: AppState) -> Element {
     let div = root();
-    let props = TimelineProps {
-        view: View::read_only(state),
+    let props = BoardProps {
+        history: state.history,
+        on_event: yew::Callback::noop(),
     };
-    yew::Renderer::<Timeline>::with_root_and_props(div.clone(), props).render();
+    yew::Renderer::<Board>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     div
 }
@@ -156,8 +157,13 @@ async fn timeline_offers_to_deliver_an_inflight_tlbi() {
         .expect("a TLBI in flight");
     let text = chip.text_content().unwrap();
     assert!(
-        text.contains("tlbi vale1is P") && text.contains("issued by CPU0"),
+        text.contains("tlbi vale1is P in flight") && text.contains("not yet at CPU0, CPU1"),
         "{text}"
+    );
+    let group = chip.query_selector("[role=group]").unwrap().unwrap();
+    assert_eq!(
+        group.get_attribute("aria-label").as_deref(),
+        Some("tlbi vale1is P from CPU0")
     );
     button(&div, "Deliver to CPU1");
     button(&div, "Deliver to CPU0");
@@ -171,14 +177,45 @@ async fn timeline_offers_to_deliver_an_inflight_tlbi() {
 }
 
 #[wasm_bindgen_test]
-fn keys_map_to_actions() {
-    assert_eq!(action_for_key("1", false), Some(Action::StepCpu(CpuId(1))));
-    assert_eq!(action_for_key("7", false), Some(Action::StepCpu(CpuId(7))));
-    assert_eq!(action_for_key("8", false), None);
-    assert_eq!(action_for_key("ArrowLeft", false), Some(Action::Back));
-    assert_eq!(action_for_key("m", false), Some(Action::CycleMitigation));
-    assert_eq!(action_for_key("Escape", false), None);
-    assert_eq!(action_for_key("Escape", true), Some(Action::ToggleHelp));
+fn keys_map_to_shortcuts() {
+    assert_eq!(shortcut_for_key("1", false), Some(Shortcut::Step(CpuId(1))));
+    assert_eq!(shortcut_for_key("7", false), Some(Shortcut::Step(CpuId(7))));
+    assert_eq!(shortcut_for_key("8", false), None);
+    assert_eq!(shortcut_for_key("ArrowLeft", false), Some(Shortcut::Back));
+    assert_eq!(
+        shortcut_for_key("m", false),
+        Some(Shortcut::CycleMitigation)
+    );
+    assert_eq!(shortcut_for_key("d", false), Some(Shortcut::Deliver));
+    assert_eq!(shortcut_for_key("Escape", false), None);
+    assert_eq!(shortcut_for_key("Escape", true), Some(Shortcut::ToggleHelp));
+    assert_eq!(
+        shortcut_for_key("1", true),
+        None,
+        "nothing acts behind the help"
+    );
+    for key in ["d", " ", "ArrowLeft", "m", "r", "p"] {
+        assert_eq!(shortcut_for_key(key, true), None, "{key} behind the help");
+    }
+    assert_eq!(shortcut_for_key("?", true), Some(Shortcut::ToggleHelp));
+    assert_eq!(shortcut_for_key("12", false), None);
+}
+
+/// `d` delivers the oldest TLBI in flight, first to a CPU other than its
+/// issuer (where a stale entry may wait), then to the issuer.
+#[wasm_bindgen_test]
+fn d_delivers_the_oldest_tlbi_first() {
+    use frontend::keyboard::oldest_delivery;
+    let state = state_after("s1,s0,s0", Mitigation::Dsb);
+    let mut history = state.history.clone();
+    let model = history.model().clone();
+    let event = oldest_delivery(&model, history.current()).expect("a TLBI in flight");
+    assert_eq!(event.to_string(), "d0>1");
+    history.apply(event).unwrap();
+    let event = oldest_delivery(&model, history.current()).expect("still in flight to CPU0");
+    assert_eq!(event.to_string(), "d0>0");
+    history.apply(event).unwrap();
+    assert_eq!(oldest_delivery(&model, history.current()), None);
 }
 
 #[wasm_bindgen_test]

@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use crate::components::outcome::OutcomeBar;
 use crate::components::tlb_table::TlbTable;
+use crate::keyboard::{use_shortcuts, Shortcut};
 use crate::view::View;
 
 /// Props of the comparison.
@@ -132,6 +133,41 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         .filter(|_| default.starts_with(&schedule))
         .copied();
 
+    {
+        // The shortcuts that have an action here: a digit steps that CPU, `d`
+        // delivers the oldest TLBI in flight, the arrows go back one event or
+        // on with the story, `r` resets.
+        let schedule = schedule.clone();
+        let enabled = enabled.clone();
+        let on_shortcut = Callback::from(move |shortcut: Shortcut| {
+            let mut events = (**schedule).clone();
+            let next = match shortcut {
+                Shortcut::Step(cpu) => Some(Event::Step(cpu)),
+                Shortcut::Deliver => enabled
+                    .iter()
+                    .find(|e| matches!(e, Event::Deliver { .. }))
+                    .copied(),
+                Shortcut::Forward => story_next,
+                Shortcut::Back => {
+                    events.pop();
+                    None
+                }
+                Shortcut::Reset => {
+                    events.clear();
+                    None
+                }
+                _ => return,
+            };
+            match next {
+                Some(event) if enabled.contains(&event) => events.push(event),
+                Some(_) => return,
+                None => {}
+            }
+            schedule.set(Rc::new(events));
+        });
+        use_shortcuts(true, view.state.show_help, on_shortcut);
+    }
+
     let banner = match diverge {
         None if schedule.is_empty() => html! {
             <p>{ "Step the CPUs: both kernels run the same events. The first event where they behave differently is highlighted." }</p>
@@ -195,7 +231,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
                 <ol class="compare-steps" aria-label={format!("Events under {m}")}>{ for rows }</ol>
                 <div class="tlb-grid">
                     { for (0..cpus).map(|c| html! {
-                        <TlbTable key={c} view={side_view.clone()} cpu={sim_core::CpuId(c as u8)} />
+                        <TlbTable key={c} history={side.history.clone()} cpu={sim_core::CpuId(c as u8)} />
                     }) }
                 </div>
             </section>

@@ -58,15 +58,17 @@ pub fn MitigationPicker(props: &ControlProps) -> Html {
                 html! {
                     <div class={classes!("option", (m == current).then_some("chosen"))} key={m.name()}>
                         <input type="radio" name="mitigation" id={id.clone()} value={m.name()}
-                            checked={m == current} {onchange} />
-                        <label for={id}>
-                            <code>{ m.name() }</code>
-                            <span class="summary">{ m.summary() }</span>
-                        </label>
+                            checked={m == current} {onchange} aria-describedby={format!("{id}-summary")} />
+                        <label for={id}><code>{ m.name() }</code></label>
                     </div>
                 }
             }) }
             </div>
+            // Every kernel's summary describes its radio; the chosen one's shows.
+            { for Mitigation::ALL.into_iter().map(|m| html! {
+                <p class={classes!("summary", (m == current).then_some("chosen"))} key={m.name()}
+                    id={format!("mitigation-{}-summary", m.name())}>{ m.summary() }</p>
+            }) }
         </fieldset>
     }
 }
@@ -89,6 +91,17 @@ pub fn Playback(props: &ControlProps) -> Html {
         })
     };
     let play_label = if state.playing { "Pause" } else { "Play" };
+    let total = history.all_steps().len();
+    let onscrub = {
+        let dispatch = view.dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(n) = input.value().parse::<usize>() {
+                dispatch.emit(Action::JumpTo(n));
+            }
+        })
+    };
+    let position = format!("step {} of {total}", history.cursor());
     html! {
         <div class="playback" role="group" aria-label="Playback">
             <button onclick={view.send(Action::Back)} disabled={at_start}
@@ -99,8 +112,15 @@ pub fn Playback(props: &ControlProps) -> Html {
                 aria-keyshortcuts="r">{ "Reset" }</button>
             <button onclick={view.send(Action::TogglePlay)} aria-keyshortcuts="Space"
                 aria-pressed={state.playing.to_string()}>{ play_label }</button>
+            <label class="scrub">
+                <span class="visually-hidden">{ "Step in the history" }</span>
+                <input type="range" min="0" max={total.to_string()} step="1"
+                    value={history.cursor().to_string()} disabled={total == 0}
+                    aria-valuetext={position.clone()} oninput={onscrub} />
+                <span class="value" aria-hidden="true">{ position }</span>
+            </label>
             <label class="speed">
-                { "Delay " }
+                { "Delay" }
                 <input type="range" min="200" max="2000" step="100"
                     value={state.play_delay_ms.to_string()} oninput={ondelay} />
                 <span class="value">{ crate::view::tenths(state.play_delay_ms / 100, " s") }</span>

@@ -1,5 +1,6 @@
 //! The page's components, one small component a file.
 
+pub mod board;
 pub mod compare;
 pub mod controls;
 pub mod cost;

@@ -1,6 +1,7 @@
-//! What the last step did, in words with its kernel source, and the history of
-//! steps, each a button that jumps back to it.
+//! What the last step did, in words with its kernel source (the board's step
+//! sentence), and the history of steps, each a button that jumps back to it.
 
+use sim_core::History;
 use yew::prelude::*;
 
 use crate::state::Action;
@@ -13,27 +14,42 @@ pub struct NarrativeProps {
     pub view: View,
 }
 
-/// The explanation of the last step.
+/// Props of the step sentence.
+#[derive(Properties, PartialEq)]
+pub struct StepSentenceProps {
+    /// What is shown.
+    pub history: History,
+}
+
+/// What the last step did, in words (a polite live region, so a screen reader
+/// hears each step), with its kernel source, commit and architecture rule; at
+/// step 0, the scenario's story.
 #[component]
-pub fn NarrativePanel(props: &NarrativeProps) -> Html {
-    let history = &props.view.state.history;
-    let body = match history.last() {
+pub fn StepSentence(props: &StepSentenceProps) -> Html {
+    let history = &props.history;
+    let (title, said, sources) = match history.last() {
         None => {
-            let scenario = props.view.state.model().scenario();
-            html! {
-                <>
+            let scenario = history.model().scenario();
+            (
+                "The story",
+                html! { <>
                     <p class="headline"><strong>{ scenario.title() }</strong></p>
                     <p class="text story">{ scenario.story() }</p>
-                    <p class="hint">{ "Step a CPU to begin (or press Play): each step is explained here, with the kernel source it stands for." }</p>
-                </>
-            }
+                </> },
+                html! { <p class="hint">{ "Step a CPU to begin (or press Play): each step is explained here, with the kernel source it stands for." }</p> },
+            )
         }
         Some(step) => {
             let n = &step.narrative;
-            html! {
-                <>
+            (
+                "What just happened",
+                html! { <>
                     <p class="headline"><strong>{ format!("Step {}: {} \u{2014} {}", history.cursor(), n.cpu, n.headline) }</strong></p>
                     <p class="text">{ &n.text }</p>
+                </> },
+                html! {
+                    <details class="sources-box">
+                    <summary>{ "Kernel source, commit and Arm rule" }</summary>
                     <ul class="sources">
                         if let Some(f) = n.function {
                             <li>{ "Kernel: " }<a href={f.link()} target="_blank" rel="noopener noreferrer"><code>{ format!("{}()", f.function) }</code></a>{ format!(" in {} ({})", f.file, sim_core::kernel::KERNEL_VERSION) }</li>
@@ -45,14 +61,21 @@ pub fn NarrativePanel(props: &NarrativeProps) -> Html {
                             <li>{ "Architecture: " }{ rule }</li>
                         }
                     </ul>
-                </>
-            }
+                    </details>
+                },
+            )
         }
     };
+    let violation = history.last().is_some_and(|s| {
+        s.effects
+            .iter()
+            .any(|e| matches!(e, sim_core::Effect::Violation(_)))
+    });
     html! {
-        <section class="panel narrative" aria-labelledby="narrative-title">
-            <h2 id="narrative-title">{ if history.cursor() == 0 { "The story" } else { "What just happened" } }</h2>
-            { body }
+        <section class={classes!("step-sentence", violation.then_some("violation"))} aria-labelledby="narrative-title">
+            <h2 id="narrative-title">{ title }</h2>
+            <div class="said" aria-live="polite" aria-atomic="true">{ said }</div>
+            { sources }
         </section>
     }
 }

@@ -20,7 +20,11 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
     let model = state.model();
     let history = &state.history;
     let outcome = Outcome::of(model, history.current());
+    // A promise seen kept (sim-core's fact), e.g. the write after mprotect()
+    // faulted because the TLBI arrived early or flush_tlb_mm() ran.
+    let kept = sim_core::facts::kept_promise(history);
     let class = match outcome {
+        Outcome::Running if kept.is_some() => "kept",
         Outcome::Running => "running",
         Outcome::StaleWrite(_) | Outcome::AccessAfterUnmap(_) | Outcome::LostWrite(_) => {
             "violation"
@@ -35,9 +39,6 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
                 .steps()
                 .iter()
                 .position(|s| s.effects.iter().any(|e| matches!(e, Effect::Violation(_))));
-            let why = at
-                .map(|i| history.steps()[i].narrative.text.clone())
-                .unwrap_or_default();
             html! {
                 <p class="detail">
                     { format!(
@@ -51,12 +52,26 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
                         v.entry.pfn,
                         if v.entry.writable { "read-write" } else { "read-only" },
                     ) }
-                    { why }
                 </p>
             }
         }
-        Outcome::Running => html! {
-            <p class="detail">{ format!("{} of the steps played; mitigation {}.", history.cursor(), model.mitigation()) }</p>
+        // The step sentence says what each step did; this region speaks only
+        // when the verdict changes, or a promise is seen kept.
+        Outcome::Running | Outcome::FinishedSafely => match kept {
+            Some(k) => html! {
+                <p class="detail kept-promise">
+                    <span aria-hidden="true">{ "\u{2714} " }</span>
+                    { format!(
+                        "Promise kept at step {}: {} on {} touched {}, and {}.",
+                        k.step + 1,
+                        model.scenario().task(k.task).name,
+                        k.cpu,
+                        model.scenario().page_name(k.page),
+                        k.text(),
+                    ) }
+                </p>
+            },
+            None => html! {},
         },
         Outcome::Deadlock { stuck } => html! {
             <p class="detail">{ format!(
@@ -66,7 +81,6 @@ pub fn OutcomeBar(props: &OutcomeProps) -> Html {
                 if stuck == 1 { "es" } else { "" },
             ) }</p>
         },
-        Outcome::FinishedSafely => html! {},
     };
     html! {
         <section class={classes!("outcome", class)} role="status" aria-live="polite" aria-atomic="true">

@@ -1,21 +1,12 @@
-//! One lane per CPU: the task running there with its program (calls, and the
-//! kernel steps each expands to), its Step button, the tasks waiting for the
-//! CPU; and the TLBIs in flight with a Deliver button for each CPU they have
-//! not reached yet.
+//! One CPU's lane: the task running there with its program (calls, and the
+//! kernel steps of the call being run), its Step button and status, and the
+//! tasks waiting for the CPU or finished on it.
 
-use sim_core::machine::{Machine, TlbiTarget};
-use sim_core::{Call, CpuId, CpuStatus, Event, Mode, Op, PageId, Scenario, TaskId, TaskStatus};
+use sim_core::machine::Machine;
+use sim_core::{
+    Call, CpuId, CpuStatus, Event, History, Mode, Op, PageId, Scenario, TaskId, TaskStatus,
+};
 use yew::prelude::*;
-
-use crate::state::Action;
-use crate::view::View;
-
-/// Props of the timeline.
-#[derive(Properties, PartialEq)]
-pub struct TimelineProps {
-    /// State and dispatcher.
-    pub view: View,
-}
 
 fn pages(scenario: &Scenario, pages: &[PageId]) -> String {
     pages
@@ -88,10 +79,12 @@ pub fn task_label(scenario: &Scenario, task: TaskId) -> String {
 /// Props of one CPU's lane.
 #[derive(Properties, PartialEq)]
 pub struct LaneProps {
-    /// State and dispatcher.
-    pub view: View,
+    /// What is shown.
+    pub history: History,
     /// Whose lane.
     pub cpu: CpuId,
+    /// Applies an event (this lane's Step).
+    pub on_event: Callback<Event>,
 }
 
 /// One step of a program: done, next or to do, its mode and kernel function.
@@ -147,6 +140,19 @@ fn program(scenario: &Scenario, machine: &Machine, task: TaskId, running: bool) 
         } else {
             "todo"
         };
+        if class != "current" {
+            // Only the call being run shows its kernel steps: the board must fit
+            // one screen, and a finished or future call reads as one line.
+            let done = class == "done";
+            return html! {
+                <li class={classes!("call", "folded", class)} key={format!("call-{c}")}>
+                    <span class="marker" aria-hidden="true">{ if done { "\u{2713}" } else { "" } }</span>
+                    <span class="call-label">{ call_label(call, scenario) }</span>
+                    <span class="count">{ format!("{} steps", steps.len()) }</span>
+                    if done { <span class="visually-hidden">{ " (done)" }</span> }
+                </li>
+            };
+        }
         html! {
             <li class={classes!("call", class)} key={format!("call-{c}")}>
                 <span class="call-label">{ call_label(call, scenario) }</span>
@@ -164,10 +170,9 @@ fn program(scenario: &Scenario, machine: &Machine, task: TaskId, running: bool) 
 /// for this CPU or finished on it.
 #[component]
 pub fn Lane(props: &LaneProps) -> Html {
-    let view = &props.view;
-    let model = view.state.model();
+    let model = props.history.model();
     let scenario = model.scenario();
-    let machine = view.state.history.current();
+    let machine = props.history.current();
     let id = props.cpu;
     let c = id.index();
     let state = &machine.cpus[c];
@@ -205,13 +210,17 @@ pub fn Lane(props: &LaneProps) -> Html {
                 && model.task_status(machine, *t) == TaskStatus::Done
         })
         .collect();
+    let on_step = {
+        let on_event = props.on_event.clone();
+        Callback::from(move |_| on_event.emit(Event::Step(id)))
+    };
     html! {
         <section class={classes!("lane", lane_class)} aria-label={format!("CPU{c} lane")}>
             <header>
                 <h3>{ format!("CPU{c}") }</h3>
                 { header }
             </header>
-            <button class="step" onclick={view.send(Action::StepCpu(id))} disabled={!can_step}
+            <button class="step" onclick={on_step} disabled={!can_step}
                 aria-keyshortcuts={c.to_string()}>
                 { format!("Step CPU{c}") }
             </button>
@@ -228,92 +237,6 @@ pub fn Lane(props: &LaneProps) -> Html {
             if !finished.is_empty() {
                 <p class="finished">{ format!("Finished here: {}", finished.iter().map(|t| scenario.task(*t).name.as_str()).collect::<Vec<_>>().join(", ")) }</p>
             }
-        </section>
-    }
-}
-
-/// Props of the in-flight TLBI list.
-#[derive(Properties, PartialEq)]
-pub struct InFlightProps {
-    /// State and dispatcher.
-    pub view: View,
-}
-
-/// Each TLBI in flight, who issued it and for what, with a Deliver button for
-/// every CPU it has not reached yet (the model's enabled deliveries).
-#[component]
-pub fn InFlight(props: &InFlightProps) -> Html {
-    let view = &props.view;
-    let model = view.state.model();
-    let scenario = model.scenario();
-    let machine = view.state.history.current();
-    let page_name = |p: PageId| scenario.page_name(p).to_string();
-    let deliveries: Vec<(sim_core::TlbiRef, CpuId)> = model
-        .enabled_events(machine)
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Deliver { tlbi, to } => Some((tlbi, to)),
-            Event::Step(_) => None,
-        })
-        .collect();
-    let mut chips = Vec::new();
-    let mut seen = Vec::new();
-    for (tlbi, _) in &deliveries {
-        if seen.contains(tlbi) {
-            continue;
-        }
-        seen.push(*tlbi);
-        let Some((_, inflight)) = machine.tlbi(tlbi.issuer, tlbi.nth) else {
-            continue;
-        };
-        let what = match inflight.target {
-            TlbiTarget::Va { page, .. } => format!("tlbi vale1is {}", page_name(page)),
-            TlbiTarget::Asid { asid } => format!("tlbi aside1is ASID {asid}"),
-        };
-        let buttons = deliveries.iter().filter(|(t, _)| t == tlbi).map(|(t, to)| {
-            let event = Event::Deliver { tlbi: *t, to: *to };
-            html! {
-                <button class="deliver" key={to.0} onclick={view.send(Action::Apply(event))}
-                    title={format!("Let this TLBI reach {to}'s TLB now (event {event})")}>
-                    { format!("Deliver to {to}") }
-                </button>
-            }
-        });
-        chips.push(html! {
-            <li class="chip" key={format!("{}-{}", tlbi.issuer.0, tlbi.nth)}>
-                <div class="chip-body" role="group" aria-label={format!("{what} from {}", tlbi.issuer)}>
-                <span class="what"><strong>{ what }</strong>{ format!(" issued by {}", tlbi.issuer) }</span>
-                <span class="pending">{ "not yet at: " }{ inflight.pending.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ") }</span>
-                <span class="buttons">{ for buttons }</span>
-                </div>
-            </li>
-        });
-    }
-    html! {
-        <section class="inflight" aria-labelledby="inflight-title">
-            <h3 id="inflight-title">{ "TLBIs in flight" }</h3>
-            if chips.is_empty() {
-                <p class="empty">{ "None. A broadcast TLBI stays in flight until it reaches every CPU; only a DSB on the CPU that issued it forces that." }</p>
-            } else {
-                <p class="hint">{ "Hardware may deliver these at any moment; hold them back to see the race, or deliver one early." }</p>
-                <ul class="chips">{ for chips }</ul>
-            }
-        </section>
-    }
-}
-
-/// The lanes and the in-flight TLBIs.
-#[component]
-pub fn Timeline(props: &TimelineProps) -> Html {
-    let view = &props.view;
-    let cpus = view.state.model().scenario().cpu_count();
-    html! {
-        <section class="timeline" aria-labelledby="timeline-title">
-            <h2 id="timeline-title">{ "Timeline" }</h2>
-            <div class={classes!("lanes", format!("cpus-{cpus}"))}>
-                { for (0..cpus).map(|c| html! { <Lane key={c} view={view.clone()} cpu={CpuId(c as u8)} /> }) }
-            </div>
-            <InFlight view={view.clone()} />
         </section>
     }
 }

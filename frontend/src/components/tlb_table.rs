@@ -2,16 +2,14 @@
 //! step filled, hit or invalidated them; stale entries carry a warning in words.
 
 use sim_core::machine::{CpuStats, Machine, TlbEntry};
-use sim_core::{CpuId, Effect};
+use sim_core::{CpuId, Effect, History};
 use yew::prelude::*;
-
-use crate::view::View;
 
 /// Props of a TLB table.
 #[derive(Properties, PartialEq)]
 pub struct TlbTableProps {
-    /// State and dispatcher.
-    pub view: View,
+    /// What is shown.
+    pub history: History,
     /// Whose TLB.
     pub cpu: CpuId,
 }
@@ -32,11 +30,10 @@ fn hex(n: u64) -> String {
 /// The CPU's TLB and counters.
 #[component]
 pub fn TlbTable(props: &TlbTableProps) -> Html {
-    let view = &props.view;
     let cpu = props.cpu;
-    let model = view.state.model();
+    let history = &props.history;
+    let model = history.model();
     let scenario = model.scenario();
-    let history = &view.state.history;
     let machine: &Machine = history.current();
     let step_no = history.cursor();
     let effects: &[Effect] = history.last().map(|s| s.effects.as_slice()).unwrap_or(&[]);
@@ -56,8 +53,15 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
             class.unwrap_or("steady"),
             if class.is_some() { step_no } else { 0 }
         );
+        let anchor = format!(
+            "{}-{}-{}",
+            if gone.is_some() { "gone" } else { "entry" },
+            cpu.0,
+            entry.page.0
+        );
         html! {
-            <tr key={key} class={classes!(class, stale.is_some().then_some("stale"), gone.is_some().then_some("gone"))}>
+            <tr key={key} class={classes!(class, stale.is_some().then_some("stale"), gone.is_some().then_some("gone"))}
+                data-anchor={anchor}>
                 <td>{ entry.asid }</td>
                 <td><span class="page-name">{ &page.name }</span>{ " " }<code>{ hex(page.address()) }</code></td>
                 <td><code>{ hex(u64::from(entry.pfn)) }</code></td>
@@ -100,7 +104,7 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
     let empty = machine.cpus[cpu.index()].tlb.entries.is_empty();
     html! {
         <section class="tlb" aria-label={format!("CPU{} TLB and counters", cpu.0)}>
-            <table>
+            <table data-anchor={format!("tlb-{}", cpu.0)}>
                 <caption>{ format!("{cpu} TLB") }</caption>
                 <thead>
                     <tr>
