@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod ladder;
 pub mod lesson;
 pub mod limits;
+pub mod litmus;
 pub mod machine;
 pub mod mitigation;
 pub mod model;

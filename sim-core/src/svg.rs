@@ -60,6 +60,12 @@ fn xml(text: &str) -> String {
     out
 }
 
+/// A line of text and whether it is emphasised (drawn bold red).
+type Line = (String, bool);
+
+/// One step's row: its lane, its lines, and whether it broke a promise.
+type Row = (usize, Vec<Line>, bool);
+
 /// The SVG of `steps` played on `model`.
 pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
     let s = model.scenario();
@@ -70,7 +76,7 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         .unwrap_or_else(|| model.initial());
     // Each row: its lane, its lines (with whether each is emphasised), and
     // whether the step broke a promise.
-    let rows: Vec<(usize, Vec<(String, bool)>, bool)> = steps
+    let rows: Vec<Row> = steps
         .iter()
         .map(|st| {
             let st = st.as_ref();
@@ -86,7 +92,7 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
     let labels: Vec<String> = (0..n)
         .map(|c| s.cpu_label(crate::op::CpuId(c as u8)))
         .collect();
-    let tlb_lines: Vec<Vec<(String, bool)>> = machine
+    let tlb_lines: Vec<Vec<Line>> = machine
         .cpus
         .iter()
         .map(|cpu| {
@@ -281,7 +287,10 @@ mod tests {
 
     /// The width and height the SVG declares, and each text with its x, y, size
     /// and characters (entities counted as one).
-    fn texts(svg: &str) -> (usize, usize, Vec<(usize, usize, usize, usize)>) {
+    /// A text's x, y, font size and length in characters.
+    type Text = (usize, usize, usize, usize);
+
+    fn texts(svg: &str) -> (usize, usize, Vec<Text>) {
         let num = |s: &str, key: &str| -> usize {
             let at = s.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
             s[at..].split('"').next().unwrap().parse().unwrap()

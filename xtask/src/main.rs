@@ -10,6 +10,7 @@ mod app;
 mod bench;
 mod cmd;
 mod fuzz;
+mod herd;
 mod server;
 mod test;
 mod tools;
@@ -35,6 +36,11 @@ Tasks:
                     inputs (default 200000, about a minute) to every parser and
                     renderer; fails on a panic, a slow input, a long error message
                     or an accepted input that does not round-trip or replay
+  herd [--bless] [--timeout S]
+                    re-run herd7 (if it is on PATH) on the golden litmus tests in
+                    sim-core/tests/litmus/ and fail on any difference from the
+                    recorded answers or from the explorer's verdicts; --bless
+                    records herd7's answers (S: seconds per test, default 900)
   help              show this list
 
 The first run installs Trunk (about 6 minutes) and the wasm-bindgen CLI (about 1.5
@@ -75,6 +81,7 @@ enum Task {
     Test,
     Bench { quick: bool },
     Fuzz { cases: u64, seed: u64 },
+    Herd { bless: bool, timeout: u64 },
 }
 
 /// The port `serve` uses when `--port` is not given.
@@ -102,6 +109,7 @@ fn parse(args: &[String]) -> Result<Task> {
                 options.join(" ")
             ))),
         },
+        "herd" => parse_herd(options),
         other => Err(Error::Usage(format!(
             "unknown task `{other}`; run `cargo xtask help` to list the tasks"
         ))),
@@ -133,6 +141,32 @@ fn parse_serve(options: &[String]) -> Result<Task> {
     Ok(Task::Serve { port })
 }
 
+fn parse_herd(options: &[String]) -> Result<Task> {
+    let mut bless = false;
+    let mut timeout = herd::DEFAULT_TIMEOUT;
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        match option.as_str() {
+            "--bless" => bless = true,
+            "--timeout" => {
+                timeout = rest
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|s| *s > 0)
+                    .ok_or_else(|| {
+                        Error::Usage("--timeout needs a number of seconds, e.g. `--timeout 600`".into())
+                    })?
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "unknown option `{option}` for herd; usage: cargo xtask herd [--bless] [--timeout S]"
+                )))
+            }
+        }
+    }
+    Ok(Task::Herd { bless, timeout })
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = parse(&args).and_then(|task| match task {
@@ -144,6 +178,7 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Bench { quick } => bench::run(quick),
         Task::Fuzz { cases, seed } => fuzz::run(cases, seed).map(|()| ExitCode::SUCCESS),
+        Task::Herd { bless, timeout } => herd::run(bless, timeout).map(|()| ExitCode::SUCCESS),
     });
     match outcome {
         Ok(code) => code,
@@ -176,6 +211,13 @@ mod tests {
             parse(&args("bench --quick")),
             Ok(Task::Bench { quick: true })
         );
+        assert_eq!(
+            parse(&args("herd --bless --timeout 60")),
+            Ok(Task::Herd {
+                bless: true,
+                timeout: 60
+            })
+        );
         assert_eq!(parse(&args("serve")), Ok(Task::Serve { port: 8080 }));
         assert_eq!(
             parse(&args("serve --port 9000")),
@@ -196,6 +238,8 @@ mod tests {
             "serve --port",
             "serve --port 70000",
             "test --fast",
+            "herd --timeout",
+            "herd --slow",
         ] {
             match parse(&args(line)) {
                 Err(Error::Usage(msg)) => assert!(!msg.contains('\n'), "{line}: {msg}"),

@@ -10,8 +10,8 @@ use std::time::Instant;
 use serde::Serialize;
 use sim_core::limits::excerpt;
 use sim_core::{
-    explore, format_schedule, ladder, parse_schedule, permalink::Permalink, scenario, trace::Trace,
-    Event, ExploreConfig, History, Mitigation, Model, Scenario,
+    explore, format_schedule, ladder, litmus, parse_schedule, permalink::Permalink, scenario,
+    trace::Trace, Event, ExploreConfig, History, Mitigation, Model, Scenario,
 };
 
 const HELP: &str = "\
@@ -23,6 +23,7 @@ USAGE:
     tlbsim run SCENARIO|FILE [--mitigation M] [--schedule EVENTS] [--json]
                [--width N] [--ladder-only] [--base-url URL]
     tlbsim explore SCENARIO|FILE [--mitigation M] [--max-states N] [--json]
+    tlbsim litmus SCENARIO|FILE [--mitigation M] [--schedule EVENTS]
     tlbsim help | --help
 
 COMMANDS:
@@ -33,6 +34,11 @@ COMMANDS:
                stale_write_reachable, access_after_unmap_reachable,
                lost_write_reachable or deadlock_reachable, with the shortest
                schedule that breaks a promise (replay it with run --schedule).
+    litmus     Prints an AArch64 litmus test for herd7 -variant vmsa whose
+               exists clause holds exactly when a promise can break; each
+               CPU runs its tasks in the order the schedule ran them. A
+               scenario it cannot translate faithfully is refused (exit 2)
+               with the step that is the problem.
 
 SCENARIO|FILE:
     A built-in scenario's name (see `tlbsim list`); family-N (N = 2 to {MAX_CPUS}:
@@ -87,6 +93,11 @@ enum Command {
         ladder_only: bool,
         base_url: Option<String>,
     },
+    Litmus {
+        source: String,
+        mitigation: Option<Mitigation>,
+        schedule: Option<String>,
+    },
     Explore {
         source: String,
         mitigation: Option<Mitigation>,
@@ -130,13 +141,13 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
     let mut width = ladder::WIDTH;
     let mut ladder_only = false;
     let mut base_url = None;
-    let takes_source = matches!(name.as_str(), "run" | "explore");
+    let takes_source = matches!(name.as_str(), "run" | "explore" | "litmus");
     match name.as_str() {
         "help" => return Ok(Command::Help),
-        "list" | "run" | "explore" => {}
+        "list" | "run" | "explore" | "litmus" => {}
         _ => {
             return Err(format!(
-                "unknown command \"{}\": expected list, run, explore or help",
+                "unknown command \"{}\": expected list, run, explore, litmus or help",
                 excerpt(&name)
             ))
         }
@@ -149,7 +160,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
                 let v = parser.value().map_err(arg_error)?;
                 mitigation = Some(v.string().map_err(arg_error)?.parse()?);
             }
-            Long("schedule") if name == "run" => {
+            Long("schedule") if name == "run" || name == "litmus" => {
                 let v = parser.value().map_err(arg_error)?;
                 schedule = Some(v.string().map_err(arg_error)?);
             }
@@ -203,6 +214,11 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
             width,
             ladder_only,
             base_url,
+        },
+        "litmus" => Command::Litmus {
+            source: need_source()?,
+            mitigation,
+            schedule,
         },
         _ => Command::Explore {
             source: need_source()?,
@@ -445,6 +461,24 @@ fn execute(command: Command) -> Result<String, String> {
                 history.steps(),
                 &options,
             ))
+        }
+        Command::Litmus {
+            source,
+            mitigation,
+            schedule,
+        } => {
+            let loaded = load(&source)?;
+            let schedule = match schedule {
+                Some(text) => parse_schedule(&text).map_err(|e| format!("--schedule: {e}"))?,
+                None => loaded
+                    .schedule
+                    .unwrap_or_else(|| loaded.scenario.default_schedule().to_vec()),
+            };
+            let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
+            let model = Model::new(loaded.scenario, mitigation);
+            litmus::export(&model, &schedule)
+                .map(|t| t.text)
+                .map_err(|e| format!("litmus: cannot translate {source} faithfully: {e}"))
         }
         Command::Explore {
             source,
