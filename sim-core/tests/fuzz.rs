@@ -284,7 +284,9 @@ fn random_value(rng: &mut fastrand::Rng, like: &Value) -> Value {
             .into(),
         ),
         _ => match like {
-            Value::Number(n) => serde_json::json!(n.as_i64().unwrap_or(0) + rng.i64(-3..=3)),
+            Value::Number(n) => {
+                serde_json::json!(n.as_i64().unwrap_or(0).saturating_add(rng.i64(-3..=3)))
+            }
             Value::String(s) if !s.is_empty() => Value::String(mutate_text(rng, s, "")),
             other => other.clone(),
         },
@@ -680,6 +682,17 @@ fn run_one(
     }
 }
 
+/// The CPU time this thread has used (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu() -> Option<Duration> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into the one we pass.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
+    ok.then(|| Duration::new(t.tv_sec as u64, t.tv_nsec as u32))
+}
+
 /// The peak resident set of this process, in KiB (Linux; 0 elsewhere).
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -698,11 +711,15 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(4000);
     let mut seed: u64 = 14;
+    // Where to start: a long run can be split into shards (--first 0 --cases N,
+    // --first N --cases N...) that together make exactly the inputs of one run.
+    let mut first: u64 = 0;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--cases" => cases = args.next().and_then(|v| v.parse().ok()).expect("--cases N"),
             "--seed" => seed = args.next().and_then(|v| v.parse().ok()).expect("--seed S"),
+            "--first" => first = args.next().and_then(|v| v.parse().ok()).expect("--first F"),
             // libtest's own options (a filter, --nocapture...) mean nothing here.
             _ => {}
         }
@@ -719,14 +736,20 @@ fn main() {
     }
     let mut figures: Vec<Figures> = TARGETS.iter().map(|_| Figures::default()).collect();
     let start = Instant::now();
-    for case in 0..cases {
+    for case in first..first + cases {
         let t = (case % TARGETS.len() as u64) as usize;
         let target = TARGETS[t];
         // One generator per case: any case can be replayed alone from its number.
         let mut rng = fastrand::Rng::with_seed(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ case);
         let began = Instant::now();
+        let cpu_began = thread_cpu();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_one(target, &mut rng, &seeds)));
-        let took = began.elapsed();
+        // The input's cost is the CPU time it took: on a machine shared with other
+        // work, wall time also counts the time this thread waited for a CPU.
+        let took = match (cpu_began, thread_cpu()) {
+            (Some(a), Some(b)) => b.saturating_sub(a),
+            _ => began.elapsed(),
+        };
         let f = &mut figures[t];
         f.inputs += 1;
         if took > f.slowest {
@@ -754,7 +777,8 @@ fn main() {
     let elapsed = start.elapsed();
     let rss = peak_rss_kib();
     let mut report = format!(
-        "fuzz: {cases} inputs, seed {seed}, {:.1} s, peak memory {} MiB\n",
+        "fuzz: {cases} inputs (cases {first} to {}), seed {seed}, {:.1} s, peak memory {} MiB\n",
+        first + cases - 1,
         elapsed.as_secs_f64(),
         rss / 1024
     );
