@@ -34,6 +34,21 @@ pub fn embed_code(state: &AppState) -> String {
     )
 }
 
+/// What "Copy for mail" copies: the 72-column ladder, its outcome and the link,
+/// as `tlbsim run ... --width 72 --ladder-only --base-url URL` prints it.
+pub fn mail_text(state: &AppState) -> String {
+    let options = sim_core::ladder::Options::mail(link(state));
+    sim_core::ladder::render_with(state.model(), state.history.steps(), &options)
+}
+
+/// What "Copy litmus test" copies: `tlbsim litmus` of the run shown (all its
+/// events, the ones after the cursor included), or why there is none.
+pub fn litmus_text(state: &AppState) -> Result<String, String> {
+    sim_core::litmus::export(state.model(), &state.history.full_schedule())
+        .map(|t| t.text)
+        .map_err(|e| format!("No litmus test for this run: {e}"))
+}
+
 /// A file name for downloads of the current view, e.g. `tlbrace-seed-race-dsb.svg`.
 fn file_name(state: &AppState, ext: &str) -> String {
     format!(
@@ -166,6 +181,18 @@ pub fn ShareBar(props: &ShareProps) -> Html {
         Callback::from(move |_: MouseEvent| copy_action(make(&state), done, dispatch.clone()))
     };
     let text = |s: &AppState| sim_core::ladder::render(s.model(), s.history.steps());
+    let copy_litmus = {
+        let state = state.clone();
+        let dispatch = view.dispatch.clone();
+        Callback::from(move |_: MouseEvent| match litmus_text(&state) {
+            Ok(text) => copy_action(
+                text,
+                "Litmus test copied: run it with herd7.",
+                dispatch.clone(),
+            ),
+            Err(e) => dispatch.emit(Action::ShowError(e)),
+        })
+    };
     let download = |kind: Export| {
         let state = state.clone();
         let dispatch = view.dispatch.clone();
@@ -191,6 +218,8 @@ pub fn ShareBar(props: &ShareProps) -> Html {
             <button onclick={copy(link, "Link copied: it opens exactly this view.")}>{ "Copy link" }</button>
             <button onclick={copy(embed_code, "Embed code copied: paste it into a web page.")}>{ "Copy embed code" }</button>
             <button onclick={copy(text, "Ladder diagram copied as plain text (80 columns, ASCII).")}>{ "Copy as text" }</button>
+            <button onclick={copy(mail_text, "Ladder copied for mail (72 columns, with the link).")}>{ "Copy for mail" }</button>
+            <button onclick={copy_litmus}>{ "Copy litmus test" }</button>
             <button onclick={download(Export::Svg)}>{ "Download SVG" }</button>
             <button onclick={download(Export::Json)}>{ "Download JSON" }</button>
             <label class="import">
