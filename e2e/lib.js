@@ -6,6 +6,7 @@
 // the network); tests assert these lists are empty.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -110,4 +111,12 @@ export function familyScenario(cpus) {
   scenario.name = `family-${cpus}`;
   scenario.default_schedule = '';
   return scenario;
+}
+
+/** Runs the tlbsim CLI (built by the native test layer) and returns its stdout. */
+export function tlbsim(...args) {
+  return execFileSync('cargo', ['run', '--quiet', '-p', 'sim-core', '--bin', 'tlbsim', '--', ...args], {
+    cwd: new URL('..', import.meta.url).pathname,
+    encoding: 'utf8',
+  });
 }

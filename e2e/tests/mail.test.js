@@ -4,19 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BASE_URL, openApp, assertClean } from '../lib.js';
+import { BASE_URL, openApp, assertClean, tlbsim } from '../lib.js';
 
-const REPO = new URL('../..', import.meta.url).pathname;
-
-/** Runs the tlbsim CLI (built by the native test layer) and returns stdout. */
-function tlbsim(...args) {
-  return execFileSync('cargo', ['run', '--quiet', '-p', 'sim-core', '--bin', 'tlbsim', '--', ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-  });
-}
 
 const SCENARIOS = JSON.parse(tlbsim('list', '--json'));
 

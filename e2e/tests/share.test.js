@@ -4,21 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, openApp, assertClean } from '../lib.js';
-
-const REPO = new URL('../..', import.meta.url).pathname;
-
-/** Runs the tlbsim CLI (built by the native test layer) and returns stdout. */
-function tlbsim(...args) {
-  return execFileSync('cargo', ['run', '--quiet', '-p', 'sim-core', '--bin', 'tlbsim', '--', ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-  });
-}
+import { BASE_URL, openApp, assertClean, tlbsim } from '../lib.js';
 
 const SCENARIOS = JSON.parse(tlbsim('list', '--json'));
 const MITIGATIONS = ['none', 'dsb', 'flush_tlb_mm'];
