@@ -227,6 +227,12 @@ fn word(name: &str, fallback: String) -> String {
     }
 }
 
+/// The variable of a user flag (`flag_protected`).
+fn flag_var(model: &Model, flag: FlagId) -> String {
+    let name = &model.scenario().flags()[flag.index()];
+    format!("flag_{}", word(name, format!("{}", flag.0)))
+}
+
 /// Exports `model` played along `schedule` (which must finish every task) as a
 /// litmus test.
 pub fn export(model: &Model, schedule: &[Event]) -> Result<Litmus, Refusal> {
@@ -502,10 +508,7 @@ impl<'a> Exporter<'a> {
             }
             Op::Signal { flag } => {
                 self.rule("signal");
-                let var = format!(
-                    "flag_{}",
-                    word(&s.flags()[flag.index()], format!("{}", flag.0))
-                );
+                let var = flag_var(model, flag);
                 let t = &mut self.threads[c];
                 let a = t.holding(&var);
                 let r = t.fresh();
@@ -516,10 +519,7 @@ impl<'a> Exporter<'a> {
             }
             Op::Wait { flag } => {
                 self.rule("signal");
-                let var = format!(
-                    "flag_{}",
-                    word(&s.flags()[flag.index()], format!("{}", flag.0))
-                );
+                let var = flag_var(model, flag);
                 let t = &mut self.threads[c];
                 let a = t.holding(&var);
                 let r = t.fresh();
