@@ -1,18 +1,15 @@
 // Loads the app. A file of its own (not an inline script) so the page's
 // Content-Security-Policy can forbid inline scripts.
 //
-// There are two builds (frontend/src/builds.rs): the light one, `frontend`, is
-// what a first visit downloads; the full one, `full`, adds the JSON readers and
-// the teaching modes. A URL that needs the full build from the start (a teaching
-// mode, a permalink of a custom scenario) gets it directly; otherwise the light
-// build asks for it through `tlbraceLoadFull` when the user needs it.
-
-const TEACHING_MODES = ['compare', 'lesson', 'editor'];
+// There are two builds (frontend/src/capabilities.rs): the light one,
+// `frontend`, is what a first visit downloads; the full one, `full`, adds the
+// JSON readers and the teaching modes. The app writes one flag into the URL
+// when what it shows needs the full build (`?full`): a reload, Back, Forward or
+// a shared link with it starts the full build directly. Otherwise the light
+// build asks for the full one through `tlbraceLoadFull` when the user needs it.
 
 function needsFullBuild() {
-  const mode = new URLSearchParams(location.search).get('mode');
-  // An inline (custom) scenario: `#v1/x.<base64url>/...`.
-  return TEACHING_MODES.includes(mode) || /^#?v\d+\/x\./.test(location.hash);
+  return new URLSearchParams(location.search).has('full');
 }
 
 function showError(error) {

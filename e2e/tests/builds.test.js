@@ -1,4 +1,4 @@
-// The two builds (frontend/src/builds.rs): a first visit downloads only the light
+// The two builds (frontend/src/capabilities.rs): a first visit downloads only the light
 // one; the full one is fetched when the user needs it, and takes over the same
 // view (scenario, kernel, steps) with the mode in the URL.
 
@@ -52,14 +52,24 @@ test('a first visit fetches only the light build; "Compare kernels" brings the f
   assertClean(app);
 });
 
-test('a link to a teaching mode or a custom scenario loads the full build directly', async (t) => {
+test('a link to a teaching mode, as the app writes it, loads the full build directly', async (t) => {
   const app = await openApp('about:blank');
   t.after(() => app.close());
   const { page } = app;
   const fetched = wasmFetches(page);
+  // A hand-written link without the app's flag still opens, over the light build.
   await page.goto(`${BASE_URL}?mode=lesson#v2/seed-race/dsb/`);
   await page.getByRole('region', { name: /^Lesson:/ }).waitFor();
-  assert.deepEqual(fetched, ['full_bg.wasm']);
+  assert.deepEqual(fetched, ['frontend_bg.wasm', 'full_bg.wasm']);
+  // The app writes the one flag boot.js reads (`full`) into the URL it shows.
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('mode'), 'lesson');
+  assert.ok(url.searchParams.has('full'), page.url());
+  await page.goto('about:blank');
+  fetched.length = 0;
+  await page.goto(url.href);
+  await page.getByRole('region', { name: /^Lesson:/ }).waitFor();
+  assert.deepEqual(fetched, ['full_bg.wasm'], 'that URL gets the full build straight away');
   assert.equal(await page.getByRole('button', { name: 'Lesson', exact: true }).getAttribute('aria-pressed'), 'true');
   assertClean(app);
 });

@@ -1,5 +1,6 @@
-//! The page: one reducer at the top, the keyboard and the play timer, and the
-//! layout of the components.
+//! The page: one reducer at the top, the one place where intents and other
+//! side effects are carried out (URL and browser history, clipboard, downloads,
+//! files, the play timer, the keyboard), and the layout of the components.
 
 use std::rc::Rc;
 
@@ -9,37 +10,54 @@ use sim_core::Mitigation;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::builds;
-use crate::builds::Pending;
+use crate::capabilities::{Capabilities, Opened, FULL_FLAG};
 use crate::components::board::Board;
 use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
 use crate::components::explorer::ExplorerPanel;
 use crate::components::help::ShortcutHelp;
 use crate::components::memory::{BatchState, PageTable};
-use crate::components::modes::{Mode, ModeSwitch};
+use crate::components::modes::ModeSwitch;
 use crate::components::narrative::HistoryList;
 use crate::components::outcome::OutcomeBar;
-use crate::components::share::{download_export, load_file, open_text, ShareBar};
+use crate::components::share::{embed_code, link_text, ShareBar};
+use crate::context::{Config, Ctx};
 use crate::keyboard::{oldest_delivery, use_shortcuts, Shortcut};
-use crate::state::{Action, AppState, DEFAULT_SCENARIO};
+use crate::route::{Mode, Route};
+use crate::state::{Action, AppState, Copy, Intent, Store, DEFAULT_SCENARIO};
 use crate::view::View;
 
 /// The state the page opens with: the permalink in the URL if there is one (a
-/// broken one leaves the default view and says what is wrong), embed mode from
-/// the query.
-pub fn initial_state() -> AppState {
+/// broken one leaves the default view and says what is wrong), the mode,
+/// lesson step and layout from the query. `true` when the link was handed to
+/// the full build, which will open it: the URL keeps it meanwhile.
+pub fn initial_state(caps: &Capabilities) -> (AppState, bool) {
     let fragment = browser::hash();
     let mut state = AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb);
+    let mut handed_over = false;
     if !fragment.is_empty() {
-        match builds::open_link(&fragment) {
-            Ok(Some(history)) => state = AppState::from_history(history),
-            Ok(None) => state.hand_off = true,
-            Err(e) => state.error = Some(format!("{e}. Showing the default view instead.")),
+        match caps.open_link(&fragment) {
+            Opened::History(history) => state = AppState::from_history(history),
+            Opened::HandedOver => handed_over = true,
+            Opened::Broken(e) => {
+                state.error = Some(format!("{e}. Showing the default view instead."))
+            }
         }
     }
-    state.embed = browser::is_embed();
-    state
+    let route = Route::parse(&browser::search());
+    state.mode = route.mode;
+    state.lesson_step = route.lesson_step;
+    state.present = route.present;
+    (state, handed_over)
+}
+
+/// The route of what `state` shows.
+fn route_of(state: &AppState) -> Route {
+    Route {
+        mode: state.mode,
+        lesson_step: state.lesson_step,
+        present: state.present,
+    }
 }
 
 /// The board of `view`: one column per CPU with its lane, TLBIs and TLB, the
@@ -64,38 +82,139 @@ fn shortcut_action(shortcut: Shortcut, state: &AppState) -> Option<Action> {
         Shortcut::CycleMitigation => Action::CycleMitigation,
         Shortcut::Reset => Action::Reset,
         Shortcut::ToggleHelp => Action::ToggleHelp,
-        Shortcut::TogglePresent => return None,
+        Shortcut::TogglePresent => Action::TogglePresent,
     })
+}
+
+/// Reads a picked or dropped file and opens what it describes.
+fn import(
+    caps: Capabilities,
+    file: web_sys::File,
+    current: Mitigation,
+    dispatch: Callback<Action>,
+) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let name = file.name();
+        let action = match browser::read_file(file).await {
+            Err(e) => Action::ShowError(e),
+            Ok(text) => caps.open_text(&name, text, current),
+        };
+        dispatch.emit(action);
+    });
+}
+
+/// Copies `what` of the view to the clipboard and says how that went.
+fn copy(caps: &Capabilities, what: Copy, state: &AppState, dispatch: Callback<Action>) {
+    let fragment = caps.permalink(&state.history);
+    let (model, steps) = (state.model(), state.history.steps());
+    let (text, done) = match what {
+        Copy::Link => (
+            link_text(&browser::base_url(), &fragment),
+            "Link copied: it opens exactly this view.",
+        ),
+        Copy::Embed => (
+            embed_code(
+                &browser::base_url(),
+                &fragment,
+                state.model().scenario().title(),
+            ),
+            "Embed code copied: paste it into a web page.",
+        ),
+        Copy::Text => (
+            sim_core::ladder::render(model, steps),
+            "Ladder diagram copied as plain text (80 columns, ASCII).",
+        ),
+        Copy::Mail => {
+            let options =
+                sim_core::ladder::Options::mail(link_text(&browser::base_url(), &fragment));
+            (
+                sim_core::ladder::render_with(model, steps, &options),
+                "Ladder copied for mail (72 columns, with the link).",
+            )
+        }
+        Copy::Litmus => match sim_core::litmus::export(model, &state.history.full_schedule()) {
+            Ok(litmus) => (litmus.text, "Litmus test copied: run it with herd7."),
+            Err(e) => {
+                dispatch.emit(Action::ShowError(format!(
+                    "No litmus test for this run: {e}"
+                )));
+                return;
+            }
+        },
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        dispatch.emit(match browser::copy(text).await {
+            Ok(()) => Action::Notify(done.to_string()),
+            Err(e) => Action::ShowError(format!("Could not copy: {e}")),
+        });
+    });
+}
+
+/// Carries out one intent of the reducer.
+fn carry_out(caps: &Capabilities, intent: &Intent, state: &AppState, dispatch: &Callback<Action>) {
+    match intent {
+        Intent::Copy(what) => copy(caps, *what, state, dispatch.clone()),
+        Intent::Export(kind) => {
+            if let Some(action) = caps.download(*kind, state) {
+                dispatch.emit(action);
+            }
+        }
+    }
+}
+
+/// What the URL last said, as app.rs wrote it: a popstate or hashchange that
+/// brings something else is the user's (Back, Forward, a pasted link).
+#[derive(Default)]
+struct Written {
+    route: Option<Route>,
+    fragment: String,
+}
+
+/// Props of the app.
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// What this build can do (main.rs or bin/full.rs says).
+    pub caps: Capabilities,
 }
 
 /// The whole app.
 #[component]
-pub fn App() -> Html {
-    let state = use_reducer(initial_state);
-    let mode = use_state(|| {
-        browser::query_param("mode").map_or(Mode::Visualizer, |m| Mode::from_param(&m))
-    });
-    let dispatch: Callback<Action> = {
-        let state = state.clone();
-        Callback::from(move |a| state.dispatch(a))
+pub fn App(props: &AppProps) -> Html {
+    let caps = props.caps;
+    let handed_over = use_mut_ref(|| false);
+    let store = {
+        let handed_over = handed_over.clone();
+        use_reducer(move || {
+            let (state, handed) = initial_state(&caps);
+            *handed_over.borrow_mut() = handed;
+            Store::new(state)
+        })
     };
+    let state: Rc<AppState> = store.state.clone();
+    // The reducer's own dispatcher: the same on every render, so props holding
+    // it compare equal.
+    let dispatch: Callback<Action> = store.dispatcher().into();
+    let embed = *use_memo((), |_| browser::is_embed());
+    let config = Config {
+        embed,
+        present: state.present,
+    };
+    let written = use_mut_ref(Written::default);
 
-    let present = use_state(|| browser::has_param("present"));
     {
         // Shortcuts on the whole document. The visualizer and the lesson act on
         // the app's state; Compare has its own (it installs its listener), so
         // here it only opens the help; the editor's fields take their keys.
-        let board_mode = matches!(*mode, Mode::Visualizer | Mode::Lesson);
+        let shown = if caps.shows(state.mode) {
+            state.mode
+        } else {
+            Mode::Visualizer
+        };
+        let board_mode = matches!(shown, Mode::Visualizer | Mode::Lesson);
         let on_shortcut = {
             let dispatch = dispatch.clone();
-            let present = present.clone();
             let state = state.clone();
             Callback::from(move |shortcut: Shortcut| match shortcut {
-                Shortcut::TogglePresent if board_mode => {
-                    let on = !*present;
-                    browser::set_query_param("present", on.then_some(""));
-                    present.set(on);
-                }
                 Shortcut::ToggleHelp => dispatch.emit(Action::ToggleHelp),
                 _ if !board_mode => {}
                 shortcut => {
@@ -120,46 +239,97 @@ pub fn App() -> Html {
     }
 
     {
-        // The URL always holds the permalink of what is shown, without adding
-        // browser history entries. A broken link stays in the URL until the user
-        // acts, so they can see and fix it.
-        let fragment = state.permalink();
-        let keep = state.error.is_some() && state.history.cursor() == 0;
-        // A custom scenario's link the light build hands over stays in the URL
-        // for the full build to open, whatever happens here meanwhile.
-        let handing_over = state.hand_off;
-        use_effect_with(fragment, move |fragment| {
-            builds::note_shown(fragment);
-            if !keep && !handing_over {
-                browser::set_hash(fragment);
-            }
+        // The URL always holds what is shown: the permalink in the fragment, the
+        // route in the query (and the flag boot.js reads). A new mode or lesson
+        // step is a new browser history entry; anything else (a step, a
+        // scenario) replaces the current one. A broken link stays in the URL
+        // until the user acts, so they can see and fix it; a link handed to the
+        // full build stays for it to open.
+        let fragment = caps.permalink(&state.history);
+        let handing_over = *handed_over.borrow();
+        let keep = (state.error.is_some() && state.history.cursor() == 0) || handing_over;
+        let route = route_of(&state);
+        let written = written.clone();
+        use_effect_with((route, fragment), move |(route, fragment)| {
+            let hash = if keep {
+                browser::hash()
+            } else {
+                fragment.clone()
+            };
+            // What a hand-over reopens: the view, or the link handed over.
+            crate::capabilities::note_shown(if handing_over { &hash } else { fragment });
+            let full = Capabilities::needs_full(route.mode, &hash);
+            let url = format!(
+                "{}{}",
+                route.query(&browser::search(), &[(FULL_FLAG, full)]),
+                if hash.is_empty() {
+                    String::new()
+                } else {
+                    format!("#{hash}")
+                }
+            );
+            let mut w = written.borrow_mut();
+            let new_entry = w.route.is_some_and(|r| r != *route);
+            browser::set_url(&url, new_entry);
+            w.route = Some(*route);
+            w.fragment = hash;
+            drop(w);
+            caps.ensure_shows(route.mode);
         });
     }
 
     {
-        // A link pasted into the address bar of an open page.
+        // Back and Forward (popstate), and a link pasted into the address bar
+        // (hashchange): the route and the permalink the URL now holds.
         let dispatch = dispatch.clone();
+        let written = written.clone();
+        let handed_over = handed_over.clone();
         use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|w| {
-                EventListener::new(&w, "hashchange", move |_| {
-                    dispatch.emit(Action::OpenPermalink(browser::hash()));
-                })
+            let on_url = move |_: &web_sys::Event| {
+                let route = Route::parse(&browser::search());
+                let fragment = browser::hash();
+                let mut w = written.borrow_mut();
+                if w.route != Some(route) {
+                    w.route = Some(route);
+                    dispatch.emit(Action::Navigate(route));
+                }
+                if fragment != w.fragment && !fragment.is_empty() {
+                    w.fragment = fragment.clone();
+                    drop(w);
+                    match caps.open_link(&fragment) {
+                        Opened::History(history) => dispatch.emit(Action::LoadHistory(history)),
+                        Opened::Broken(e) => dispatch.emit(Action::ShowError(format!(
+                            "{e}. Showing the previous view instead."
+                        ))),
+                        // The URL keeps the link for the full build to open.
+                        Opened::HandedOver => *handed_over.borrow_mut() = true,
+                    }
+                }
+            };
+            let on_url = Rc::new(on_url);
+            let listeners = web_sys::window().map(|w| {
+                let (a, b) = (on_url.clone(), on_url);
+                [
+                    EventListener::new(&w, "popstate", move |e| a(e)),
+                    EventListener::new(&w, "hashchange", move |e| b(e)),
+                ]
             });
-            move || drop(listener)
+            move || drop(listeners)
         });
     }
 
     {
-        // The light build cannot show this (a teaching mode, a custom scenario):
-        // the full build takes over the page.
-        let light = builds::full().is_none();
-        let key = (light && state.hand_off, light && *mode != Mode::Visualizer);
-        let mode = *mode;
-        use_effect_with(key, move |&(for_link, for_mode)| {
-            if for_link {
-                builds::hand_off_for_link();
-            } else if for_mode {
-                builds::hand_off(mode, None);
+        // The reducer's intents, each carried out once, in order.
+        let done = use_mut_ref(|| 0u64);
+        let dispatch = dispatch.clone();
+        let intents = store.intents.clone();
+        let state = state.clone();
+        use_effect_with(intents, move |intents| {
+            for (id, intent) in intents.iter() {
+                if *id > *done.borrow() {
+                    *done.borrow_mut() = *id;
+                    carry_out(&caps, intent, &state, &dispatch);
+                }
             }
         });
     }
@@ -167,23 +337,8 @@ pub fn App() -> Html {
     {
         // What the user asked the light build for before it handed over.
         let dispatch = dispatch.clone();
-        let state = state.clone();
-        use_effect_with((), move |_| {
-            if builds::full().is_none() {
-                return;
-            }
-            for pending in builds::take_pending() {
-                let action = match pending {
-                    Pending::File(name, text) => {
-                        Some(open_text(&name, text, state.model().mitigation()))
-                    }
-                    Pending::Export(kind) => download_export(kind, &state),
-                };
-                if let Some(action) = action {
-                    dispatch.emit(action);
-                }
-            }
-        });
+        let current = state.model().mitigation();
+        use_effect_with((), move |_| caps.take_pending(current, &dispatch));
     }
 
     // The first render draws what the first look needs, the lanes and the TLBs;
@@ -198,10 +353,17 @@ pub fn App() -> Html {
         });
     }
 
-    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
-    let ondrop = {
+    // Files picked (share bar) or dropped (anywhere) are read here, not in the reducer.
+    let open_file = {
         let dispatch = dispatch.clone();
         let current = state.model().mitigation();
+        use_memo(current, move |&current| {
+            Callback::from(move |file: web_sys::File| import(caps, file, current, dispatch.clone()))
+        })
+    };
+    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let ondrop = {
+        let open = (*open_file).clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             if let Some(file) = e
@@ -209,15 +371,37 @@ pub fn App() -> Html {
                 .and_then(|d| d.files())
                 .and_then(|f| f.get(0))
             {
-                load_file(file, current, dispatch.clone());
+                open.emit(file);
             }
         })
     };
 
     let view = View {
-        state: Rc::new((*state).clone()),
+        state,
         dispatch: dispatch.clone(),
     };
+    let page = layout(&caps, &view, &config, *settled, ondragover, ondrop);
+    let ctx = Ctx {
+        config,
+        dispatch,
+        open_file: (*open_file).clone(),
+        worker: caps.worker(),
+    };
+    html! {
+        <ContextProvider<Ctx> context={ctx}>{ page }</ContextProvider<Ctx>>
+    }
+}
+
+/// The page for what `view` shows: the compact embed, a teaching mode, or the
+/// visualizer.
+fn layout(
+    caps: &Capabilities,
+    view: &View,
+    config: &Config,
+    settled: bool,
+    ondragover: Callback<DragEvent>,
+    ondrop: Callback<DragEvent>,
+) -> Html {
     let error = view.state.error.clone().map(|text| html! {
         <div class="error-banner" role="alert">
             <span><strong>{ "Could not open that: " }</strong>{ text }</span>
@@ -236,8 +420,8 @@ pub fn App() -> Html {
             </div>
         </div>
     };
-    if view.state.embed {
-        let full = format!("{}#{}", browser::base_url(), view.state.permalink());
+    if config.embed {
+        let full = link_text(&browser::base_url(), &caps.permalink(&view.state.history));
         return html! {
             <div class="embed" {ondragover} {ondrop}>
                 <header class="embed-top">
@@ -248,26 +432,31 @@ pub fn App() -> Html {
                 { for error }
                 <OutcomeBar view={view.clone()} />
                 <Playback view={view.clone()} />
-                { board(&view) }
+                { board(view) }
             </div>
         };
     }
     let set_mode = {
-        let mode = mode.clone();
-        let dispatch = dispatch.clone();
-        Callback::from(move |m: Mode| match builds::full() {
-            None if m != Mode::Visualizer => {
-                // The view stays until the full build is ready to take over.
+        let dispatch = view.dispatch.clone();
+        let caps = *caps;
+        Callback::from(move |m: Mode| {
+            dispatch.emit(Action::SetMode(m));
+            if !caps.shows(m) {
+                // The view stays until the full build is ready to take over;
+                // asking again (after a failed load) tries again.
                 dispatch.emit(Action::Notify(format!("Loading {}\u{2026}", m.label())));
-                builds::hand_off(m, None);
-            }
-            _ => {
-                browser::set_query_param("mode", m.param());
-                mode.set(m);
+                caps.ensure_shows(m);
             }
         })
     };
-    let body = match *mode {
+    // A mode this build cannot show is shown by the full build once it has
+    // taken over; until then the visualizer stays.
+    let mode = if caps.shows(view.state.mode) {
+        view.state.mode
+    } else {
+        Mode::Visualizer
+    };
+    let body = match mode {
         Mode::Visualizer => html! { <>
                 <div class="setup">
                     <ScenarioPicker view={view.clone()} />
@@ -276,29 +465,26 @@ pub fn App() -> Html {
                 <OutcomeBar view={view.clone()} />
                 <Playback view={view.clone()} />
                 { notice }
-                { board(&view) }
-                <ShareBar view={view.clone()} />
-                if *settled {
+                { board(view) }
+                <ShareBar />
+                if settled {
                     <div class="details">
                         <HistoryList view={view.clone()} />
                         <PageTable view={view.clone()} />
                         <BatchState view={view.clone()} />
                         <ExplorerPanel view={view.clone()} />
-                        <CostChart view={view.clone()} />
+                        <CostChart scenario={view.state.model().scenario_arc().clone()} />
                     </div>
                 }
         </> },
-        other => match builds::full() {
-            Some(full) => (full.render_mode)(other, &view, set_mode.clone()),
-            None => html! { <p class="loading">{ "Loading the teaching tools\u{2026}" }</p> },
-        },
+        other => caps.render_mode(other, view),
     };
     html! {
-        <div class={classes!("page", (*present).then_some("present"))} {ondragover} {ondrop}>
+        <div class={classes!("page", config.present.then_some("present"))} {ondragover} {ondrop}>
             <header class="top">
                 <h1>{ "tlbrace" }</h1>
                 <p class="tagline">{ "How a stale TLB entry stayed writable on arm64 after mprotect() returned: a batched TLB flush completed with a DSB on the wrong CPU." }</p>
-                <ModeSwitch mode={*mode} onchange={set_mode} />
+                <ModeSwitch mode={mode} onchange={set_mode} />
             </header>
             <main>
                 { for error }

@@ -33,54 +33,67 @@ pub fn has_param(key: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The value of `key` in the URL's query (`?mode=lesson`), if any.
-pub fn query_param(key: &str) -> Option<String> {
-    let search = window()?.location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-        .map(str::to_string)
+/// The URL's query, with its `?` (empty when there is none).
+pub fn search() -> String {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
-/// Sets (or with `None` removes) `key` in the URL's query, keeping the other
-/// parameters and the fragment, without adding a browser history entry.
-pub fn set_query_param(key: &str, value: Option<&str>) {
+/// Puts `url` (a query and fragment, relative to the page) in the address bar:
+/// as a new browser history entry when `push`, else in place of the current one.
+pub fn set_url(url: &str, push: bool) {
     let Some(w) = window() else { return };
     let location = w.location();
-    let search = location.search().unwrap_or_default();
-    let mut params: Vec<String> = search
+    let now = format!(
+        "{}{}",
+        location.search().unwrap_or_default(),
+        location.hash().unwrap_or_default()
+    );
+    if now == url {
+        return;
+    }
+    // With the path: a bare "#fragment" would keep the current query.
+    let url = format!("{}{url}", location.pathname().unwrap_or_default());
+    if let Ok(history) = w.history() {
+        let _ = if push {
+            history.push_state_with_url(&JsValue::NULL, "", Some(&url))
+        } else {
+            history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+        };
+    }
+}
+
+/// Adds (`on`) or removes the bare flag `key` in the URL's query, in place.
+pub fn set_query_flag(key: &str, on: bool) {
+    let kept: Vec<String> = search()
         .trim_start_matches('?')
         .split('&')
         .filter(|kv| !kv.is_empty() && *kv != key && !kv.starts_with(&format!("{key}=")))
         .map(str::to_string)
+        .chain(on.then(|| key.to_string()))
         .collect();
-    if let Some(value) = value {
-        params.push(format!("{key}={value}"));
-    }
-    let query = if params.is_empty() {
+    let query = if kept.is_empty() {
         String::new()
     } else {
-        format!("?{}", params.join("&"))
+        format!("?{}", kept.join("&"))
     };
-    let url = format!(
-        "{}{query}{}",
-        location.pathname().unwrap_or_default(),
-        location.hash().unwrap_or_default()
-    );
-    if let Ok(history) = w.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-    }
+    set_url(&format!("{query}{}", location_hash()), false);
 }
 
-/// Replaces the fragment without adding a browser history entry.
-pub fn set_hash(fragment: &str) {
-    if hash() == fragment {
-        return;
-    }
-    if let Some(history) = window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
-    }
+fn location_hash() -> String {
+    window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Milliseconds since the page started (`performance.now()`), for the
+/// explorer panel's timings.
+pub fn now_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// The page's URL without query and fragment, e.g. `http://127.0.0.1:8080/`.

@@ -1,6 +1,6 @@
 //! Entry point of the light build, the one a first visit downloads (see
-//! `builds.rs`).
+//! `capabilities.rs`).
 
 fn main() {
-    frontend::start(None);
+    frontend::start(frontend::capabilities::Capabilities::LIGHT);
 }

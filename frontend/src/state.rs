@@ -1,6 +1,12 @@
 //! The app's state, the actions a user can take, and the reducer that turns an
-//! action into a new state. Every rule of the race is sim-core's: this module only
-//! asks the model what is enabled and what an event does.
+//! action into a new state and the [`Intent`]s it asks for. Every rule of the
+//! race is sim-core's: this module only asks the model what is enabled and what
+//! an event does.
+//!
+//! The reducer is pure: no clock, no browser, no globals. What must happen
+//! outside (a clipboard write, a download, reading a file, a new browser
+//! history entry) is returned as an [`Intent`], which app.rs carries out in one
+//! place.
 
 use std::rc::Rc;
 
@@ -8,6 +14,8 @@ use sim_core::{
     explore, scenario, CpuId, Event, ExploreConfig, ExploreReport, History, Mitigation, Model,
     Scenario,
 };
+
+use crate::route::{Mode, Route};
 
 /// The explorer's result for one mitigation, with the time it took in the browser.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,17 +41,18 @@ pub struct AppState {
     pub show_help: bool,
     /// A message for the user about the last action (e.g. "no counterexample").
     pub notice: Option<String>,
+    /// What the page shows below the header.
+    pub mode: Mode,
+    /// The lesson's step (0-based), in lesson mode.
+    pub lesson_step: usize,
+    /// The lecture-hall layout (`?present`, the `p` key).
+    pub present: bool,
     /// Explorer results for the current scenario, one per mitigation; empty until
     /// the explorer panel has run them in slices after the first paint
     /// (`Action::ExplorerDone`).
     pub explorer: Rc<Vec<ExplorerRow>>,
     /// Something the user gave us was wrong (a broken link, a bad file): what and where.
     pub error: Option<String>,
-    /// The compact layout for iframes (`?embed`).
-    pub embed: bool,
-    /// The light build was asked for what only the full build can show (a
-    /// permalink of a custom scenario): the app hands the page over (`builds`).
-    pub hand_off: bool,
     /// "Show the race" was asked for a custom scenario before the explorer's worker
     /// had its rows: the race loads when they arrive (not explored on the main
     /// thread, where a custom scenario may take long).
@@ -61,6 +70,18 @@ pub enum Action {
     Back,
     /// Redo one step.
     Forward,
+    /// Show another mode (a new browser history entry).
+    SetMode(Mode),
+    /// Go to a step of the lesson (a new browser history entry).
+    LessonStep(usize),
+    /// Switch the lecture-hall layout on or off.
+    TogglePresent,
+    /// Browser Back or Forward reached this view (its permalink is opened apart).
+    Navigate(Route),
+    /// Copy something to the clipboard.
+    Copy(Copy),
+    /// Download an export of the view.
+    Export(Export),
     /// Jump to a number of applied steps (0 = the start), e.g. from a scrubber.
     JumpTo(usize),
     /// Back to the start, forgetting the steps.
@@ -87,8 +108,6 @@ pub enum Action {
     DismissNotice,
     /// Show a history (from a permalink or an imported file).
     LoadHistory(History),
-    /// Open a permalink fragment; a broken one shows an error and keeps the view.
-    OpenPermalink(String),
     /// Tell the user something went wrong, keeping everything else as it is.
     ShowError(String),
     /// Dismiss the error banner.
@@ -106,6 +125,103 @@ pub enum Action {
     },
 }
 
+/// What to copy to the clipboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Copy {
+    /// The permalink of the view.
+    Link,
+    /// An iframe that embeds the view.
+    Embed,
+    /// The ladder diagram as plain text.
+    Text,
+    /// The 72-column ladder, its outcome and the link, as
+    /// `tlbsim run ... --width 72 --ladder-only --base-url URL` prints it.
+    Mail,
+    /// `tlbsim litmus` of the run shown (all its events, the redo list included).
+    Litmus,
+}
+
+/// A download of the current view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// The timeline with TLB states, as SVG (`sim_core::svg`).
+    Svg,
+    /// Scenario and trace as JSON (`sim_core::trace`), which `tlbsim` reads too.
+    Json,
+}
+
+impl Export {
+    /// Its name, as handed from the light build to the full one.
+    pub fn name(self) -> &'static str {
+        match self {
+            Export::Svg => "svg",
+            Export::Json => "json",
+        }
+    }
+
+    /// The export a name stands for.
+    pub fn from_name(name: &str) -> Option<Export> {
+        [Export::Svg, Export::Json]
+            .into_iter()
+            .find(|e| e.name() == name)
+    }
+}
+
+/// Something the reducer asks app.rs to do outside the state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Intent {
+    /// Copy this to the clipboard, then say so.
+    Copy(Copy),
+    /// Download this export of the view.
+    Export(Export),
+}
+
+/// The reducer's state: the app's state and the intents not yet carried out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store {
+    /// What the page shows.
+    pub state: Rc<AppState>,
+    /// Intents with increasing ids; app.rs carries out those above the last id it did.
+    pub intents: Rc<Vec<(u64, Intent)>>,
+}
+
+/// Intents kept for app.rs, which carries them out after the next render; more
+/// than this many between two renders cannot happen from user input.
+const KEPT_INTENTS: usize = 16;
+
+impl Store {
+    /// A store showing `state`, with nothing to do.
+    pub fn new(state: AppState) -> Store {
+        Store {
+            state: Rc::new(state),
+            intents: Rc::default(),
+        }
+    }
+}
+
+impl yew::Reducible for Store {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let (next, intents) = self.state.update(action);
+        if next.is_none() && intents.is_empty() {
+            return self;
+        }
+        let mut queue = (*self.intents).clone();
+        let mut id = queue.last().map_or(0, |(id, _)| *id);
+        for intent in intents {
+            id += 1;
+            queue.push((id, intent));
+        }
+        let drop = queue.len().saturating_sub(KEPT_INTENTS);
+        queue.drain(..drop);
+        Rc::new(Store {
+            state: next.map_or_else(|| self.state.clone(), Rc::new),
+            intents: Rc::new(queue),
+        })
+    }
+}
+
 /// The scenario the page opens with.
 pub const DEFAULT_SCENARIO: &str = "seed-race";
 
@@ -113,14 +229,6 @@ pub const DEFAULT_SCENARIO: &str = "seed-race";
 pub const EXPLORER_CONFIG: ExploreConfig = ExploreConfig {
     max_states: 200_000,
 };
-
-/// Milliseconds since the page started (`performance.now()`).
-pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
-}
 
 impl AppState {
     /// A fresh state on a built-in scenario (the default one if the name is unknown).
@@ -147,8 +255,9 @@ impl AppState {
             show_help: false,
             notice: None,
             error: None,
-            embed: false,
-            hand_off: false,
+            mode: Mode::Visualizer,
+            lesson_step: 0,
+            present: false,
             race_wanted: None,
         }
     }
@@ -159,22 +268,11 @@ impl AppState {
         if same {
             self.history = history;
         } else {
-            let embed = self.embed;
-            *self = AppState::from_history(history);
-            self.embed = embed;
+            self.history = history;
+            self.explorer = Rc::default();
+            self.race_wanted = None;
         }
         self.playing = false;
-    }
-
-    /// The permalink fragment of what is shown.
-    pub fn permalink(&self) -> String {
-        // Only the full build can show a custom scenario, so only it writes one.
-        sim_core::permalink::Permalink::of_with(&self.history, |scenario| {
-            crate::builds::full()
-                .map(|full| (full.write_inline)(scenario))
-                .unwrap_or_default()
-        })
-        .encode()
     }
 
     /// The model being shown.
@@ -232,12 +330,15 @@ impl AppState {
     }
 }
 
-impl yew::Reducible for AppState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
+impl AppState {
+    /// The reducer: the state after `action` (`None` when nothing changed) and
+    /// what must happen outside the state. Pure: the same state and action
+    /// always give the same answer.
+    pub fn update(&self, action: Action) -> (Option<AppState>, Vec<Intent>) {
+        let mut next = self.clone();
         next.notice = None;
+        let unchanged = (None, Vec::new());
+        let intent = |i: Intent| (Some(self.clone()), vec![i]);
         match action {
             Action::Apply(event) => {
                 if let Err(e) = next.history.apply(event) {
@@ -268,17 +369,33 @@ impl yew::Reducible for AppState {
             }
             Action::LoadScenario(name) => {
                 if name == next.model().scenario().name() {
-                    return self;
+                    return unchanged;
                 }
                 let mitigation = next.model().mitigation();
-                let embed = next.embed;
-                next = AppState::new(&name, mitigation);
-                next.embed = embed;
+                let fresh = AppState::new(&name, mitigation);
+                next.show(fresh.history);
             }
+            Action::SetMode(mode) => {
+                if mode == next.mode {
+                    return unchanged;
+                }
+                next.mode = mode;
+                next.playing = false;
+            }
+            Action::LessonStep(step) => next.lesson_step = step,
+            Action::TogglePresent => next.present = !next.present,
+            Action::Navigate(route) => {
+                next.mode = route.mode;
+                next.lesson_step = route.lesson_step;
+                next.present = route.present;
+                next.playing = false;
+            }
+            Action::Copy(what) => return intent(Intent::Copy(what)),
+            Action::Export(kind) => return intent(Intent::Export(kind)),
             Action::SetMitigation(m) => {
                 next.race_wanted = None;
                 if m == next.model().mitigation() {
-                    return self;
+                    return unchanged;
                 }
                 next.history = next.history.with_mitigation(m);
             }
@@ -299,7 +416,7 @@ impl yew::Reducible for AppState {
             Action::SetDelay(ms) => next.play_delay_ms = ms.clamp(100, 5000),
             Action::PlayTick => {
                 if !next.playing {
-                    return self;
+                    return unchanged;
                 }
                 match next.next_play_event() {
                     Some(event) => {
@@ -335,31 +452,13 @@ impl yew::Reducible for AppState {
                 next.show(history);
                 next.error = None;
             }
-            Action::OpenPermalink(fragment) => {
-                if fragment.is_empty() || fragment == next.permalink() {
-                    return self;
-                }
-                match crate::builds::open_link(&fragment) {
-                    Ok(Some(history)) => {
-                        next.show(history);
-                        next.error = None;
-                    }
-                    Ok(None) => {
-                        next.hand_off = true;
-                        next.playing = false;
-                    }
-                    Err(e) => {
-                        next.error = Some(format!("{e}. Showing the previous view instead."));
-                    }
-                }
-            }
             Action::ExplorerCancelled => next.race_wanted = None,
             Action::ShowError(message) => next.error = Some(message),
             Action::DismissError => next.error = None,
             Action::Notify(message) => next.notice = Some(message),
             Action::ExplorerDone { scenario, rows } => {
                 if *scenario != *next.model().scenario() {
-                    return self;
+                    return unchanged;
                 }
                 next.explorer = rows;
                 match next.race_wanted.take() {
@@ -369,6 +468,6 @@ impl yew::Reducible for AppState {
                 }
             }
         }
-        Rc::new(next)
+        (Some(next), Vec::new())
     }
 }

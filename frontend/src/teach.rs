@@ -1,30 +1,39 @@
-//! The full build's parts (see [`crate::builds`]): the JSON readers and the
-//! teaching modes. Only `src/bin/full.rs` names [`FULL`], so the light build
-//! links none of this.
+//! The full build's parts (see [`crate::capabilities`]): the JSON readers and
+//! writers and the teaching modes. Only `src/bin/full.rs` names [`FULL`], so
+//! the light build links none of this.
 
+use sim_core::permalink::Permalink;
 use yew::prelude::*;
 
 use crate::app::board;
-use crate::builds::FullBuild;
+use crate::capabilities::Full;
 use crate::components::compare::ComparePanel;
 use crate::components::editor::ScenarioEditor;
 use crate::components::lesson::LessonPanel;
-use crate::components::modes::Mode;
 use crate::components::outcome::OutcomeBar;
-use crate::explorer_worker::ExplorerWorker;
+use crate::context::Worker;
+use crate::explorer_worker::{ExplorerWorker, Request};
+use crate::route::Mode;
+use crate::state::Action;
 use crate::view::View;
 
 /// What the full build adds to the light one.
-pub static FULL: FullBuild = FullBuild {
+pub static FULL: Full = Full {
+    open_link: |fragment| Permalink::decode(fragment)?.history(),
+    write_link: |history| Permalink::of(history).encode(),
     import: sim_core::scenario::import,
-    read_inline: sim_core::Scenario::from_json,
-    write_inline: sim_core::permalink::inline_json,
     export: crate::components::share::export,
-    start_worker: |request, on_reply| ExplorerWorker::start(request, on_reply),
     render_mode,
+    worker: Worker(|scenario, max_states, on_reply| {
+        let request = Request {
+            scenario: sim_core::permalink::inline_json(scenario),
+            max_states,
+        };
+        ExplorerWorker::start(&request, on_reply)
+    }),
 };
 
-fn render_mode(mode: Mode, view: &View, set_mode: Callback<Mode>) -> Html {
+fn render_mode(mode: Mode, view: &View) -> Html {
     match mode {
         Mode::Visualizer => Html::default(),
         Mode::Compare => html! {
@@ -32,7 +41,7 @@ fn render_mode(mode: Mode, view: &View, set_mode: Callback<Mode>) -> Html {
         },
         Mode::Lesson => html! {
             <div class="lesson-layout">
-                <LessonPanel view={view.clone()} />
+                <LessonPanel step={view.state.lesson_step} />
                 <div class="lesson-view">
                     <OutcomeBar view={view.clone()} />
                     { board(view) }
@@ -40,7 +49,7 @@ fn render_mode(mode: Mode, view: &View, set_mode: Callback<Mode>) -> Html {
             </div>
         },
         Mode::Editor => html! {
-            <ScenarioEditor view={view.clone()} onuse={set_mode.reform(|_| Mode::Visualizer)} />
+            <ScenarioEditor view={view.clone()} onuse={view.send(Action::SetMode(Mode::Visualizer))} />
         },
     }
 }

@@ -239,26 +239,31 @@ fn a_panic_message_is_shown_in_the_page() {
     );
 }
 
-/// The light build opens permalinks of built-in scenarios itself and declines
-/// custom (inline) ones, which go to the full build; each mode has a URL name.
+/// The light build opens permalinks of built-in scenarios itself; what needs
+/// the full build (a teaching mode, a link that carries its scenario) is what
+/// app.rs flags in the URL for boot.js; each mode has a URL name.
 #[wasm_bindgen_test]
-fn the_light_build_declines_only_what_needs_the_full_build() {
-    use frontend::builds::open_link;
+fn the_light_build_needs_the_full_one_only_for_what_it_cannot_show() {
+    use frontend::capabilities::{Capabilities, Opened};
     use frontend::components::modes::Mode;
+    let light = Capabilities::LIGHT;
+    match light.open_link("v2/seed-race/dsb/1") {
+        Opened::History(h) => assert_eq!(h.cursor(), 1),
+        other => panic!("a good link: {other:?}"),
+    }
     assert!(
-        frontend::builds::full().is_none(),
-        "tests run the light build"
-    );
-    let builtin = open_link("v2/seed-race/dsb/1").expect("a good link");
-    assert_eq!(builtin.map(|h| h.cursor()), Some(1));
-    let inline = sim_core::permalink::base64url_encode(b"{}");
-    assert_eq!(open_link(&format!("v2/x.{inline}/dsb/")), Ok(None));
-    // A v1 link opens as its scenario translated into format 2, carried inline.
-    assert_eq!(open_link("v1/seed-race/dsb/1"), Ok(None));
-    assert!(
-        open_link("v2/nope/dsb/").is_err(),
+        matches!(light.open_link("v2/nope/dsb/"), Opened::Broken(_)),
         "a broken link is still an error"
     );
+    let inline = sim_core::permalink::base64url_encode(b"{}");
+    let needs = |mode, fragment: &str| Capabilities::needs_full(mode, fragment);
+    assert!(needs(Mode::Visualizer, &format!("v2/x.{inline}/dsb/")));
+    // A v1 link opens as its scenario translated into format 2, carried inline.
+    assert!(needs(Mode::Visualizer, "v1/seed-race/dsb/1"));
+    assert!(!needs(Mode::Visualizer, "v2/seed-race/dsb/1"));
+    assert!(!needs(Mode::Visualizer, ""));
+    assert!(needs(Mode::Lesson, "v2/seed-race/dsb/1"));
+    assert!(light.shows(Mode::Visualizer) && !light.shows(Mode::Compare));
     for mode in Mode::ALL {
         let param = mode.param().unwrap_or("");
         assert_eq!(Mode::from_param(param), mode);
@@ -310,17 +315,13 @@ fn worker_replies_round_trip() {
 fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
     use sim_core::{explore, ExploreConfig, History, Model, Outcome};
     use std::rc::Rc;
-    use yew::Reducible;
     let mut file = sim_core::scenario::builtin("seed-race")
         .expect("built in")
         .to_file();
     file.name = "mine".into();
     let scenario = file.validate().expect("valid");
-    let state = Rc::new(AppState::from_history(History::new(Model::new(
-        scenario.clone(),
-        Mitigation::Dsb,
-    ))));
-    let waiting = state.reduce(Action::ShowRace);
+    let state = AppState::from_history(History::new(Model::new(scenario.clone(), Mitigation::Dsb)));
+    let waiting = state.update(Action::ShowRace).0.expect("a new state");
     assert_eq!(waiting.race_wanted, Some(Mitigation::Dsb));
     assert_eq!(
         waiting.history.cursor(),
@@ -335,10 +336,11 @@ fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
             millis: 1.0,
         })
         .collect();
-    let loaded = waiting.reduce(Action::ExplorerDone {
+    let (loaded, _) = waiting.update(Action::ExplorerDone {
         scenario: Rc::new(scenario),
         rows: Rc::new(rows),
     });
+    let loaded = loaded.expect("a new state");
     assert_eq!(loaded.race_wanted, None);
     assert_eq!(
         sim_core::format_schedule(&loaded.history.schedule()),

@@ -2,7 +2,8 @@
 //! guided lesson.
 
 use frontend::components::compare::{ComparePanel, CompareProps};
-use frontend::components::lesson::{LessonPanel, LessonProps};
+use frontend::components::lesson::LessonPanel;
+use frontend::context::{Config, Ctx};
 use frontend::state::{Action, AppState};
 use frontend::view::View;
 use std::cell::RefCell;
@@ -64,22 +65,49 @@ async fn compare_steps_both_sides_with_one_button() {
     assert!(text(&div, "ol.compare-steps li").is_empty());
 }
 
+/// Props of [`LessonHarness`].
+#[derive(yew::Properties, PartialEq)]
+struct HarnessProps {
+    actions: Rc<RefCell<Vec<Action>>>,
+}
+
+/// The lesson panel as the app holds it: the step is the app's, moved by the
+/// panel's `LessonStep` actions; every action is recorded.
+#[yew::component]
+fn LessonHarness(props: &HarnessProps) -> yew::Html {
+    let step = yew::use_state(|| 0usize);
+    let dispatch = {
+        let (step, actions) = (step.clone(), props.actions.clone());
+        yew::use_memo((), move |_| {
+            yew::Callback::from(move |a: Action| {
+                if let Action::LessonStep(n) = a {
+                    step.set(n);
+                }
+                actions.borrow_mut().push(a);
+            })
+        })
+    };
+    let ctx = Ctx {
+        config: Config::default(),
+        dispatch: (*dispatch).clone(),
+        open_file: yew::Callback::noop(),
+        worker: None,
+    };
+    yew::html! {
+        <yew::ContextProvider<Ctx> context={ctx}>
+            <LessonPanel step={*step} name="seed-race" />
+        </yew::ContextProvider<Ctx>>
+    }
+}
+
 #[wasm_bindgen_test]
 async fn lesson_asks_before_it_plays_the_events() {
     let div = root();
     let actions = Rc::new(RefCell::new(Vec::new()));
-    let view = View {
-        state: Rc::new(AppState::new("seed-race", Mitigation::Dsb)),
-        dispatch: {
-            let actions = actions.clone();
-            yew::Callback::from(move |a: Action| actions.borrow_mut().push(a))
-        },
+    let props = HarnessProps {
+        actions: actions.clone(),
     };
-    let props = LessonProps {
-        view,
-        name: "seed-race".into(),
-    };
-    yew::Renderer::<LessonPanel>::with_root_and_props(div.clone(), props).render();
+    yew::Renderer::<LessonHarness>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     let played = |actions: &Rc<RefCell<Vec<Action>>>| match actions.borrow().last() {
         Some(Action::LoadHistory(h)) => h.cursor(),

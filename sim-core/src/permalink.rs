@@ -226,18 +226,24 @@ impl Permalink {
     /// The permalink of a history: its scenario (by name when it is the built-in
     /// one of that name, inline otherwise), mitigation, events and cursor.
     pub fn of(history: &History) -> Permalink {
-        Permalink::of_with(history, inline_json)
+        Permalink::of_named(history).unwrap_or_else(|| {
+            Permalink::at(
+                history,
+                ScenarioRef::Inline(inline_json(history.model().scenario())),
+            )
+        })
     }
 
-    /// [`Permalink::of`], writing a custom scenario's JSON with `write_inline` (the
-    /// web app's light build shows only built-in scenarios and links no JSON writer).
-    pub fn of_with(history: &History, write_inline: impl FnOnce(&Scenario) -> String) -> Permalink {
+    /// The permalink of a history on a built-in scenario, which names it (and
+    /// so writes no JSON); `None` for a custom scenario, which [`Permalink::of`]
+    /// carries inline.
+    pub fn of_named(history: &History) -> Option<Permalink> {
         let s = history.model().scenario();
-        let scenario = if s.is_builtin() {
-            ScenarioRef::Builtin(s.name().to_string())
-        } else {
-            ScenarioRef::Inline(write_inline(s))
-        };
+        s.is_builtin()
+            .then(|| Permalink::at(history, ScenarioRef::Builtin(s.name().to_string())))
+    }
+
+    fn at(history: &History, scenario: ScenarioRef) -> Permalink {
         Permalink {
             scenario,
             mitigation: history.model().mitigation(),
@@ -276,83 +282,33 @@ impl Permalink {
         if version == "v1" {
             return decode_v1(&parts);
         }
-        if version != VERSION {
-            let newer = version
-                .strip_prefix('v')
-                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0'))
-                .and_then(|n| n.parse::<u32>().ok())
-                .is_some_and(|n| n > 2);
-            return Err(if newer {
-                err(
-                    "version",
-                    format!(
-                        "\"{}\" was made by a newer tlbrace; this one reads {VERSION}",
-                        scenario::excerpt(version)
-                    ),
-                )
-            } else {
-                err(
-                    "version",
-                    format!(
-                        "expected \"{VERSION}\" at the start, found \"{}\"",
-                        scenario::excerpt(version)
-                    ),
-                )
-            });
+        decode_v2(&parts)
+    }
+
+    /// Reads a fragment that names a built-in scenario, reading no JSON: `None`
+    /// when the link carries its scenario (inline, or in a v1 link, whose
+    /// scenario is translated): [`Permalink::decode`] reads those. A broken link
+    /// is `Some` of the error [`Permalink::decode`] gives.
+    pub fn decode_named(fragment: &str) -> Option<Result<Permalink, PermalinkError>> {
+        if let Err(e) = crate::limits::check_permalink(fragment) {
+            return Some(Err(err("length", e.to_string())));
         }
-        if !(4..=5).contains(&parts.len()) {
-            return Err(err(
-                "version",
-                format!(
-                    "a {VERSION} link has 4 or 5 parts separated by '/', this one has {}",
-                    parts.len()
-                ),
-            ));
+        let text = fragment.strip_prefix('#').unwrap_or(fragment);
+        let parts: Vec<&str> = text.split('/').collect();
+        if parts.first() == Some(&"v1") {
+            return None;
         }
-        let scenario = match parts[1].strip_prefix("x.") {
-            Some(b64) => ScenarioRef::Inline(inline_text(b64)?),
-            None => {
-                if !scenario::is_builtin(parts[1]) {
-                    let known: Vec<&str> = scenario::builtin_names().collect();
-                    return Err(err(
-                        "scenario",
-                        format!(
-                            "no built-in scenario \"{}\" (known: {})",
-                            scenario::excerpt(parts[1]),
-                            known.join(", ")
-                        ),
-                    ));
-                }
-                ScenarioRef::Builtin(parts[1].to_string())
-            }
-        };
-        let mitigation: Mitigation = parts[2].parse().map_err(|e: String| err("mitigation", e))?;
-        let events = decode_events(parts[3])?;
-        let cursor = cursor(parts.get(4).copied(), events.len())?;
-        Ok(Permalink {
-            scenario,
-            mitigation,
-            events,
-            cursor,
-        })
+        match decode_v2(&parts) {
+            Ok(link) if link.is_inline() => None,
+            read => Some(read),
+        }
     }
 
     /// The scenario the link names, validated.
     pub fn scenario(&self) -> Result<Scenario, PermalinkError> {
-        self.scenario_with(Scenario::from_json)
-    }
-
-    /// The scenario the link names, reading an inline one with `read_inline`. The
-    /// web app's light build passes a reader that declines (it has no JSON
-    /// parser) and hands the link to its full build instead.
-    pub fn scenario_with(
-        &self,
-        read_inline: impl FnOnce(&str) -> Result<Scenario, ScenarioError>,
-    ) -> Result<Scenario, PermalinkError> {
         match &self.scenario {
-            ScenarioRef::Builtin(name) => scenario::builtin(name)
-                .ok_or_else(|| err("scenario", format!("no built-in scenario {name:?}"))),
-            ScenarioRef::Inline(json) => read_inline(json).map_err(|e: ScenarioError| {
+            ScenarioRef::Builtin(name) => builtin(name),
+            ScenarioRef::Inline(json) => Scenario::from_json(json).map_err(|e: ScenarioError| {
                 err("scenario", format!("the inline scenario is invalid: {e}"))
             }),
         }
@@ -366,16 +322,20 @@ impl Permalink {
     /// Replays the link into a history at its cursor. An event that cannot
     /// happen is an error naming its position and why.
     pub fn history(&self) -> Result<History, PermalinkError> {
-        self.history_with(Scenario::from_json)
+        self.replay(self.scenario()?)
     }
 
-    /// [`Permalink::history`], reading an inline scenario with `read_inline` (see
-    /// [`Permalink::scenario_with`]).
-    pub fn history_with(
-        &self,
-        read_inline: impl FnOnce(&str) -> Result<Scenario, ScenarioError>,
-    ) -> Result<History, PermalinkError> {
-        let model = Model::new(self.scenario_with(read_inline)?, self.mitigation);
+    /// [`Permalink::history`] of a link that names a built-in scenario, reading
+    /// no JSON; `None` for a link that carries its scenario inline.
+    pub fn history_named(&self) -> Option<Result<History, PermalinkError>> {
+        match &self.scenario {
+            ScenarioRef::Builtin(name) => Some(builtin(name).and_then(|s| self.replay(s))),
+            ScenarioRef::Inline(_) => None,
+        }
+    }
+
+    fn replay(&self, scenario: Scenario) -> Result<History, PermalinkError> {
+        let model = Model::new(scenario, self.mitigation);
         let mut history = History::replay(model, &self.events).map_err(|(_, e)| {
             err(
                 "events",
@@ -390,6 +350,74 @@ impl Permalink {
         history.jump(self.cursor);
         Ok(history)
     }
+}
+
+fn builtin(name: &str) -> Result<Scenario, PermalinkError> {
+    scenario::builtin(name).ok_or_else(|| err("scenario", format!("no built-in scenario {name:?}")))
+}
+
+/// A version-2 link (not of version 1), split at its '/'.
+fn decode_v2(parts: &[&str]) -> Result<Permalink, PermalinkError> {
+    let version = parts.first().copied().unwrap_or("");
+    if version != VERSION {
+        let newer = version
+            .strip_prefix('v')
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0'))
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n > 2);
+        return Err(if newer {
+            err(
+                "version",
+                format!(
+                    "\"{}\" was made by a newer tlbrace; this one reads {VERSION}",
+                    scenario::excerpt(version)
+                ),
+            )
+        } else {
+            err(
+                "version",
+                format!(
+                    "expected \"{VERSION}\" at the start, found \"{}\"",
+                    scenario::excerpt(version)
+                ),
+            )
+        });
+    }
+    if !(4..=5).contains(&parts.len()) {
+        return Err(err(
+            "version",
+            format!(
+                "a {VERSION} link has 4 or 5 parts separated by '/', this one has {}",
+                parts.len()
+            ),
+        ));
+    }
+    let scenario = match parts[1].strip_prefix("x.") {
+        Some(b64) => ScenarioRef::Inline(inline_text(b64)?),
+        None => {
+            if !scenario::is_builtin(parts[1]) {
+                let known: Vec<&str> = scenario::builtin_names().collect();
+                return Err(err(
+                    "scenario",
+                    format!(
+                        "no built-in scenario \"{}\" (known: {})",
+                        scenario::excerpt(parts[1]),
+                        known.join(", ")
+                    ),
+                ));
+            }
+            ScenarioRef::Builtin(parts[1].to_string())
+        }
+    };
+    let mitigation: Mitigation = parts[2].parse().map_err(|e: String| err("mitigation", e))?;
+    let events = decode_events(parts[3])?;
+    let cursor = cursor(parts.get(4).copied(), events.len())?;
+    Ok(Permalink {
+        scenario,
+        mitigation,
+        events,
+        cursor,
+    })
 }
 
 /// The JSON text of an inline scenario (`x.` and unpadded base64url).

@@ -1240,14 +1240,18 @@ pub fn is_builtin(name: &str) -> bool {
     builtin_names().any(|n| n == name)
 }
 
-/// The built-in scenarios, validated once (the web app asks for them on every render).
+/// The built-in scenarios, validated once (the web app asks for them on every
+/// render). Their files' values come from `builtins.rs`, generated from the JSON
+/// files (tests/sourcegen.rs), so showing one reads no JSON.
 fn parsed_builtins() -> &'static [Scenario] {
     static PARSED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| {
-        BUILTIN_FILES
+        crate::builtins::FILES
             .iter()
-            .map(|(name, text)| {
-                Scenario::from_json(text).unwrap_or_else(|e| panic!("built-in {name}: {e}"))
+            .map(|file| {
+                let file = file();
+                file.validate()
+                    .unwrap_or_else(|e| panic!("built-in {}: {e}", file.name))
             })
             .collect()
     })

@@ -155,3 +155,34 @@ fn v1_links_of_same_cpu_say_why_they_cannot_open() {
         "{e}"
     );
 }
+
+/// A link that names a built-in scenario opens without reading JSON
+/// (`decode_named`, `history_named`, `of_named`) exactly as `decode` and
+/// `history` open it; one that carries its scenario is left to those.
+#[test]
+fn named_links_open_without_json_as_any_link_does() {
+    for (index, name) in scenario::builtin_names().enumerate() {
+        let history = view(index, false, index, &[1, 2, 3, 4, 5, 6], 2);
+        let named = Permalink::of_named(&history).expect("a built-in is named");
+        assert_eq!(named, Permalink::of(&history), "{name}");
+        let text = named.encode();
+        let read = Permalink::decode_named(&text).expect("named").unwrap();
+        assert_eq!(read, Permalink::decode(&text).unwrap(), "{name}");
+        assert_eq!(read.history_named().unwrap().unwrap(), history, "{name}");
+        assert_eq!(read.history().unwrap(), history, "{name}");
+    }
+    let custom = view(0, true, 0, &[1, 2], 0);
+    assert_eq!(Permalink::of_named(&custom), None);
+    let text = Permalink::of(&custom).encode();
+    assert_eq!(Permalink::decode_named(&text), None, "carries its scenario");
+    let link = Permalink::decode(&text).unwrap();
+    assert_eq!(link.history_named(), None);
+    assert_eq!(link.history().unwrap(), custom);
+    assert_eq!(
+        Permalink::decode_named("v1/seed-race/dsb/1"),
+        None,
+        "v1 is translated"
+    );
+    let broken = Permalink::decode_named("v2/nope/dsb/").expect("a v2 link");
+    assert_eq!(broken, Err(Permalink::decode("v2/nope/dsb/").unwrap_err()));
+}

@@ -2,5 +2,7 @@
 //! `full_bg.wasm`; `static/boot.js` loads it only when needed).
 
 fn main() {
-    frontend::start(Some(&frontend::teach::FULL));
+    frontend::start(frontend::capabilities::Capabilities::full(
+        &frontend::teach::FULL,
+    ));
 }

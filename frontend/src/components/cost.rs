@@ -2,17 +2,17 @@
 //! (mprotect(), munmap(), ...) returns, when the scenario's story is played
 //! under `dsb` and under `flush_tlb_mm`.
 
-use sim_core::facts::misses_after_return;
-use sim_core::Mitigation;
-use yew::prelude::*;
+use std::sync::Arc;
 
-use crate::view::View;
+use sim_core::facts::misses_after_return;
+use sim_core::{Mitigation, Scenario};
+use yew::prelude::*;
 
 /// Props of the cost chart.
 #[derive(Properties, PartialEq)]
 pub struct CostProps {
-    /// State and dispatcher.
-    pub view: View,
+    /// The scenario whose story is played (the chart changes only with it).
+    pub scenario: Arc<Scenario>,
 }
 
 const COMPARED: [Mitigation; 2] = [Mitigation::Dsb, Mitigation::FlushTlbMm];
@@ -21,7 +21,7 @@ const COMPARED: [Mitigation; 2] = [Mitigation::Dsb, Mitigation::FlushTlbMm];
 /// flush_tlb_mm.
 #[component]
 pub fn CostChart(props: &CostProps) -> Html {
-    let scenario = props.view.state.model().scenario_arc().clone();
+    let scenario = props.scenario.clone();
     // Two replays of the story: once per scenario, not on every step.
     let rows = use_memo(scenario.clone(), |scenario| {
         COMPARED

@@ -15,9 +15,10 @@ use gloo_timers::future::TimeoutFuture;
 use sim_core::{Explorer, Mitigation, Model, Scenario};
 use yew::prelude::*;
 
-use crate::builds;
-use crate::explorer_worker::{ExplorerWorker, Reply, Request};
-use crate::state::{now_ms, Action, ExplorerRow, EXPLORER_CONFIG};
+use crate::browser::now_ms;
+use crate::context::{use_worker, Worker};
+use crate::explorer_worker::{ExplorerWorker, Reply};
+use crate::state::{Action, ExplorerRow, EXPLORER_CONFIG};
 use crate::view::View;
 
 /// How long one slice may take before the explorer yields, in milliseconds.
@@ -86,19 +87,14 @@ async fn run_sliced(
 /// worker is kept. `stopped` is called if the worker fails, so the panel offers
 /// to explore again rather than showing a run that will never end.
 fn run_in_worker(
-    full: &builds::FullBuild,
+    worker: Worker,
     scenario: &Scenario,
     progress: UseStateHandle<Option<Progress>>,
     dispatch: Callback<Action>,
     stopped: Callback<()>,
 ) -> Option<ExplorerWorker> {
-    let json = (full.write_inline)(scenario);
     let shared = Rc::new(scenario.clone());
     let rows = RefCell::new(Vec::new());
-    let request = Request {
-        scenario: json,
-        max_states: EXPLORER_CONFIG.max_states,
-    };
     let on_reply = {
         let dispatch = dispatch.clone();
         move |reply| match reply {
@@ -131,7 +127,7 @@ fn run_in_worker(
             }
         }
     };
-    (full.start_worker)(&request, Box::new(on_reply))
+    (worker.0)(scenario, EXPLORER_CONFIG.max_states, Box::new(on_reply))
         .map_err(|e| dispatch.emit(Action::ShowError(e)))
         .ok()
 }
@@ -174,17 +170,17 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
         let dispatch = view.dispatch.clone();
         let worker = worker.clone();
         let stop = stop.clone();
+        let tool = use_worker();
         use_effect_with(
             (scenario.clone(), pending && !stopped, *restart),
             move |(scenario, run, _)| {
                 let cancel = Rc::new(Cell::new(false));
-                // Only the full build shows custom scenarios, and carries the worker.
-                let custom = builds::full().filter(|_| !scenario.is_builtin());
-                match (*run, custom) {
+                // A custom scenario may take long: its runs go to the worker.
+                match (*run, tool.filter(|_| !scenario.is_builtin())) {
                     (false, _) => {}
-                    (true, Some(full)) => {
+                    (true, Some(tool)) => {
                         *worker.borrow_mut() =
-                            run_in_worker(full, scenario, progress, dispatch, stop);
+                            run_in_worker(tool, scenario, progress, dispatch, stop);
                     }
                     (true, None) => wasm_bindgen_futures::spawn_local(run_sliced(
                         scenario.clone(),

@@ -8,14 +8,15 @@ use sim_core::lesson::Lesson;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use crate::context::{send, use_dispatch};
 use crate::state::Action;
-use crate::view::View;
 
 /// Props of the lesson panel.
 #[derive(Properties, PartialEq)]
 pub struct LessonProps {
-    /// The main view, which the lesson drives.
-    pub view: View,
+    /// The lesson's step (the app's, in the URL); the lesson drives the main
+    /// view through actions.
+    pub step: usize,
     /// Which built-in lesson.
     #[prop_or(AttrValue::Static("seed-race"))]
     pub name: AttrValue,
@@ -37,12 +38,13 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
     let loaded = use_state(|| None::<Rc<Option<Lesson>>>);
     let generation = use_state(|| 0u32);
     let lesson = loaded.as_ref().cloned().unwrap_or(builtin);
-    let at = use_state(|| 0usize);
+    // The step is the app's (it is in the URL, so Back and Forward move between steps).
+    let at = props.step;
     let choice = use_state(|| None::<usize>);
     let answered = use_state(|| false);
     let heading = use_node_ref();
     let feedback = use_node_ref();
-    let dispatch = props.view.dispatch.clone();
+    let dispatch = use_dispatch();
 
     {
         // Entering a step shows what happened so far; a step without a question
@@ -50,7 +52,10 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
         let lesson = lesson.clone();
         let dispatch = dispatch.clone();
         let heading = heading.clone();
-        use_effect_with((*at, *generation), move |&(at, _)| {
+        let (choice, answered) = (choice.clone(), answered.clone());
+        use_effect_with((at, *generation), move |&(at, _)| {
+            choice.set(None);
+            answered.set(false);
             if let Some(step) = lesson
                 .as_ref()
                 .as_ref()
@@ -77,7 +82,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
 
     let open_file = {
         let (loaded, generation) = (loaded.clone(), generation.clone());
-        let (at, choice, answered) = (at.clone(), choice.clone(), answered.clone());
+        let (choice, answered) = (choice.clone(), answered.clone());
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
@@ -86,7 +91,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
             };
             input.set_value("");
             let (loaded, generation) = (loaded.clone(), generation.clone());
-            let (at, choice, answered) = (at.clone(), choice.clone(), answered.clone());
+            let (choice, answered) = (choice.clone(), answered.clone());
             let dispatch = dispatch.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let name = file.name();
@@ -98,7 +103,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
                         loaded.set(Some(Rc::new(Some(lesson))));
                         choice.set(None);
                         answered.set(false);
-                        at.set(0);
+                        dispatch.emit(Action::LessonStep(0));
                         generation.set(*generation + 1);
                         dispatch.emit(Action::Notify(format!("Lesson opened from {name}.")));
                     }
@@ -117,19 +122,12 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
         return html! { <><p>{ format!("No lesson named {}.", props.name) }</p>{ open }</> };
     };
     let total = lesson.steps.len();
-    let go = |to: usize| {
-        let (at, choice, answered) = (at.clone(), choice.clone(), answered.clone());
-        Callback::from(move |_: MouseEvent| {
-            choice.set(None);
-            answered.set(false);
-            at.set(to);
-        })
-    };
+    let go = |to: usize| send::<MouseEvent>(&dispatch, Action::LessonStep(to));
     let back = html! {
-        <button onclick={go(at.saturating_sub(1))} disabled={*at == 0}>{ "\u{25C0} Previous step" }</button>
+        <button onclick={go(at.saturating_sub(1))} disabled={at == 0}>{ "\u{25C0} Previous step" }</button>
     };
 
-    let Some(step) = lesson.steps.get(*at) else {
+    let Some(step) = lesson.steps.get(at) else {
         return html! {
             <section class="lesson" aria-labelledby="lesson-title">
                 <h2 id="lesson-title">{ format!("Lesson: {}", lesson.title) }</h2>
@@ -145,7 +143,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
     };
 
     let question = step.question.as_ref().map(|q| {
-        let name = format!("lesson-q{}", *at);
+        let name = format!("lesson-q{}", at);
         let radios = q.choices.iter().enumerate().map(|(i, text)| {
             let id = format!("{name}-{i}");
             let onchange = {
@@ -162,7 +160,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
         let check = {
             let answered = answered.clone();
             let dispatch = dispatch.clone();
-            let history = lesson.history_after(*at);
+            let history = lesson.history_after(at);
             Callback::from(move |_: MouseEvent| {
                 answered.set(true);
                 dispatch.emit(Action::LoadHistory(history.clone()));
@@ -193,7 +191,7 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
         }
     });
     let can_go_on = step.question.is_none() || *answered;
-    let next_label = if *at + 1 == total {
+    let next_label = if at + 1 == total {
         "Finish"
     } else {
         "Next step \u{25B6}"
@@ -201,12 +199,12 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
     html! {
         <section class="lesson" aria-labelledby="lesson-title">
             <h2 id="lesson-title">{ format!("Lesson: {}", lesson.title) }</h2>
-            <h3 tabindex="-1" ref={heading}>{ format!("Step {} of {total}", *at + 1) }</h3>
+            <h3 tabindex="-1" ref={heading}>{ format!("Step {} of {total}", at + 1) }</h3>
             <p class="lesson-text">{ &step.text }</p>
             { for question }
             <div class="lesson-nav">
                 { back }
-                <button class="step" onclick={go(*at + 1)} disabled={!can_go_on}>{ next_label }</button>
+                <button class="step" onclick={go(at + 1)} disabled={!can_go_on}>{ next_label }</button>
             </div>
             { open }
         </section>

@@ -3,52 +3,7 @@
 
 use yew::prelude::*;
 
-/// What the page shows below the header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// One kernel, stepped by hand (the default).
-    Visualizer,
-    /// Two kernels on one schedule.
-    Compare,
-    /// A guided lesson over the main view.
-    Lesson,
-    /// Build or change a scenario.
-    Editor,
-}
-
-impl Mode {
-    /// Every mode, in the order of the switch.
-    pub const ALL: [Mode; 4] = [Mode::Visualizer, Mode::Compare, Mode::Lesson, Mode::Editor];
-
-    /// The mode's name in the URL's query (`?mode=compare`); `None` for the visualizer,
-    /// which is what a URL without `mode` shows.
-    pub fn param(self) -> Option<&'static str> {
-        match self {
-            Mode::Visualizer => None,
-            Mode::Compare => Some("compare"),
-            Mode::Lesson => Some("lesson"),
-            Mode::Editor => Some("editor"),
-        }
-    }
-
-    /// The mode a URL's `mode` value names; anything else is the visualizer.
-    pub fn from_param(value: &str) -> Mode {
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.param() == Some(value))
-            .unwrap_or(Mode::Visualizer)
-    }
-
-    /// The button's words.
-    pub fn label(self) -> &'static str {
-        match self {
-            Mode::Visualizer => "Visualizer",
-            Mode::Compare => "Compare kernels",
-            Mode::Lesson => "Lesson",
-            Mode::Editor => "Scenario editor",
-        }
-    }
-}
+pub use crate::route::Mode;
 
 /// Props of the mode switch.
 #[derive(Properties, PartialEq)]

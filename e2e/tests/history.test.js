@@ -1,0 +1,45 @@
+// The URL holds the mode and the lesson's step: browser Back and Forward move
+// between modes and lesson steps of the app instead of leaving it, and steps
+// taken in the visualizer do not add history entries.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openApp, assertClean } from '../lib.js';
+
+test('Back and Forward move between modes and lesson steps, not out of the app', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  const step1 = page.getByRole('button', { name: 'Step CPU1', exact: true });
+  await step1.click();
+  await page.getByRole('button', { name: 'Step CPU0', exact: true }).click();
+  const hash = await page.evaluate(() => location.hash);
+
+  await page.getByRole('button', { name: 'Compare kernels', exact: true }).click();
+  await page.getByRole('group', { name: 'Events for both kernels' }).waitFor();
+  await page.getByRole('button', { name: 'Lesson', exact: true }).click();
+  const heading = page.getByRole('region', { name: /^Lesson:/ }).getByRole('heading', { level: 3 });
+  await heading.filter({ hasText: /^Step 1 of/ }).waitFor();
+  await page.getByRole('button', { name: 'Next step \u25B6' }).click();
+  await heading.filter({ hasText: /^Step 2 of/ }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('step'), '2');
+
+  await page.goBack();
+  await heading.filter({ hasText: /^Step 1 of/ }).waitFor();
+  await page.goBack();
+  await page.getByRole('group', { name: 'Events for both kernels' }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('mode'), 'compare');
+  await page.goBack();
+  // The visualizer, with the two steps taken before: steps added no entries.
+  await step1.waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('mode'), null);
+  assert.equal(await page.evaluate(() => location.hash), hash);
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: 'try_to_unmap_one(P)' }).waitFor();
+
+  await page.goForward();
+  await page.getByRole('group', { name: 'Events for both kernels' }).waitFor();
+  await page.goForward();
+  await heading.filter({ hasText: /^Step 1 of/ }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Lesson', exact: true }).getAttribute('aria-pressed'), 'true');
+  assertClean(app);
+});
