@@ -362,7 +362,8 @@ function buildTable(r) {
   for (const kind of ['wasm', 'js', 'css', 'html']) {
     if (!s[kind]) continue;
     for (const enc of ['raw', 'gzip', 'brotli']) {
-      const budget = kind === 'wasm' && enc === 'gzip' ? 150_000 : null;
+      // Issue 12 budgets the first visit in all (below), not the wasm alone.
+      const budget = null;
       add(
         `size ${kind} ${enc}`,
         KB(s[kind][enc]),
@@ -372,7 +373,7 @@ function buildTable(r) {
       );
     }
   }
-  add('size first visit gzip', KB(s.first_visit.gzip), '<= 170.0 KB', s.first_visit.gzip <= 170_000,
+  add('size first visit gzip', KB(s.first_visit.gzip), '<= 200.0 KB', s.first_visit.gzip <= 200_000,
     f ? KB(f.first_visit.gzip) : '');
   add('size first visit brotli', KB(s.first_visit.brotli), '', null, f ? KB(f.first_visit.brotli) : '');
   if (s.on_demand?.files.length) {
@@ -381,8 +382,12 @@ function buildTable(r) {
 
   const l = r.load.app;
   const fl = r.load.floor;
-  add(`load first render median (${l.first_render_ms.n})`, MS(l.first_render_ms.p50), '< 150 ms',
-    l.first_render_ms.p50 < 150, fl ? MS(fl.first_render_ms.p50) : '');
+  add(`load first render median (${l.first_render_ms.n})`, MS(l.first_render_ms.p50), '<= 150 ms',
+    l.first_render_ms.p50 <= 150, fl ? MS(fl.first_render_ms.p50) : '');
+  if (fl) {
+    add('load first render median / floor', `${(l.first_render_ms.p50 / fl.first_render_ms.p50).toFixed(2)}x`,
+      '<= 2x', l.first_render_ms.p50 <= 2 * fl.first_render_ms.p50);
+  }
   add('load first render max', MS(l.first_render_ms.max), '', null, fl ? MS(fl.first_render_ms.max) : '');
   add('load first step median', MS(l.first_step_ms.p50), '< 200 ms', l.first_step_ms.p50 < 200);
   add('load first step max', MS(l.first_step_ms.max));
