@@ -76,23 +76,21 @@ pub fn shortcut_for_key(key: &str, help_open: bool) -> Option<Shortcut> {
 /// deliveries oldest first), to the first CPU it has not reached other than
 /// its issuer, where a stale entry may be waiting; to the issuer last.
 pub fn oldest_delivery(model: &Model, machine: &Machine) -> Option<Event> {
-    let deliveries: Vec<Event> = model
-        .enabled_events(machine)
-        .into_iter()
-        .filter(|e| matches!(e, Event::Deliver { .. }))
-        .collect();
-    let oldest = match deliveries.first()? {
-        Event::Deliver { tlbi, .. } => *tlbi,
-        Event::Step(_) => return None,
-    };
-    let of_oldest = || {
-        deliveries
-            .iter()
-            .filter(move |e| matches!(e, Event::Deliver { tlbi, .. } if *tlbi == oldest))
-    };
-    of_oldest()
+    pick_delivery(&model.enabled_events(machine))
+}
+
+/// [`oldest_delivery`] among `events`, enabled events in the model's order.
+pub fn pick_delivery(events: &[Event]) -> Option<Event> {
+    let oldest = events.iter().find_map(|e| match e {
+        Event::Deliver { tlbi, .. } => Some(*tlbi),
+        Event::Step(_) => None,
+    })?;
+    let to_oldest = |e: &&Event| matches!(e, Event::Deliver { tlbi, .. } if *tlbi == oldest);
+    events
+        .iter()
+        .filter(to_oldest)
         .find(|e| matches!(e, Event::Deliver { to, .. } if *to != oldest.issuer))
-        .or_else(|| of_oldest().next())
+        .or_else(|| events.iter().find(to_oldest))
         .copied()
 }
 

@@ -113,7 +113,10 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
         let label = dsb.and_then(|(cpu, _)| {
             (cpu != t.issuer).then(|| format!("{cpu}'s DSB does not complete this"))
         });
+        // The DSB's words go on one arrow per TLBI, one that leaves its column.
+        let mut label = label;
         for to in t.pending.iter() {
+            let label = if to == t.issuer { None } else { label.take() };
             let entries: Vec<_> = machine.cpus[to.index()]
                 .tlb
                 .entries
@@ -363,7 +366,7 @@ pub fn Issued(props: &IssuedProps) -> Html {
                     <button class="deliver" key={to.0} disabled={!enabled.contains(&event)}
                         onclick={Callback::from(move |_| on_event.emit(event))}
                         title={format!("Let this TLBI reach {to}'s TLB now (event {event})")}>
-                        { format!("Deliver to {to}") }
+                        <span class="verb">{ "Deliver to " }</span>{ to.to_string() }
                     </button>
                 }
             });
@@ -377,7 +380,7 @@ pub fn Issued(props: &IssuedProps) -> Html {
                 <li class="chip" key={format!("{}-{}", tlbi.issuer.0, tlbi.nth)}
                     data-anchor={format!("tlbi-{}-{}", tlbi.issuer.0, tlbi.nth)}>
                     <div class="chip-body" role="group" aria-label={format!("{what} from {cpu}")}>
-                        <span class="what"><strong>{ what }</strong>{ " in flight" }</span>
+                        <span class="what"><strong>{ what }</strong><span class="in-flight">{ " in flight" }</span></span>
                         <span class="visually-hidden">{ format!(", not yet at {pending}") }</span>
                         <span class="buttons">{ for buttons }</span>
                     </div>

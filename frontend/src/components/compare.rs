@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use crate::components::outcome::OutcomeBar;
 use crate::components::tlb_table::TlbTable;
-use crate::keyboard::{use_shortcuts, Shortcut};
+use crate::keyboard::{pick_delivery, use_shortcuts, Shortcut};
 use crate::view::View;
 
 /// Props of the comparison.
@@ -139,14 +139,13 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         // on with the story, `r` resets.
         let schedule = schedule.clone();
         let enabled = enabled.clone();
+        // Oldest first as the left kernel lists them (the union is sorted by issuer).
+        let deliver = pick_delivery(&left_enabled).or_else(|| pick_delivery(&enabled));
         let on_shortcut = Callback::from(move |shortcut: Shortcut| {
             let mut events = (**schedule).clone();
             let next = match shortcut {
                 Shortcut::Step(cpu) => Some(Event::Step(cpu)),
-                Shortcut::Deliver => enabled
-                    .iter()
-                    .find(|e| matches!(e, Event::Deliver { .. }))
-                    .copied(),
+                Shortcut::Deliver => deliver,
                 Shortcut::Forward => story_next,
                 Shortcut::Back => {
                     events.pop();

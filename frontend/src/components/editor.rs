@@ -258,6 +258,22 @@ impl Reducible for Runs {
 }
 
 /// The editor.
+/// The accessible name of a pages-table cell from its field path:
+/// `pages[0].vpn` is "Page 1 VPN".
+fn cell_name(path: &str) -> String {
+    let (index, field) = path
+        .strip_prefix("pages[")
+        .and_then(|rest| rest.split_once("]."))
+        .unwrap_or(("", path));
+    let n = index.parse::<usize>().map_or(0, |i| i + 1);
+    let what = match field {
+        "vpn" => "VPN",
+        "pfn" => "PFN",
+        other => other,
+    };
+    format!("Page {n} {what}")
+}
+
 #[component]
 pub fn ScenarioEditor(props: &EditorProps) -> Html {
     let view = &props.view;
@@ -364,10 +380,13 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
         }
     };
     let number = |label: String, path: String, value: String, f: EditWith| {
+        // In the pages table the column header is the visible label; the
+        // input still needs a name of its own ("Page 1 VPN").
+        let name = label.is_empty().then(|| cell_name(&path));
         html! {
             <label class="field number">
                 <span>{ label }</span>
-                <input type="number" min="0" value={value} aria-invalid={owns(&path, false).then_some("true")}
+                <input type="number" min="0" value={value} aria-label={name} aria-invalid={owns(&path, false).then_some("true")}
                     aria-describedby={described(&path, false)} oninput={on_input(f)} />
                 { slot(&path, false) }
             </label>
