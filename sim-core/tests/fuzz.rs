@@ -43,9 +43,10 @@ enum Target {
     Event,
     Ladder,
     Svg,
+    Litmus,
 }
 
-const TARGETS: [Target; 8] = [
+const TARGETS: [Target; 9] = [
     Target::Permalink,
     Target::Scenario,
     Target::Lesson,
@@ -54,6 +55,7 @@ const TARGETS: [Target; 8] = [
     Target::Event,
     Target::Ladder,
     Target::Svg,
+    Target::Litmus,
 ];
 
 impl Target {
@@ -67,6 +69,7 @@ impl Target {
             Target::Event => "event",
             Target::Ladder => "ladder",
             Target::Svg => "svg",
+            Target::Litmus => "litmus",
         }
     }
 }
@@ -653,6 +656,33 @@ fn run_one(
             };
             (input.len(), accepted, result)
         }
+        Target::Litmus => {
+            // A run to its end (random choices) exported, or refused with a short
+            // reason; herd7's output parsed from mutated text.
+            let s = if rng.u8(..4) == 0 {
+                scenario::family(rng.usize(2..=4))
+            } else {
+                seeds.builtins[rng.usize(..seeds.builtins.len())].clone()
+            };
+            let model = Model::new(s, Mitigation::ALL[rng.usize(..3)]);
+            let len = if rng.u8(..4) == 0 {
+                rng.usize(0..20)
+            } else {
+                10_000
+            };
+            let history = walk(rng, &model, len);
+            let exported = sim_core::litmus::export(&model, &history.schedule());
+            let accepted = exported.is_ok();
+            let herd = "Test tlbrace Allowed\nStates 2\n0:X0=1; [P]=0;\n0:X0=0; [P]=1;\nOk\nWitnesses\nPositive: 1 Negative: 1\nCondition exists (0:X0=1)\nObservation tlbrace Sometimes 1 1\n";
+            let _ = sim_core::litmus::HerdAnswer::parse(&mutate_text(rng, herd, "States 0\n"));
+            let result = match exported {
+                Err(e) => check_message(&e),
+                Ok(litmus) => ensure(litmus.text.is_ascii() && !litmus.text.is_empty(), || {
+                    "the litmus test is not ASCII text".into()
+                }),
+            };
+            (history.cursor(), accepted, result)
+        }
         Target::Ladder | Target::Svg => {
             // Random walks on the built-ins and on generated family members.
             let s = if rng.u8(..4) == 0 {
@@ -709,7 +739,7 @@ fn main() {
     let mut cases: u64 = std::env::var("TLBRACE_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
+        .unwrap_or(3000);
     let mut seed: u64 = 14;
     // Where to start: a long run can be split into shards (--first 0 --cases N,
     // --first N --cases N...) that together make exactly the inputs of one run.
