@@ -132,12 +132,14 @@ fn copy(caps: &Capabilities, what: Copy, state: &AppState, dispatch: Callback<Ac
                 "Ladder copied for mail (72 columns, with the link).",
             )
         }
-        Copy::Litmus => match sim_core::litmus::export(model, &state.history.full_schedule()) {
-            Ok(litmus) => (litmus.text, "Litmus test copied: run it with herd7."),
+        Copy::Litmus => match caps.litmus(state) {
+            Ok(Some(text)) => (text, "Litmus test copied: run it with herd7."),
+            Ok(None) => {
+                dispatch.emit(Action::Notify("Preparing the litmus test\u{2026}".into()));
+                return;
+            }
             Err(e) => {
-                dispatch.emit(Action::ShowError(format!(
-                    "No litmus test for this run: {e}"
-                )));
+                dispatch.emit(Action::ShowError(e));
                 return;
             }
         },

@@ -46,6 +46,8 @@ pub struct Full {
     pub render_mode: fn(Mode, &crate::view::View) -> Html,
     /// Starts the explorer's worker (custom scenarios are explored there).
     pub worker: Worker,
+    /// `tlbsim litmus` of a run (sim_core::litmus: a twentieth of the light build).
+    pub litmus: fn(&AppState) -> Result<String, String>,
 }
 
 /// What this build can do, handed to `App` once.
@@ -175,6 +177,18 @@ impl Capabilities {
         }
     }
 
+    /// The litmus test of the run shown, or why there is none; the light build
+    /// hands the copy over (`Ok(None)`) and the full build copies it.
+    pub fn litmus(&self, state: &AppState) -> Result<Option<String>, String> {
+        match self.full {
+            Some(full) => (full.litmus)(state).map(Some),
+            None => {
+                hand_off(Some(Pending::Litmus));
+                Ok(None)
+            }
+        }
+    }
+
     /// Downloads an export of the view; the action says what went wrong, or
     /// (in the light build) that the download is on its way.
     pub fn download(&self, kind: Export, state: &AppState) -> Option<Action> {
@@ -213,6 +227,7 @@ impl Capabilities {
             dispatch.emit(match pending {
                 Pending::File(name, text) => self.open_text(&name, text, current),
                 Pending::Export(kind) => Action::Export(kind),
+                Pending::Litmus => Action::Copy(crate::state::Copy::Litmus),
             });
         }
     }
@@ -253,6 +268,8 @@ enum Pending {
     File(String, String),
     /// Download this export of the view.
     Export(Export),
+    /// Copy the litmus test of the view.
+    Litmus,
 }
 
 /// The light build met something only the full build can show: the URL says
@@ -279,6 +296,7 @@ fn hand_off_as_is(pending: Option<Pending>) {
         let parts: [&str; 3] = match &pending {
             Pending::File(name, text) => ["file", name, text],
             Pending::Export(export) => ["export", export.name(), ""],
+            Pending::Litmus => ["litmus", "", ""],
         };
         let key = JsValue::from_str(PENDING);
         let queue = js_sys::Reflect::get(&global, &key)
@@ -329,6 +347,7 @@ fn take_pending() -> Vec<Pending> {
             match part(0).as_str() {
                 "file" => Some(Pending::File(part(1), part(2))),
                 "export" => Export::from_name(&part(1)).map(Pending::Export),
+                "litmus" => Some(Pending::Litmus),
                 _ => None,
             }
         })

@@ -24,6 +24,11 @@ pub static FULL: Full = Full {
     import: sim_core::scenario::import,
     export: crate::components::share::export,
     render_mode,
+    litmus: |state| {
+        sim_core::litmus::export(state.model(), &state.history.full_schedule())
+            .map(|t| t.text)
+            .map_err(|e| format!("No litmus test for this run: {e}"))
+    },
     worker: Worker(|scenario, max_states, on_reply| {
         let request = Request {
             scenario: sim_core::permalink::inline_json(scenario),
