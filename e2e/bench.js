@@ -272,17 +272,20 @@ async function waitForExplorer(page, scenario) {
       return rows.length === 3 && rows.every((tr) => / ms$/.test(tr.cells[3]?.textContent ?? ''));
     },
     scenario,
-    { timeout: 120_000 },
+    { timeout: 900_000 },
   );
   return page.evaluate(() =>
     [...document.querySelectorAll('.explorer tbody tr')].map((tr) => ({
       mitigation: tr.cells[0].textContent,
-      states: Number(tr.cells[1].textContent),
+      states: parseInt(tr.cells[1].textContent, 10),
       verdict: tr.cells[2].textContent.replaceAll(' ', '_'),
       ms: parseFloat(tr.cells[3].textContent),
     })),
   );
 }
+
+/** The scale-N files the wasm bench imports (the explorer's worker, up to 16 CPUs). */
+const WASM_SCALE = quick ? [8] : [8, 16];
 
 async function measureWasmExplorer(familyDir) {
   const app = await openApp(BASE_URL);
@@ -299,6 +302,12 @@ async function measureWasmExplorer(familyDir) {
     if (!fs.existsSync(file)) break;
     await page.setInputFiles('input[type=file]', file);
     for (const r of await waitForExplorer(page, `family-${cpus}`)) rows.push({ scenario: `family-${cpus}`, ...r });
+  }
+  for (const cpus of familyDir ? WASM_SCALE : []) {
+    const file = path.join(familyDir, `scale-${cpus}.json`);
+    if (!fs.existsSync(file)) break;
+    await page.setInputFiles('input[type=file]', file);
+    for (const r of await waitForExplorer(page, `scale-${cpus}`)) rows.push({ scenario: `scale-${cpus}`, ...r });
   }
   await app.close();
   return rows;
@@ -429,11 +438,32 @@ function buildTable(r) {
         budget = '>= 1 M states/s';
         pass = n.states_per_s >= 1e6;
       } else if (sc === 'family-8' && n) {
-        budget = '< 10 s, bounded with message';
-        pass = n.ms < 10_000 && (n.complete || n.bound !== null);
+        budget = '<= 10 s, complete';
+        pass = n.ms <= 10_000 && n.complete;
+      } else if (sc === 'scale-8') {
+        budget = '<= 1 s, wasm worker <= 3 s, complete';
+        pass = !!(n && w) && n.complete && n.ms <= 1_000 && w.ms <= 3_000 && w.verdict !== 'unknown';
+      } else if (sc === 'scale-16' && w) {
+        budget = 'wasm worker <= 10 s, complete';
+        pass = w.ms <= 10_000 && w.verdict !== 'unknown';
       }
+      if (n && n.states_without_symmetry > n.states) {
+        parts.push(`stand for ${n.states_without_symmetry} (symmetry factor ${(n.states_without_symmetry / n.states).toFixed(1)})`);
+      }
+      if (n) parts.push(`${n.bytes_per_state} B/state`);
       add(`explorer ${sc} ${m}`, parts.join('; '), budget, pass);
     }
+  }
+
+  // SPIN on the Promela model of scale-N (sim-core/spin/scale.pml), in the same run.
+  for (const sp of r.explorer.spin ?? []) {
+    const n = find(native, sp.scenario, sp.mitigation);
+    const ratio = n ? sp.ms / n.ms : null;
+    const text = `SPIN ${sp.states} st, ${MS(sp.ms)}` +
+      (n ? `; explorer ${n.states} st, ${MS(n.ms)}; explorer ${ratio.toFixed(0)}x faster` : '');
+    const seven = sp.scenario === 'scale-7';
+    add(`SPIN ${sp.scenario} ${sp.mitigation}`, text, seven ? 'explorer >= 10x faster' : '',
+      seven ? ratio !== null && ratio >= 10 : null);
   }
 
   const mem = r.memory;
@@ -467,7 +497,9 @@ const nativePath = process.env.NATIVE_JSON;
 const native = nativePath && fs.existsSync(nativePath) ? JSON.parse(fs.readFileSync(nativePath, 'utf8')) : null;
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
-const result = { quick, size: {}, load: {}, explorer: { native } };
+const spinPath = process.env.SPIN_JSON;
+const spin = spinPath && fs.existsSync(spinPath) ? JSON.parse(fs.readFileSync(spinPath, 'utf8')) : null;
+const result = { quick, size: {}, load: {}, explorer: { native, spin } };
 if (process.env.DIST) result.size.app = distSizes(process.env.DIST, await firstVisitFiles(BASE_URL));
 if (process.env.FLOOR_DIST) result.size.floor = distSizes(process.env.FLOOR_DIST);
 log(`loads (${LOADS})`);

@@ -225,10 +225,9 @@ impl yew::Reducible for Store {
 /// The scenario the page opens with.
 pub const DEFAULT_SCENARIO: &str = "seed-race";
 
-/// The explorer's bound in the browser.
-pub const EXPLORER_CONFIG: ExploreConfig = ExploreConfig {
-    max_states: 200_000,
-};
+/// The explorer's bounds in the browser: sim-core's defaults (512 MiB of tables,
+/// reduced), which `scale-16` fits in.
+pub const EXPLORER_CONFIG: ExploreConfig = ExploreConfig::DEFAULT;
 
 impl AppState {
     /// A fresh state on a built-in scenario (the default one if the name is unknown).

@@ -33,6 +33,7 @@ pub static FULL: Full = Full {
         let request = Request {
             scenario: sim_core::permalink::inline_json(scenario),
             max_states,
+            max_memory: sim_core::ExploreConfig::DEFAULT.max_memory,
         };
         ExplorerWorker::start(&request, on_reply)
     }),

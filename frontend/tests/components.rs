@@ -274,33 +274,43 @@ fn the_light_build_needs_the_full_one_only_for_what_it_cannot_show() {
 /// What the explorer's worker posts reads back as the same report, race included.
 #[wasm_bindgen_test]
 fn worker_replies_round_trip() {
-    use frontend::explorer_worker::{Reply, Request};
-    let scenario = sim_core::scenario::builtin("seed-race").expect("built in");
-    for mitigation in Mitigation::ALL {
-        let report = sim_core::explore(
-            &sim_core::Model::new(scenario.clone(), mitigation),
-            sim_core::ExploreConfig::default(),
-        );
-        let reply = Reply::Report {
-            mitigation,
-            report,
-            millis: 1.5,
-        };
-        assert_eq!(Reply::from_js(&reply.to_js()), Some(reply));
+    use frontend::explorer_worker::{failed, Message, Reply, Request};
+    use sim_core::explorer::runner::{Progress, Row};
+    for scenario in [
+        sim_core::scenario::builtin("seed-race").expect("built in"),
+        sim_core::scenario::scale(5),
+    ] {
+        for mitigation in Mitigation::ALL {
+            let report = sim_core::explore(
+                &sim_core::Model::new(scenario.clone(), mitigation),
+                sim_core::ExploreConfig::default(),
+            );
+            let reply = Reply::Report(Row {
+                mitigation,
+                report,
+                millis: 1.5,
+            });
+            assert_eq!(Reply::from_js(&reply.to_js()), Some(reply));
+        }
     }
     for reply in [
         Reply::Ready,
-        Reply::Progress {
+        Reply::Progress(Progress {
             mitigation: Mitigation::Dsb,
+            finished: 1,
+            kernels: 3,
             states: 20_000,
-        },
-        Reply::Failed("why".into()),
+            states_without_symmetry: 120_000,
+            states_per_second: 1.25e6,
+        }),
+        failed("why"),
     ] {
         assert_eq!(Reply::from_js(&reply.to_js()), Some(reply));
     }
     let request = Request {
         scenario: "{}".into(),
         max_states: 7,
+        max_memory: 1 << 20,
     };
     assert_eq!(Request::from_js(&request.to_js()), Some(request));
     assert_eq!(

@@ -144,14 +144,14 @@ impl TlbiTarget {
     }
 }
 
-/// A set of CPUs as a bit mask (at most 8 CPUs).
+/// A set of CPUs as a bit mask (at most [`crate::scenario::MAX_CPUS`] = 16 CPUs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
-pub struct CpuSet(pub u8);
+pub struct CpuSet(pub u16);
 
 impl CpuSet {
     /// CPU0..CPU`n-1`.
     pub fn first(n: usize) -> CpuSet {
-        CpuSet(((1u16 << n) - 1) as u8)
+        CpuSet(((1u32 << n) - 1) as u16)
     }
     /// Whether `cpu` is in the set.
     pub fn contains(self, cpu: CpuId) -> bool {
@@ -167,7 +167,7 @@ impl CpuSet {
     }
     /// Members, lowest first.
     pub fn iter(self) -> impl Iterator<Item = CpuId> {
-        (0..8u8).map(CpuId).filter(move |c| self.contains(*c))
+        (0..16u8).map(CpuId).filter(move |c| self.contains(*c))
     }
 }
 
@@ -200,7 +200,9 @@ impl TlbFlushBatched {
 }
 
 /// The kind of broken promise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationKind {
     /// A write through a TLB entry after `mprotect(PROT_READ)` of the page returned

@@ -691,11 +691,15 @@ impl Model {
                     before: target_before,
                     after: before,
                 });
-                // The new address is mapped now, with the old one's protection.
+                // The new address is mapped now, with the old one's protection (and
+                // only that: an earlier mprotect of the empty target promised nothing
+                // about the mapping moved there).
                 m.unmapped = PageSet(m.unmapped.0 & !(1 << to.0));
-                if m.prot_read.contains(page) {
-                    m.prot_read = m.prot_read.with(to);
-                }
+                m.prot_read = if m.prot_read.contains(page) {
+                    m.prot_read.with(to)
+                } else {
+                    PageSet(m.prot_read.0 & !(1 << to.0))
+                };
                 if before.present {
                     self.record(m, task, page, false, fx);
                 }

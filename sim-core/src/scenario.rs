@@ -21,7 +21,7 @@ use crate::op::{
 /// The version of the scenario format this tlbsim writes.
 pub const FORMAT_VERSION: u32 = 2;
 /// Most CPUs a scenario may have.
-pub const MAX_CPUS: usize = 8;
+pub const MAX_CPUS: usize = 16;
 /// Most tasks a scenario may have.
 pub const MAX_TASKS: usize = 16;
 /// Most pages a scenario's mm may have.
@@ -1279,21 +1279,39 @@ pub fn builtins() -> Vec<Scenario> {
 /// grows with the number of CPUs: `seed-race` (reclaim on CPU0, mprotect and a
 /// write on CPU1) plus `cpus - 2` more threads of the same mm, each on its own
 /// CPU, writing P twice (the first write caches P, the second may go through a
-/// stale entry). `cpus` is clamped to 2..=[`MAX_CPUS`]; `family(2)` explores like
-/// `seed-race`.
+/// stale entry); thread N writes N*10 and N*10+1. `cpus` is clamped to
+/// 2..=[`MAX_CPUS`]; `family(2)` explores like `seed-race`.
 pub fn family(cpus: usize) -> Scenario {
+    seed_race_with_writers(cpus, "family", |c| u8::try_from(c * 10).unwrap_or(250))
+}
+
+/// The scaling family: `seed-race` plus `cpus - 2` *identical* threads of the mm,
+/// each on its own CPU, each writing P twice with the same values, so that the
+/// explorer's symmetry reduction applies to them. `cpus` is clamped to
+/// 2..=[`MAX_CPUS`]; `scale(2)` explores like `seed-race`.
+pub fn scale(cpus: usize) -> Scenario {
+    seed_race_with_writers(cpus, "scale", |_| 10)
+}
+
+/// The seed race plus threads on CPU2.. that write P twice (`value(cpu)`, then one more).
+fn seed_race_with_writers(cpus: usize, family: &str, value: impl Fn(usize) -> u8) -> Scenario {
     let cpus = cpus.clamp(2, MAX_CPUS);
     let seed = builtin("seed-race").expect("seed-race is built in");
     let mut file = seed.to_file();
-    file.name = format!("family-{cpus}");
-    file.title = format!("The seed race with {} more threads writing P", cpus - 2);
+    let identical = if family == "scale" { " identical" } else { "" };
+    file.name = format!("{family}-{cpus}");
+    file.title = format!(
+        "The seed race with {} more{identical} threads writing P",
+        cpus - 2
+    );
     file.story = format!(
-        "Generated: the seed race, plus {} threads of the same mm on CPU2 to CPU{} that each write P twice. Used to measure how the number of states grows with the number of CPUs.",
+        "Generated: the seed race, plus {} {}threads of the same mm on CPU2 to CPU{} that each write P twice. Used to measure how the number of states grows with the number of CPUs.",
         cpus - 2,
+        if identical.is_empty() { "" } else { "identical " },
         cpus - 1
     );
     for c in 2..cpus {
-        let value = u8::try_from(c * 10).unwrap_or(u8::MAX);
+        let value = value(c);
         file.cpus.push(CpuSpec::default());
         file.tasks.push(TaskSpec {
             name: format!("thread{c}"),

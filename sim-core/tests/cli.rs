@@ -281,9 +281,30 @@ fn errors_exit_2_and_say_what_is_wrong() {
 fn family_members_are_scenarios_too() {
     let report = json(&["explore", "family-3", "--mitigation", "dsb", "--json"]);
     assert_eq!(report["scenario"], "family-3");
-    assert_eq!(report["states"], 1598);
     assert_eq!(report["verdict"], "stale_write_reachable");
-    check_error(&["run", "family-9"], &["unknown scenario \"family-9\""]);
+    let unreduced = json(&[
+        "explore",
+        "family-3",
+        "--mitigation",
+        "dsb",
+        "--unreduced",
+        "--json",
+    ]);
+    assert_eq!(unreduced["verdict"], "stale_write_reachable");
+    assert!(report["states"].as_u64() < unreduced["states"].as_u64());
+    // scale-16: sixteen CPUs, fourteen of them interchangeable.
+    let report = json(&[
+        "explore",
+        "scale-16",
+        "--mitigation",
+        "flush_tlb_mm",
+        "--json",
+    ]);
+    assert_eq!(report["scenario"], "scale-16");
+    assert_eq!(report["verdict"], "safe");
+    assert_eq!(report["symmetry_groups"][0].as_array().unwrap().len(), 14);
+    check_error(&["run", "family-17"], &["unknown scenario \"family-17\""]);
+    check_error(&["run", "scale-1"], &["unknown scenario \"scale-1\""]);
 }
 
 /// Every built-in under every kernel: the JSON report gives each kind's
@@ -374,4 +395,36 @@ fn format_1_files_still_load() {
     assert_eq!(report["verdict"], "stale_write_reachable");
     let text = ok(&["run", v1.to_str().unwrap(), "--mitigation", "dsb"]);
     assert!(text.contains("Outcome: STALE WRITE"), "{text}");
+}
+
+/// A run that would need more memory than `--max-memory` stops with a partial
+/// report (complete: false, the bound that stopped it) and exit status 0; the
+/// tables stay within the bound.
+#[test]
+fn the_memory_bound_stops_with_a_partial_report() {
+    let args = [
+        "explore",
+        "family-16",
+        "--unreduced",
+        "--mitigation",
+        "flush_tlb_mm",
+        "--max-memory",
+        "64",
+        "--json",
+    ];
+    let report = json(&args);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["stopped_by"], "max_memory");
+    assert_eq!(report["verdict"], "unknown");
+    assert!(report["states"].as_u64().unwrap() > 100_000);
+    assert!(report["memory_bytes"].as_u64().unwrap() <= 64 << 20);
+    let text = ok(&args[..7]);
+    assert!(
+        text.contains("(stopped at --max-memory: incomplete)"),
+        "{text}"
+    );
+    check_error(
+        &["explore", "seed-race", "--max-memory", "0"],
+        &["--max-memory wants mebibytes from 1 to 1048576, not \"0\""],
+    );
 }

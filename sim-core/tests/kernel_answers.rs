@@ -122,6 +122,7 @@ fn two_reclaimers_on_8_cpus_are_safe_under_the_fix() {
         &model,
         ExploreConfig {
             max_states: 200_000,
+            ..Default::default()
         },
     );
     assert_eq!(common::kinds(&bounded), [], "within the bound");

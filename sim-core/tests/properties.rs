@@ -190,7 +190,7 @@ proptest! {
                 "{} after {}", kind.name(), sim_core::format_schedule(&history.schedule())
             );
         }
-        let report = sim_core::explore(&model, ExploreConfig { max_states: BOUND });
+        let report = sim_core::explore(&model, ExploreConfig { max_states: BOUND, ..Default::default() });
         for kind in forbidden {
             prop_assert!(!report.reachable(kind), "{}: {:?}", kind.name(), report.counterexamples);
         }
@@ -211,7 +211,7 @@ proptest! {
                 !history.current().broken.contains(ViolationKind::LostWrite),
                 "{m}: lost write after {}", sim_core::format_schedule(&history.schedule())
             );
-            let report = sim_core::explore(&model, ExploreConfig { max_states: BOUND });
+            let report = sim_core::explore(&model, ExploreConfig { max_states: BOUND, ..Default::default() });
             prop_assert!(!report.lost_write_reachable, "{m}: {:?}", report.counterexamples);
         }
     }
@@ -229,7 +229,10 @@ fn run_everything(scenario: Scenario, choices: &[u16]) {
         let text = ladder::render(&model, history.steps());
         assert!(text.lines().all(|l| l.len() <= ladder::WIDTH), "{text}");
         let _ = Trace::of(&history);
-        let config = sim_core::ExploreConfig { max_states: 2_000 };
+        let config = sim_core::ExploreConfig {
+            max_states: 2_000,
+            ..Default::default()
+        };
         let _ = sim_core::explore(&model, config);
         let _ = History::replay(model, scenario.default_schedule());
     }

@@ -196,10 +196,10 @@ fn pages() {
 
 #[test]
 fn cpus_and_tasks() {
-    let nine = format!("\"cpus\": [{}", "{ \"tlb\": [] }, ".repeat(7));
+    let seventeen = format!("\"cpus\": [{}", "{ \"tlb\": [] }, ".repeat(15));
     check(
-        &edit("\"cpus\": [", &nine),
-        "cpus: must list 1 to 8 CPUs, not 9",
+        &edit("\"cpus\": [", &seventeen),
+        "cpus: must list 1 to 16 CPUs, not 17",
     );
     check(
         &edit("\"cpu\": 1,", "\"cpu\": 2,"),

@@ -149,6 +149,71 @@ fn native_explorer() -> Result<PathBuf> {
     Ok(out)
 }
 
+/// SPIN's side of the comparison: `sim-core/spin/scale.pml` for N = 2 to 7 CPUs
+/// (`--quick`: to 5) under the dsb kernel and the fix, each compiled with
+/// `cc -O2 -DSAFETY` and run with `./pan -c0` (count errors and explore on, so the
+/// whole state space is stored, as the explorer does). Rows (states stored, wall
+/// milliseconds of `./pan`, errors) go to `target/bench-native/spin.json`.
+fn spin(quick: bool) -> Result<Option<PathBuf>> {
+    if !tools::ensure_spin() {
+        return Ok(None);
+    }
+    let model = root().join("sim-core/spin/scale.pml");
+    let dir = root().join("target/bench-spin");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| failed(format!("creating {}: {e}", dir.display())))?;
+    let mut rows = Vec::new();
+    for n in 2..=if quick { 5 } else { 7 } {
+        for (kernel, name) in [(1, "dsb"), (2, "flush_tlb_mm")] {
+            let mut generate = Command::new("spin");
+            generate
+                .args([
+                    format!("-DN={n}"),
+                    format!("-DKERNEL={kernel}"),
+                    "-a".into(),
+                ])
+                .arg(&model)
+                .current_dir(&dir);
+            cmd::run(&mut generate)?;
+            let mut compile = Command::new("cc");
+            compile
+                .args(["-O2", "-DSAFETY", "-DMEMLIM=8192", "-o", "pan", "pan.c"])
+                .current_dir(&dir);
+            cmd::run(&mut compile)?;
+            let start = std::time::Instant::now();
+            let out = Command::new(dir.join("pan"))
+                .args(["-c0", "-m100000"])
+                .current_dir(&dir)
+                .output()
+                .map_err(|e| failed(format!("running pan: {e}")))?;
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let number_before = |marker: &str| {
+                text.lines()
+                    .find(|l| l.contains(marker))
+                    .and_then(|l| l.split_whitespace().next())
+                    .and_then(|w| w.parse::<u64>().ok())
+            };
+            let errors = text
+                .split("errors: ")
+                .nth(1)
+                .and_then(|t| t.split_whitespace().next())
+                .and_then(|w| w.parse::<u64>().ok());
+            let (Some(states), Some(errors)) = (number_before("states, stored"), errors) else {
+                return Err(failed(format!("pan's output, unread:\n{text}")));
+            };
+            println!("SPIN scale-{n} {name}: {states} states, {ms:.0} ms, {errors} errors");
+            rows.push(format!(
+                "{{\"scenario\":\"scale-{n}\",\"mitigation\":\"{name}\",\"states\":{states},\"ms\":{ms:.1},\"errors\":{errors}}}"
+            ));
+        }
+    }
+    let path = root().join("target/bench-native/spin.json");
+    std::fs::write(&path, format!("[\n{}\n]\n", rows.join(",\n")))
+        .map_err(|e| failed(format!("writing {}: {e}", path.display())))?;
+    Ok(Some(path))
+}
+
 /// `cargo xtask bench [--quick]`.
 pub fn run(quick: bool) -> Result<ExitCode> {
     tools::ensure_test_tools()?;
@@ -156,6 +221,7 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     app::build(&trunk)?;
     let floor = build_floor(&trunk)?;
     let native = native_explorer()?;
+    let spin = spin(quick)?;
 
     let app_url = server::spawn(app::dist())?;
     let floor_url = server::spawn(floor.clone())?;
@@ -169,6 +235,7 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         .env("FLOOR_URL", &floor_url)
         .env("FLOOR_DIST", &floor)
         .env("NATIVE_JSON", &native)
+        .env("SPIN_JSON", spin.unwrap_or_default())
         .env("BENCH_OUT", &out);
     if quick {
         node.arg("--quick");

@@ -237,6 +237,27 @@ fn prepend_path(dirs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// SPIN (Debian's `spin`, 6.5) and a C compiler for the bench's comparison:
+/// installed with apt when missing and we are root; `false` (with a note) when
+/// they are missing and cannot be installed, so the bench goes on without them.
+pub fn ensure_spin() -> bool {
+    let have = |tool: &str| probe(Command::new(tool).arg("-V")).is_some();
+    if have("spin") && probe(Command::new("cc").arg("--version")).is_some() {
+        return true;
+    }
+    if !is_root() {
+        println!("SPIN or cc is missing (apt-get install -y spin gcc): no SPIN rows");
+        return false;
+    }
+    println!("installing SPIN with `apt-get install -y spin gcc`");
+    let install = cmd::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "spin", "gcc"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    );
+    install.is_ok() && have("spin")
+}
+
 fn is_root() -> bool {
     probe(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0")
 }

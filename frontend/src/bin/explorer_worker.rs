@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use frontend::explorer_worker::{Reply, Request, SLICE};
-use sim_core::{ExploreConfig, Explorer, Mitigation, Model, Scenario};
+use frontend::explorer_worker::{Message, Reply, Request, SLICE};
+use sim_core::explorer::runner::Runner;
+use sim_core::{Mitigation, Scenario};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -47,24 +48,18 @@ fn now_ms() -> f64 {
 fn explore(request: &Request, post: &impl Fn(Reply)) {
     let scenario = match Scenario::from_json(&request.scenario) {
         Ok(s) => Arc::new(s),
-        Err(e) => return post(Reply::Failed(format!("the scenario: {e}"))),
-    };
-    for mitigation in Mitigation::ALL {
-        let config = ExploreConfig {
-            max_states: request.max_states,
-        };
-        let start = now_ms();
-        let mut explorer = Explorer::new(Model::shared(scenario.clone(), mitigation), config);
-        while !explorer.run(SLICE) {
-            post(Reply::Progress {
-                mitigation,
-                states: explorer.states(),
-            });
+        Err(e) => {
+            return post(Reply::Failed {
+                message: format!("the scenario: {e}"),
+            })
         }
-        post(Reply::Report {
-            mitigation,
-            report: explorer.report().clone(),
-            millis: now_ms() - start,
-        });
+    };
+    let mut runner = Runner::new(scenario, request.config(), &Mitigation::ALL, now_ms);
+    while !runner.is_done() {
+        if let Some(row) = runner.run(SLICE) {
+            post(Reply::Report(row.clone()));
+        } else if let Some(progress) = runner.progress() {
+            post(Reply::Progress(progress));
+        }
     }
 }

@@ -19,7 +19,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::timeline::op_label;
-use crate::explorer_worker::{ExplorerWorker, Reply, Request};
+use crate::explorer_worker::{failed, ExplorerWorker, Reply, Request};
 use crate::state::Action;
 use crate::view::View;
 
@@ -228,11 +228,9 @@ impl Reducible for Runs {
                 let (mitigation, run) = match reply {
                     // ExplorerWorker answers it itself; it never gets here.
                     Reply::Ready => return self,
-                    Reply::Progress { mitigation, states } => (mitigation, Run::Running(states)),
-                    Reply::Report {
-                        mitigation, report, ..
-                    } => (mitigation, Run::Done(report)),
-                    Reply::Failed(message) => {
+                    Reply::Progress(p) => (p.mitigation, Run::Running(p.states)),
+                    Reply::Report(row) => (row.mitigation, Run::Done(row.report)),
+                    Reply::Failed { message } => {
                         for (_, run) in &mut runs.0 {
                             if matches!(run, Run::Running(_)) {
                                 *run = Run::Failed(message.clone());
@@ -299,13 +297,14 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                     let request = Request {
                         scenario: sim_core::permalink::inline_json(scenario),
                         max_states: EDITOR_MAX_STATES,
+                        max_memory: sim_core::ExploreConfig::DEFAULT.max_memory,
                     };
                     let replies = runs.clone();
                     match ExplorerWorker::start(&request, move |r| {
                         replies.dispatch(RunsAction::Reply(r))
                     }) {
                         Ok(started) => *worker.borrow_mut() = Some(started),
-                        Err(e) => runs.dispatch(RunsAction::Reply(Reply::Failed(e))),
+                        Err(e) => runs.dispatch(RunsAction::Reply(failed(e))),
                     }
                 }
             }

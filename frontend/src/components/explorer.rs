@@ -3,16 +3,18 @@
 //!
 //! The explorer runs after the first paint with progress and "Cancel". A built-in
 //! scenario (milliseconds in all) is explored on the main thread in slices of
-//! about 8 ms with a yield to the event loop between them (`Explorer::run(budget)`).
-//! A custom scenario, which only the full build shows and which may take seconds,
-//! is explored in the explorer's Web Worker (`explorer_worker`).
+//! about 8 ms with a yield to the event loop between them; a custom scenario
+//! (`scale-N` and `family-N` files too), which only the full build shows and which
+//! may take seconds, is explored in the explorer's Web Worker (`explorer_worker`).
+//! Both run sim-core's `Runner`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
-use sim_core::{Explorer, Mitigation, Model, Scenario};
+use sim_core::explorer::runner::{Progress, Row, Runner};
+use sim_core::{Mitigation, Scenario};
 use yew::prelude::*;
 
 use crate::browser::now_ms;
@@ -24,15 +26,8 @@ use crate::view::View;
 /// How long one slice may take before the explorer yields, in milliseconds.
 const SLICE_MS: f64 = 8.0;
 
-/// Where a background run is.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Progress {
-    mitigation: Mitigation,
-    states: usize,
-}
-
-/// Explores `scenario` under every mitigation in slices, reporting progress, until
-/// done or `cancel` is set; then dispatches the rows.
+/// Explores `scenario` under every mitigation in slices (sim-core's runner),
+/// reporting progress, until done or `cancel` is set; then dispatches the rows.
 async fn run_sliced(
     scenario: Scenario,
     cancel: Rc<Cell<bool>>,
@@ -40,46 +35,39 @@ async fn run_sliced(
     dispatch: Callback<Action>,
 ) {
     let shared = Arc::new(scenario);
-    let mut rows = Vec::new();
+    let mut runner = Runner::new(shared.clone(), EXPLORER_CONFIG, &Mitigation::ALL, now_ms);
     let mut budget = 256usize;
-    for mitigation in Mitigation::ALL {
-        let mut explorer =
-            Explorer::new(Model::shared(shared.clone(), mitigation), EXPLORER_CONFIG);
-        let mut millis = 0.0;
-        loop {
-            // Yield first: the first slice runs after the page painted.
-            TimeoutFuture::new(0).await;
-            if cancel.get() {
-                return;
-            }
-            let start = now_ms();
-            let done = explorer.run(budget);
-            let spent = now_ms() - start;
-            millis += spent;
-            if done {
-                break;
-            }
-            if spent < SLICE_MS / 2.0 {
-                budget = budget.saturating_mul(2);
-            } else if spent > SLICE_MS * 1.5 {
-                budget = (budget / 2).max(64);
-            }
-            progress.set(Some(Progress {
-                mitigation,
-                states: explorer.states(),
-            }));
+    while !runner.is_done() {
+        // Yield first: the first slice runs after the page painted.
+        TimeoutFuture::new(0).await;
+        if cancel.get() {
+            return;
         }
-        rows.push(ExplorerRow {
-            mitigation,
-            report: explorer.report().clone(),
-            millis,
-        });
+        let start = now_ms();
+        runner.run(budget);
+        let spent = now_ms() - start;
+        if spent < SLICE_MS / 2.0 {
+            budget = budget.saturating_mul(2);
+        } else if spent > SLICE_MS * 1.5 {
+            budget = (budget / 2).max(64);
+        }
+        progress.set(runner.progress());
     }
     progress.set(None);
+    let rows = runner.into_rows().into_iter().map(row).collect();
     dispatch.emit(Action::ExplorerDone {
         scenario: Rc::new((*shared).clone()),
         rows: Rc::new(rows),
     });
+}
+
+/// The panel's row of a finished kernel's run.
+fn row(r: Row) -> ExplorerRow {
+    ExplorerRow {
+        mitigation: r.mitigation,
+        report: r.report,
+        millis: r.millis,
+    }
 }
 
 /// Explores `scenario` under every mitigation in the explorer's worker, reporting
@@ -99,19 +87,9 @@ fn run_in_worker(
         let dispatch = dispatch.clone();
         move |reply| match reply {
             Reply::Ready => {}
-            Reply::Progress { mitigation, states } => {
-                progress.set(Some(Progress { mitigation, states }))
-            }
-            Reply::Report {
-                mitigation,
-                report,
-                millis,
-            } => {
-                rows.borrow_mut().push(ExplorerRow {
-                    mitigation,
-                    report,
-                    millis,
-                });
+            Reply::Progress(p) => progress.set(Some(p)),
+            Reply::Report(r) => {
+                rows.borrow_mut().push(row(r));
                 if rows.borrow().len() == Mitigation::ALL.len() {
                     progress.set(None);
                     dispatch.emit(Action::ExplorerDone {
@@ -120,7 +98,7 @@ fn run_in_worker(
                     });
                 }
             }
-            Reply::Failed(message) => {
+            Reply::Failed { message } => {
                 progress.set(None);
                 stopped.emit(());
                 dispatch.emit(Action::ShowError(format!("The explorer: {message}")));
@@ -130,6 +108,56 @@ fn run_in_worker(
     (worker.0)(scenario, EXPLORER_CONFIG.max_states, Box::new(on_reply))
         .map_err(|e| dispatch.emit(Action::ShowError(e)))
         .ok()
+}
+
+/// "12,345,678": thousands grouped, for counts of states.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// The progress line: kernel, states, rate and what symmetry makes them stand for.
+fn progress_text(p: &Progress) -> String {
+    let mut text = format!(
+        "Exploring under {} (kernel {} of {}): {} states, {:.2} M states/s",
+        p.mitigation.name(),
+        p.finished + 1,
+        p.kernels,
+        grouped(p.states as u64),
+        p.states_per_second / 1e6
+    );
+    if p.states_without_symmetry > p.states as u64 {
+        text.push_str(&format!(
+            "; symmetry factor {:.1} (they stand for {} states)",
+            p.symmetry_factor(),
+            grouped(p.states_without_symmetry)
+        ));
+    }
+    text.push('\u{2026}');
+    text
+}
+
+/// Stored states and, when symmetry reduced them, how many they stand for (the
+/// sum of their orbits, which is exactly what an unreduced run would store).
+fn states_cell(r: &sim_core::ExploreReport) -> Html {
+    let raw = r.states_without_symmetry;
+    if raw > r.states as u64 {
+        html! {
+            <>
+                { r.states }
+                <span class="hint">{ format!(" (stand for {}; factor {:.1})", grouped(raw), r.symmetry_factor()) }</span>
+            </>
+        }
+    } else {
+        html! { { r.states } }
+    }
 }
 
 /// Props of the explorer panel.
@@ -213,12 +241,8 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
         }
     } else if pending {
         let cancel = stop.reform(|_: MouseEvent| ());
-        let text = match *progress {
-            Some(p) => format!(
-                "Exploring under {}: {} states so far\u{2026}",
-                p.mitigation.name(),
-                p.states
-            ),
+        let text = match &*progress {
+            Some(p) => progress_text(p),
             None => "Exploring\u{2026}".to_string(),
         };
         html! {
@@ -245,7 +269,7 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
         html! {
             <tr key={row.mitigation.name()} class={classes!((row.mitigation == current).then_some("current"), verdict.name())}>
                 <th scope="row"><code>{ row.mitigation.name() }</code></th>
-                <td>{ r.states }</td>
+                <td>{ states_cell(r) }</td>
                 <td class="verdict">{ verdict.name().replace('_', " ") }</td>
                 <td>{ crate::view::tenths((row.millis * 10.0).round() as u32, " ms") }</td>
                 <td>{ action }</td>

@@ -22,7 +22,8 @@ USAGE:
     tlbsim list [--json]
     tlbsim run SCENARIO|FILE [--mitigation M] [--schedule EVENTS] [--json]
                [--width N] [--ladder-only] [--base-url URL]
-    tlbsim explore SCENARIO|FILE [--mitigation M] [--max-states N] [--json]
+    tlbsim explore SCENARIO|FILE [--mitigation M] [--max-states N]
+                   [--max-memory MIB] [--unreduced] [--json]
     tlbsim litmus SCENARIO|FILE [--mitigation M] [--schedule EVENTS]
     tlbsim help | --help
 
@@ -43,6 +44,7 @@ COMMANDS:
 SCENARIO|FILE:
     A built-in scenario's name (see `tlbsim list`); family-N (N = 2 to {MAX_CPUS}:
     the seed race with N-2 more threads writing P, to watch exploration grow);
+    scale-N (the same with N-2 identical threads, which symmetry reduces);
     or the path of a scenario file (docs/scenario-format.md) or of a trace
     written by `run --json`, whose mitigation and schedule then become the
     defaults. A name is a built-in first: write ./NAME for a file named like
@@ -66,7 +68,14 @@ OPTIONS:
                        whole link (printed with --ladder-only, or whenever
                        this is given). Default: the bare #v2/... fragment.
     --max-states N     Stop exploring after N states (verdict unknown if no
-                       violation was found by then). Default: 2000000.
+                       violation was found by then). Default: 50000000.
+    --max-memory MIB   Stop exploring rather than let the explorer's tables
+                       take more than MIB mebibytes; the report says
+                       complete: false and which bound stopped it, and the exit
+                       status is 0. Default: 512.
+    --unreduced        Store every machine as it is: no symmetry reduction, no
+                       emptying of TLBs no task can read, every delivery
+                       (docs/explorer.md).
     --json             Machine-readable output.
     -h, --help         This help.
 
@@ -102,6 +111,8 @@ enum Command {
         source: String,
         mitigation: Option<Mitigation>,
         max_states: Option<usize>,
+        max_memory: Option<usize>,
+        unreduced: bool,
         json: bool,
     },
 }
@@ -137,6 +148,8 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
     let mut mitigation = None;
     let mut schedule = None;
     let mut max_states = None;
+    let mut max_memory = None;
+    let mut unreduced = false;
     let mut json = false;
     let mut width = ladder::WIDTH;
     let mut ladder_only = false;
@@ -183,6 +196,22 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
                 let v = parser.value().map_err(arg_error)?;
                 base_url = Some(v.string().map_err(arg_error)?);
             }
+            Long("max-memory") if name == "explore" => {
+                let v = parser.value().map_err(arg_error)?;
+                let v = v.string().map_err(arg_error)?;
+                let mib = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1 << 20).contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "--max-memory wants mebibytes from 1 to 1048576, not \"{}\"",
+                            excerpt(&v)
+                        )
+                    })?;
+                max_memory = Some(mib << 20);
+            }
+            Long("unreduced") if name == "explore" => unreduced = true,
             Long("max-states") if name == "explore" => {
                 let v = parser.value().map_err(arg_error)?;
                 let v = v.string().map_err(arg_error)?;
@@ -224,6 +253,8 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
             source: need_source()?,
             mitigation,
             max_states,
+            max_memory,
+            unreduced,
             json,
         },
     })
@@ -238,8 +269,10 @@ struct Loaded {
 
 /// Makes the member of a generated family with N CPUs.
 type Generator = fn(usize) -> Scenario;
-/// The generated families a name can stand for (`family-N`): prefix, generator.
-const FAMILIES: [(&str, Generator); 1] = [("family-", scenario::family)];
+/// The generated families a name can stand for (`family-N`, `scale-N`): prefix,
+/// generator.
+const FAMILIES: [(&str, Generator); 2] =
+    [("family-", scenario::family), ("scale-", scenario::scale)];
 
 /// A built-in name first, then a generated family member; otherwise a file, read
 /// as a scenario or a trace. A file named like a built-in is said to exist (on
@@ -359,6 +392,16 @@ struct ExploreJson<'a> {
     violation_states: usize,
     transitions: usize,
     complete: bool,
+    /// The bound that stopped an incomplete run (`max_states`, `max_memory`).
+    stopped_by: Option<&'static str>,
+    /// Groups of interchangeable CPUs the symmetry reduction used.
+    symmetry_groups: &'a [Vec<sim_core::CpuId>],
+    /// Machines the stored states stand for (sum of symmetry orbits).
+    states_without_symmetry: u64,
+    /// Average bytes of a stored state's key.
+    bytes_per_state: f64,
+    /// Bytes of the explorer's tables at the end.
+    memory_bytes: usize,
     stale_write_reachable: bool,
     access_after_unmap_reachable: bool,
     lost_write_reachable: bool,
@@ -484,6 +527,8 @@ fn execute(command: Command) -> Result<String, String> {
             source,
             mitigation,
             max_states,
+            max_memory,
+            unreduced,
             json,
         } => {
             let loaded = load(&source)?;
@@ -493,6 +538,10 @@ fn execute(command: Command) -> Result<String, String> {
             if let Some(max) = max_states {
                 config.max_states = max;
             }
+            if let Some(max) = max_memory {
+                config.max_memory = max;
+            }
+            config.reduce = !unreduced;
             let start = Instant::now();
             let report = explore(&model, config);
             let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -506,6 +555,11 @@ fn execute(command: Command) -> Result<String, String> {
                     violation_states: report.violation_states,
                     transitions: report.transitions,
                     complete: report.complete,
+                    stopped_by: report.stopped_by.map(|b| b.name()),
+                    symmetry_groups: &report.symmetry_groups,
+                    states_without_symmetry: report.states_without_symmetry,
+                    bytes_per_state: report.bytes_per_state(),
+                    memory_bytes: report.memory_bytes,
                     stale_write_reachable: report.stale_write_reachable,
                     access_after_unmap_reachable: report.access_after_unmap_reachable,
                     lost_write_reachable: report.lost_write_reachable,
@@ -532,18 +586,39 @@ fn execute(command: Command) -> Result<String, String> {
                 "{name} [mitigation: {mitigation}]\n\
                  verdict: {}\n\
                  states: {} ({} terminal, {} breaking a promise or deadlocked), {} transitions{}\n\
+                 memory: {:.1} bytes per state, {:.1} MiB of tables\n\
                  time: {elapsed_ms:.3} ms\n",
                 report.verdict().name(),
                 report.states,
                 report.terminal_states,
                 report.violation_states,
                 report.transitions,
-                if report.complete {
-                    ""
-                } else {
-                    " (stopped at --max-states: incomplete)"
+                match report.stopped_by {
+                    None => String::new(),
+                    Some(bound) => format!(
+                        " (stopped at --{}: incomplete)",
+                        bound.name().replace('_', "-")
+                    ),
                 },
+                report.bytes_per_state(),
+                report.memory_bytes as f64 / f64::from(1 << 20),
             );
+            if !report.symmetry_groups.is_empty() {
+                let groups: Vec<String> = report
+                    .symmetry_groups
+                    .iter()
+                    .map(|g| {
+                        let cpus: Vec<String> = g.iter().map(ToString::to_string).collect();
+                        cpus.join("/")
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "symmetry: {} interchangeable; the states stand for {} (factor {:.1})\n",
+                    groups.join(", "),
+                    report.states_without_symmetry,
+                    report.symmetry_factor()
+                ));
+            }
             let reachable: Vec<&str> = sim_core::ViolationKind::ALL
                 .into_iter()
                 .filter(|k| report.reachable(*k))
