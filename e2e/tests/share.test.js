@@ -195,7 +195,7 @@ const BROKEN_LINKS = [
   ['v2/seed-race/dsb/1x', 'not an event'],
   ['v2/seed-race/dsb/1d0', 'ends inside an event'],
   ['v2/seed-race/dsb/19', "'9' is not an event"],
-  ['v2/seed-race/dsb/1d08', 'expected a CPU digit 0-7'],
+  ['v2/seed-race/dsb/1d0H', 'expected a CPU 0-9, A-C or E-G'],
   ['v2/seed-race/dsb/1/99', 'cursor'],
   ['v2/seed-race/dsb/1/-1', 'cursor'],
   ['v2/seed-race/DSB/1', 'unknown mitigation'],

@@ -303,6 +303,12 @@ fn grow<T>(v: &mut Vec<T>, more: usize, used: usize, budget: usize) -> bool {
     wanted >= more && v.try_reserve_exact(wanted).is_ok()
 }
 
+/// State `id`'s key in an arena of keys that start at `starts`.
+fn key_in<'a>(arena: &'a [u8], starts: &[u32], id: usize) -> &'a [u8] {
+    let end = starts.get(id + 1).map_or(arena.len(), |e| *e as usize);
+    &arena[starts[id] as usize..end]
+}
+
 /// The states seen so far, each as its packed key, all in one arena: id `i` is
 /// `arena[starts[i]..starts[i + 1]]`. Ids are handed out in breadth-first order,
 /// so the ids not yet expanded are the queue, and a state is decoded back into a
@@ -332,11 +338,7 @@ impl Visited {
     }
 
     fn key(&self, id: usize) -> &[u8] {
-        let end = self
-            .starts
-            .get(id + 1)
-            .map_or(self.arena.len(), |e| *e as usize);
-        &self.arena[self.starts[id] as usize..end]
+        key_in(&self.arena, &self.starts, id)
     }
 
     /// Bytes the tables hold now.
@@ -371,12 +373,10 @@ impl Visited {
             table,
             ..
         } = self;
-        let key_of = |id: u32| {
-            let id = id as usize;
-            let end = starts.get(id + 1).map_or(arena.len(), |e| *e as usize);
-            &arena[starts[id] as usize..end]
-        };
-        if table.find(hash, |&id| key_of(id) == key).is_some() {
+        if table
+            .find(hash, |&id| key_in(arena, starts, id as usize) == key)
+            .is_some()
+        {
             return Ok(None);
         }
         if self.arena.len() + key.len() > u32::MAX as usize
@@ -397,11 +397,7 @@ impl Visited {
                 table,
                 ..
             } = self;
-            let rehash = |&id: &u32| {
-                let id = id as usize;
-                let end = starts.get(id + 1).map_or(arena.len(), |e| *e as usize);
-                hash_of(&arena[starts[id] as usize..end])
-            };
+            let rehash = |&id: &u32| hash_of(key_in(arena, starts, id as usize));
             if table
                 .try_reserve(table.capacity().max(1024), rehash)
                 .is_err()
@@ -431,11 +427,7 @@ impl Visited {
             table,
             ..
         } = self;
-        let rehash = |&id: &u32| {
-            let id = id as usize;
-            let end = starts.get(id + 1).map_or(arena.len(), |e| *e as usize);
-            hash_of(&arena[starts[id] as usize..end])
-        };
+        let rehash = |&id: &u32| hash_of(key_in(arena, starts, id as usize));
         // Room was reserved above, so this never grows the table.
         table.insert_unique(hash, id as u32, rehash);
         Ok(Some(id))

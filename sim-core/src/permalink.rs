@@ -73,22 +73,31 @@ fn err(part: &'static str, message: impl Into<String>) -> PermalinkError {
 
 const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
+/// One character per CPU (16 since issue 13): the digits, then capitals without
+/// `D`, which starts a delivery. CPUs 0-7 are written as before, so older links
+/// read the same.
+const CPU_CHARS: &[u8; 16] = b"0123456789ABCEFG";
+
+fn cpu_char(cpu: crate::op::CpuId) -> char {
+    char::from(CPU_CHARS[cpu.index() % 16])
+}
+
 /// Writes events in the compact form of permalinks.
 pub fn encode_events(events: &[Event]) -> String {
     let mut out = String::new();
     for e in events {
         match *e {
-            Event::Step(cpu) => out.push(char::from(b'0' + cpu.0)),
+            Event::Step(cpu) => out.push(cpu_char(cpu)),
             Event::Deliver { tlbi, to } if tlbi.nth == 0 => {
                 out.push('d');
-                out.push(char::from(b'0' + tlbi.issuer.0));
-                out.push(char::from(b'0' + to.0));
+                out.push(cpu_char(tlbi.issuer));
+                out.push(cpu_char(to));
             }
             Event::Deliver { tlbi, to } => {
                 out.push('D');
-                out.push(char::from(b'0' + tlbi.issuer.0));
+                out.push(cpu_char(tlbi.issuer));
                 out.push(char::from(BASE36[usize::from(tlbi.nth).min(35)]));
-                out.push(char::from(b'0' + to.0));
+                out.push(cpu_char(to));
             }
         }
     }
@@ -97,10 +106,15 @@ pub fn encode_events(events: &[Event]) -> String {
 
 fn cpu_digit(c: Option<char>, at: usize) -> Result<CpuId, PermalinkError> {
     match c {
-        Some(d @ '0'..='7') => Ok(CpuId(d as u8 - b'0')),
+        Some(d) if d.is_ascii() && CPU_CHARS.contains(&(d as u8)) => Ok(CpuId(
+            CPU_CHARS
+                .iter()
+                .position(|b| char::from(*b) == d)
+                .unwrap_or(0) as u8,
+        )),
         Some(other) => Err(err(
             "events",
-            format!("character {at}: expected a CPU digit 0-7, found {other:?}"),
+            format!("character {at}: expected a CPU 0-9, A-C or E-G, found {other:?}"),
         )),
         None => Err(err(
             "events",
@@ -116,7 +130,7 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
-            '0'..='7' => {
+            c if c.is_ascii() && CPU_CHARS.contains(&(c as u8)) => {
                 events.push(Event::Step(cpu_digit(Some(chars[i]), i)?));
                 i += 1;
             }
@@ -147,7 +161,10 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
                         "events",
                         format!(
                             "character {i}: not canonical: D{}0{} is written d{}{}",
-                            issuer.0, to.0, issuer.0, to.0
+                            cpu_char(issuer),
+                            cpu_char(to),
+                            cpu_char(issuer),
+                            cpu_char(to)
                         ),
                     ));
                 }
@@ -164,7 +181,7 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
                 return Err(err(
                     "events",
                     format!(
-                        "character {i}: '{}' is not an event (0-7 step a CPU, dIT delivers a TLBI)",
+                        "character {i}: '{}' is not an event (0-9, A-C, E-G step a CPU, dIT delivers a TLBI)",
                         other.escape_debug()
                     ),
                 ))

@@ -427,6 +427,7 @@ fn check_scenario(s: &Scenario, mitigation: Mitigation) -> Result<(), String> {
     check_history(&history)?;
     let config = ExploreConfig {
         max_states: EXPLORE_BOUND,
+        ..ExploreConfig::default()
     };
     let report = explore(&model, config);
     ensure(report.states <= EXPLORE_BOUND + 64, || {

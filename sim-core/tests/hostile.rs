@@ -377,7 +377,7 @@ fn non_canonical_links_are_refused_with_the_canonical_spelling() {
 /// said to exist, with how to open it.
 #[test]
 fn names_say_what_they_are() {
-    let run = tlbsim(&["explore", "family-9"]);
+    let run = tlbsim(&["explore", "family-17"]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
