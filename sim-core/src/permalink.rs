@@ -587,7 +587,7 @@ mod tests {
             ("v2/nope/dsb/1", "scenario"),
             ("v2/x.!!!/dsb/1", "scenario"),
             ("v2/seed-race/dbs/1", "mitigation"),
-            ("v2/seed-race/dsb/19", "events"),
+            ("v2/seed-race/dsb/1Z", "events"),
             ("v2/seed-race/dsb/1d0", "events"),
             ("v2/seed-race/dsb/11/3", "cursor"),
             ("v1/seed-race/dsb", "version"),
@@ -598,6 +598,12 @@ mod tests {
             let e = Permalink::decode(link).unwrap_err();
             assert_eq!(e.part, part, "{link}: {e}");
         }
+        // CPU 9 is spelled `9` (links name up to 16 CPUs), so this decodes; seed-race
+        // has two CPUs, so it does not replay.
+        assert!(Permalink::decode("v2/seed-race/dsb/19")
+            .unwrap()
+            .history()
+            .is_err());
         // Decodes, but CPU1's second step needs the PTL that CPU0 holds.
         let e = Permalink::decode("v2/seed-race/dsb/101")
             .unwrap()
