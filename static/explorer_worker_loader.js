@@ -6,5 +6,6 @@ importScripts('./explorer_worker.js');
 wasm_bindgen({ module_or_path: './explorer_worker_bg.wasm' }).catch((error) => {
   // Said in the page's own terms (explorer_worker.rs `Reply::Failed`): a
   // rejection here would otherwise stay inside the worker and the page would wait.
-  self.postMessage({ kind: 'failed', message: `the explorer's worker did not start: ${error}` });
+  // Messages are JSON text (sim-core's WorkerReply, tagged by `kind`), not objects.
+  self.postMessage(JSON.stringify({ kind: 'failed', message: `the explorer's worker did not start: ${error}` }));
 });
