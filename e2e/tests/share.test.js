@@ -194,7 +194,7 @@ const BROKEN_LINKS = [
   ['v2/seed-race/dsb/111111111', "its task's program is finished"],
   ['v2/seed-race/dsb/1x', 'not an event'],
   ['v2/seed-race/dsb/1d0', 'ends inside an event'],
-  ['v2/seed-race/dsb/19', "'9' is not an event"],
+  ['v2/seed-race/dsb/19', 'CPU9 does not exist (this scenario has 2 CPUs)'],
   ['v2/seed-race/dsb/1d0H', 'expected a CPU 0-9, A-C or E-G'],
   ['v2/seed-race/dsb/1/99', 'cursor'],
   ['v2/seed-race/dsb/1/-1', 'cursor'],
@@ -245,7 +245,7 @@ function brokenFile(name) {
       s.tasks[1].program[0].page = 'Z';
       return s;
     },
-    'too-many-cpus.json': (s) => ({ ...s, cpus: Array(9).fill(s.cpus[1]) }),
+    'too-many-cpus.json': (s) => ({ ...s, cpus: Array(17).fill(s.cpus[1]) }),
     // kswapd0 holds P's page-table lock after its first step: thread1's mprotect
     // cannot take it.
     'bad-schedule.json': (s) => ({ format: 2, scenario: s, mitigation: 'dsb', schedule: 's1,s0,s1' }),
