@@ -170,9 +170,9 @@ test('the editor builds a new race from scratch and the explorer finds it', asyn
   // The explorer runs in a worker: wait for its three reports.
   await verdicts.filter({ hasNotText: /exploring|waiting/ }).waitFor();
   const rows = await verdicts.innerText();
-  assert.match(rows, /none\s+stale write reachable\s+118\b/);
-  assert.match(rows, /dsb\s+stale write reachable\s+127\b/);
-  assert.match(rows, /flush_tlb_mm\s+safe\s+124\b/);
+  assert.match(rows, /none\s+stale write reachable\s+54\b/);
+  assert.match(rows, /dsb\s+stale write reachable\s+63\b/);
+  assert.match(rows, /flush_tlb_mm\s+safe\s+56\b/);
   // Into the visualizer, where the permalink carries the new scenario inline.
   const before = await page.evaluate(() => location.hash);
   await page.getByRole('button', { name: 'Use this scenario' }).click();
@@ -239,7 +239,7 @@ test('lesson: a teacher opens a lesson file; a broken one says what is wrong', a
 test('the editor explores in a Web Worker: a large draft shows progress, and Cancel stops it', async (t) => {
   // The seed race plus six threads writing P twice (the 8-CPU member of the
   // family the benchmark uses): a million states per kernel.
-  const seed = familyScenario(8);
+  const seed = familyScenario(16);
   const b64 = Buffer.from(JSON.stringify(seed)).toString('base64url');
   const app = await openApp(`?mode=editor#v2/x.${b64}/dsb/`);
   t.after(() => app.close());
@@ -250,7 +250,7 @@ test('the editor explores in a Web Worker: a large draft shows progress, and Can
   // Progress: a row counts states while the page stays responsive.
   await page.waitForFunction(() => {
     const cell = [...document.querySelectorAll('tr.running td')][1];
-    return cell && Number(cell.textContent) > 0;
+    return cell && parseInt(cell.textContent.replace(/,/g, ''), 10) > 0;
   }, null, { timeout: 20_000 });
   assert.ok(workers.some((u) => u.endsWith('/explorer_worker_loader.js')), `a worker ran: ${workers}`);
   await page.getByRole('button', { name: 'Add page' }).waitFor();
