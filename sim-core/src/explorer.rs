@@ -41,7 +41,8 @@ pub use symmetry::Symmetry;
 /// Exploration bounds and reductions, in one value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExploreConfig {
-    /// Stop (with an incomplete report) after storing this many states.
+    /// Stop (with an incomplete report) when one state more than this would be
+    /// stored: a bound equal to the exact count of states still completes.
     pub max_states: usize,
     /// Stop (with an incomplete report) rather than let the explorer's tables
     /// take more than this many bytes.
@@ -330,6 +331,18 @@ enum Full {
     Offsets,
     /// The memory bound, or the allocator said no.
     Memory,
+    /// The state bound: this state would be one more than it allows.
+    States,
+}
+
+impl Full {
+    /// The bound that stopped the run.
+    fn bound(&self) -> Bound {
+        match self {
+            Full::Offsets | Full::Memory => Bound::MaxMemory,
+            Full::States => Bound::MaxStates,
+        }
+    }
 }
 
 impl Visited {
@@ -359,54 +372,40 @@ impl Visited {
         buckets * 5 + 16
     }
 
-    /// Adds `key` if it is new, returning its id; `Ok(None)` if it was seen before.
-    fn insert(
-        &mut self,
-        key: &[u8],
-        parent: (u32, u32),
-        budget: usize,
-    ) -> Result<Option<usize>, Full> {
-        let hash = hash_of(key);
+    /// The table, and a way to hash any stored id by its key, borrowed apart so
+    /// the table can grow (rehashing) while the keys are read.
+    fn split(&mut self) -> (&mut HashTable<u32>, impl Fn(&u32) -> u64 + '_) {
         let Visited {
             arena,
             starts,
             table,
             ..
         } = self;
-        if table
-            .find(hash, |&id| key_in(arena, starts, id as usize) == key)
-            .is_some()
-        {
-            return Ok(None);
-        }
-        if self.arena.len() + key.len() > u32::MAX as usize
-            || self.starts.len() >= u32::MAX as usize
+        let (arena, starts) = (&*arena, &*starts);
+        (table, move |&id: &u32| {
+            hash_of(key_in(arena, starts, id as usize))
+        })
+    }
+
+    /// Makes room for one more state of `key_len` bytes within `budget` bytes.
+    /// Each table is grown in turn, so each sees what the one before took.
+    fn reserve_one(&mut self, key_len: usize, budget: usize) -> Result<(), Full> {
+        if self.arena.len() + key_len > u32::MAX as usize || self.starts.len() >= u32::MAX as usize
         {
             return Err(Full::Offsets);
         }
-        let used = self.bytes();
         if self.table.len() == self.table.capacity() {
             // Growing rehashes into a new allocation while the old one still exists.
             let next = Self::table_bytes((self.table.capacity() * 2).max(1024));
-            if used + next > budget {
+            if self.bytes() + next > budget {
                 return Err(Full::Memory);
             }
-            let Visited {
-                arena,
-                starts,
-                table,
-                ..
-            } = self;
-            let rehash = |&id: &u32| hash_of(key_in(arena, starts, id as usize));
-            if table
-                .try_reserve(table.capacity().max(1024), rehash)
-                .is_err()
-            {
-                return Err(Full::Memory);
-            }
+            let (table, rehash) = self.split();
+            let more = table.capacity().max(1024);
+            table.try_reserve(more, rehash).map_err(|_| Full::Memory)?;
         }
         let used = self.bytes();
-        if !grow(&mut self.arena, key.len(), used, budget) {
+        if !grow(&mut self.arena, key_len, used, budget) {
             return Err(Full::Memory);
         }
         let used = self.bytes();
@@ -417,17 +416,37 @@ impl Visited {
         if !grow(&mut self.parents, 1, used, budget) {
             return Err(Full::Memory);
         }
+        Ok(())
+    }
+
+    /// Adds `key` if it is new, returning its id; `Ok(None)` if it was seen
+    /// before. A new key is refused with [`Full::States`] when `max_states` are
+    /// stored already, so a bound equal to the exact count still completes.
+    fn insert(
+        &mut self,
+        key: &[u8],
+        parent: (u32, u32),
+        max_states: usize,
+        budget: usize,
+    ) -> Result<Option<usize>, Full> {
+        let hash = hash_of(key);
+        let (arena, starts) = (&self.arena, &self.starts);
+        if self
+            .table
+            .find(hash, |&id| key_in(arena, starts, id as usize) == key)
+            .is_some()
+        {
+            return Ok(None);
+        }
+        if self.len() >= max_states {
+            return Err(Full::States);
+        }
+        self.reserve_one(key.len(), budget)?;
         let id = self.starts.len();
         self.starts.push(self.arena.len() as u32);
         self.arena.extend_from_slice(key);
         self.parents.push(parent);
-        let Visited {
-            arena,
-            starts,
-            table,
-            ..
-        } = self;
-        let rehash = |&id: &u32| hash_of(key_in(arena, starts, id as usize));
+        let (table, rehash) = self.split();
         // Room was reserved above, so this never grows the table.
         table.insert_unique(hash, id as u32, rehash);
         Ok(Some(id))
@@ -473,7 +492,7 @@ impl Explorer {
         let (perm, orbit) = canonical.perm(&codec, &initial, live);
         codec.encode(&initial, live, perm, &mut key);
         let mut seen = Visited::default();
-        let stored = seen.insert(&key, ROOT, config.max_memory);
+        let stored = seen.insert(&key, ROOT, config.max_states.max(1), config.max_memory);
         let report = ExploreReport {
             states: seen.len(),
             terminal_states: 0,
@@ -486,7 +505,7 @@ impl Explorer {
             shortest_counterexample: None,
             counterexamples: Vec::new(),
             complete: false,
-            stopped_by: stored.is_err().then_some(Bound::MaxMemory),
+            stopped_by: stored.err().map(|full| full.bound()),
             symmetry_groups: canonical.symmetry().groups(),
             states_without_symmetry: orbit,
             key_bytes: seen.arena.len(),
@@ -587,12 +606,13 @@ impl Explorer {
                 let fresh = match self.seen.insert(
                     &self.key,
                     (id as u32, pack(event)),
+                    self.config.max_states,
                     self.config.max_memory,
                 ) {
                     Ok(Some(fresh)) => fresh,
                     Ok(None) => continue,
-                    Err(_) => {
-                        self.report.stopped_by = Some(Bound::MaxMemory);
+                    Err(full) => {
+                        self.report.stopped_by = Some(full.bound());
                         break;
                     }
                 };
@@ -610,10 +630,6 @@ impl Explorer {
                 }
                 if broke {
                     self.report.violation_states += 1;
-                }
-                if self.seen.len() >= self.config.max_states {
-                    self.report.stopped_by = Some(Bound::MaxStates);
-                    break;
                 }
             }
             if self.report.stopped_by.is_some() {

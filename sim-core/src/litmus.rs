@@ -388,25 +388,45 @@ impl<'a> Exporter<'a> {
             .any(|e| matches!(e, Effect::Dsb { cpu: c, .. } if *c == cpu))
     }
 
+    /// `__switch_to()`'s DSB on `cpu`, where the model executes one in this step.
+    fn switch_dsb(&mut self, cpu: CpuId, effects: &[Effect]) {
+        if Self::dsb_here(effects, cpu) {
+            self.rule("switch");
+            self.threads[cpu.index()].emit("DSB ISH");
+        }
+    }
+
+    /// Thread `c` sets flag `var` with a release store of 1.
+    fn release_flag(&mut self, c: usize, var: &str) {
+        let t = &mut self.threads[c];
+        let a = t.holding(var);
+        let r = t.fresh();
+        t.emit(format!("MOV W{r},#1"));
+        t.emit(format!("STLR W{r},[X{a}]"));
+    }
+
+    /// Thread `c` reads flag `var` with an acquire load, and the condition
+    /// requires it read 1: the model only goes on once the flag is set.
+    fn acquire_flag(&mut self, c: usize, var: &str) {
+        let t = &mut self.threads[c];
+        let a = t.holding(var);
+        let r = t.fresh();
+        t.emit(format!("LDAR W{r},[X{a}]"));
+        self.global.push(Atom::Reg {
+            thread: c,
+            reg: r,
+            value: Value::Int(1),
+        });
+    }
+
     /// The scheduler switches `cpu` to `to`: `__switch_to()`'s DSB where the model
     /// executes one, and the pick-up of a task handed over from another CPU.
     fn switch(&mut self, cpu: CpuId, to: TaskId, effects: &[Effect]) {
         let c = cpu.index();
-        if Self::dsb_here(effects, cpu) {
-            self.rule("switch");
-            self.threads[c].emit("DSB ISH");
-        }
+        self.switch_dsb(cpu, effects);
         let name = self.model.scenario().task(to).name.clone();
         if let Some(var) = self.moving.remove(&to) {
-            let t = &mut self.threads[c];
-            let a = t.holding(&var);
-            let r = t.fresh();
-            t.emit(format!("LDAR W{r},[X{a}]"));
-            self.global.push(Atom::Reg {
-                thread: c,
-                reg: r,
-                value: Value::Int(1),
-            });
+            self.acquire_flag(c, &var);
             self.steps[c].push(format!("picks up {name} (LDAR {var})"));
         } else {
             self.steps[c].push(format!("switches to {name}"));
@@ -509,26 +529,14 @@ impl<'a> Exporter<'a> {
             Op::Signal { flag } => {
                 self.rule("signal");
                 let var = flag_var(model, flag);
-                let t = &mut self.threads[c];
-                let a = t.holding(&var);
-                let r = t.fresh();
-                t.emit(format!("MOV W{r},#1"));
-                t.emit(format!("STLR W{r},[X{a}]"));
+                self.release_flag(c, &var);
                 let promises = self.tasks[task.index()].promises.clone();
                 self.flags.entry(flag).or_default().extend(promises);
             }
             Op::Wait { flag } => {
                 self.rule("signal");
                 let var = flag_var(model, flag);
-                let t = &mut self.threads[c];
-                let a = t.holding(&var);
-                let r = t.fresh();
-                t.emit(format!("LDAR W{r},[X{a}]"));
-                self.global.push(Atom::Reg {
-                    thread: c,
-                    reg: r,
-                    value: Value::Int(1),
-                });
+                self.acquire_flag(c, &var);
                 let handed = self.flags.get(&flag).cloned().unwrap_or_default();
                 self.tasks[task.index()].promises.extend(handed);
             }
@@ -649,27 +657,15 @@ impl<'a> Exporter<'a> {
             }
             Op::Migrate { .. } => {
                 self.rule("migrate");
-                if Self::dsb_here(effects, cpu) {
-                    self.rule("switch");
-                    self.threads[c].emit("DSB ISH");
-                }
+                self.switch_dsb(cpu, effects);
                 let var = format!(
                     "moved_{}",
                     word(&s.task(task).name, format!("task{}", task.0))
                 );
-                let t = &mut self.threads[c];
-                let a = t.holding(&var);
-                let r = t.fresh();
-                t.emit(format!("MOV W{r},#1"));
-                t.emit(format!("STLR W{r},[X{a}]"));
+                self.release_flag(c, &var);
                 self.moving.insert(task, var);
             }
-            Op::CondResched => {
-                if Self::dsb_here(effects, cpu) {
-                    self.rule("switch");
-                    self.threads[c].emit("DSB ISH");
-                }
-            }
+            Op::CondResched => self.switch_dsb(cpu, effects),
             Op::TlbiVa { page } => {
                 self.rule("raw");
                 let var = page_var(model, page);

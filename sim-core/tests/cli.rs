@@ -133,6 +133,19 @@ fn explore_verdicts_and_null_counterexample() {
     ]);
     assert_eq!(bounded["complete"], false);
     assert_eq!(bounded["verdict"], "unknown");
+    // A bound equal to the exact count of states is enough to decide.
+    let states = safe["states"].as_u64().expect("states").to_string();
+    let exact = json(&[
+        "explore",
+        "seed-race",
+        "--mitigation",
+        "flush_tlb_mm",
+        "--max-states",
+        &states,
+        "--json",
+    ]);
+    assert_eq!(exact["complete"], true, "--max-states {states}");
+    assert_eq!(exact["verdict"], "safe");
 }
 
 #[test]

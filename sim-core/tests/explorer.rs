@@ -246,6 +246,46 @@ fn the_state_bound_stops_exploration() {
     );
 }
 
+/// A state bound equal to a run's exact count of states is enough: the run
+/// completes with the same report, and one state fewer leaves it unknown.
+#[test]
+fn a_bound_equal_to_the_state_count_completes() {
+    for name in ["seed-race", "other-thread-writes", "munmap-race"] {
+        for mitigation in [NoFlush, Dsb, FlushTlbMm] {
+            let model = model(name, mitigation);
+            let full = explore(&model, ExploreConfig::default());
+            assert!(full.complete, "{name} {mitigation:?}");
+            let exact = explore(
+                &model,
+                ExploreConfig {
+                    max_states: full.states,
+                    ..Default::default()
+                },
+            );
+            assert!(
+                exact.complete,
+                "{name} {mitigation:?}: bound {}",
+                full.states
+            );
+            assert_eq!(exact.verdict(), full.verdict(), "{name} {mitigation:?}");
+            assert_eq!(exact.states, full.states);
+            let short = explore(
+                &model,
+                ExploreConfig {
+                    max_states: full.states - 1,
+                    ..Default::default()
+                },
+            );
+            assert!(
+                !short.complete,
+                "{name} {mitigation:?}: bound {}",
+                full.states - 1
+            );
+            assert_eq!(short.states, full.states - 1);
+        }
+    }
+}
+
 /// An independent oracle: a recursive depth-first walk through `Model::apply` (not
 /// the explorer's in-place path and byte encoding) with a plain `HashSet`,
 /// counting distinct states and terminal ones, and collecting the kinds of
