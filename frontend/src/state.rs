@@ -230,9 +230,10 @@ pub const DEFAULT_SCENARIO: &str = "seed-race";
 pub const EXPLORER_CONFIG: ExploreConfig = ExploreConfig::DEFAULT;
 
 impl AppState {
-    /// A fresh state on a built-in scenario (the default one if the name is unknown).
+    /// A fresh state on a built-in or generated scenario (the default one if
+    /// the name is unknown).
     pub fn new(name: &str, mitigation: Mitigation) -> AppState {
-        let scenario = scenario::builtin(name)
+        let scenario = scenario::named(name)
             .or_else(|| scenario::builtin(DEFAULT_SCENARIO))
             .expect("the default scenario is built in");
         AppState::with_scenario(scenario, mitigation)
@@ -292,7 +293,7 @@ impl AppState {
         let row = match row {
             Some(row) => Some(row),
             // A custom scenario may take long: not on the main thread.
-            None if !self.model().scenario().is_builtin() => {
+            None if !sim_core::facts::explores_quickly(self.model().scenario()) => {
                 self.race_wanted = Some(mitigation);
                 self.notice = Some(format!(
                     "The explorer is still checking every interleaving of this scenario under {mitigation}; the race loads as soon as it is done."

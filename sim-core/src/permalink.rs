@@ -256,7 +256,7 @@ impl Permalink {
     /// carries inline.
     pub fn of_named(history: &History) -> Option<Permalink> {
         let s = history.model().scenario();
-        s.is_builtin()
+        s.is_named()
             .then(|| Permalink::at(history, ScenarioRef::Builtin(s.name().to_string())))
     }
 
@@ -369,8 +369,9 @@ impl Permalink {
     }
 }
 
+/// The scenario a link names: a built-in or a generated member.
 fn builtin(name: &str) -> Result<Scenario, PermalinkError> {
-    scenario::builtin(name).ok_or_else(|| err("scenario", format!("no built-in scenario {name:?}")))
+    scenario::named(name).ok_or_else(|| err("scenario", format!("no built-in scenario {name:?}")))
 }
 
 /// A version-2 link (not of version 1), split at its '/'.
@@ -412,14 +413,18 @@ fn decode_v2(parts: &[&str]) -> Result<Permalink, PermalinkError> {
     let scenario = match parts[1].strip_prefix("x.") {
         Some(b64) => ScenarioRef::Inline(inline_text(b64)?),
         None => {
-            if !scenario::is_builtin(parts[1]) {
+            if let Some(Err(range)) = scenario::generated(parts[1]) {
+                return Err(err("scenario", range));
+            }
+            if !scenario::is_builtin(parts[1]) && scenario::generated(parts[1]).is_none() {
                 let known: Vec<&str> = scenario::builtin_names().collect();
                 return Err(err(
                     "scenario",
                     format!(
-                        "no built-in scenario \"{}\" (known: {})",
+                        "no built-in scenario \"{}\" (known: {}; or family-N, scale-N with N from 2 to {})",
                         scenario::excerpt(parts[1]),
-                        known.join(", ")
+                        known.join(", "),
+                        scenario::MAX_CPUS
                     ),
                 ));
             }

@@ -312,6 +312,12 @@ impl Scenario {
         parsed_builtins().iter().any(|b| b == self)
     }
 
+    /// Whether its name alone gives it back ([`named`]): a built-in or a
+    /// generated member, unchanged. A link then names it instead of carrying it.
+    pub fn is_named(&self) -> bool {
+        self.is_builtin() || generated(&self.name).is_some_and(|g| g.is_ok_and(|g| &g == self))
+    }
+
     /// Short identifier.
     pub fn name(&self) -> &str {
         &self.name
@@ -1273,6 +1279,43 @@ pub fn builtin_json(name: &str) -> Option<&'static str> {
 /// All built-in scenarios.
 pub fn builtins() -> Vec<Scenario> {
     parsed_builtins().to_vec()
+}
+
+/// The generated families a scenario name can stand for, `family-N` and
+/// `scale-N` (N = 2 to [`MAX_CPUS`]): the name's prefix and its generator.
+pub const GENERATED_FAMILIES: [(&str, fn(usize) -> Scenario); 2] =
+    [("family-", family), ("scale-", scale)];
+
+/// The generated member a name stands for: `None` if the name has no family's
+/// prefix; an error naming the valid range if it has one but no valid N
+/// (written in decimal without leading zeros, so each member has one name).
+pub fn generated(name: &str) -> Option<Result<Scenario, String>> {
+    let (prefix, make) = GENERATED_FAMILIES
+        .iter()
+        .find(|(prefix, _)| name.starts_with(prefix))?;
+    let digits = &name[prefix.len()..];
+    Some(match digits.parse::<usize>() {
+        Ok(n) if (2..=MAX_CPUS).contains(&n) && n.to_string() == digits => Ok(make(n)),
+        _ => Err(format!(
+            "{prefix}N takes N from 2 to {MAX_CPUS} (the CPUs), written without leading zeros, not \"{}\"",
+            excerpt(digits)
+        )),
+    })
+}
+
+/// A scenario by the name a link or the CLI may give: a built-in, or a
+/// generated member ([`generated`]).
+pub fn named(name: &str) -> Option<Scenario> {
+    builtin(name).or_else(|| generated(name).and_then(Result::ok))
+}
+
+/// The generated members the scenario picker offers: `scale-3` to
+/// `scale-16` (`scale-2` explores like `seed-race`), to watch the explorer
+/// decide the seed race with many more CPUs. Made once (a picker asks on
+/// every render).
+pub fn offered_generated() -> &'static [Scenario] {
+    static OFFERED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
+    OFFERED.get_or_init(|| (3..=MAX_CPUS).map(scale).collect())
 }
 
 /// A generated member of the seed race's family, for measuring how exploration

@@ -186,3 +186,41 @@ fn named_links_open_without_json_as_any_link_does() {
     let broken = Permalink::decode_named("v2/nope/dsb/").expect("a v2 link");
     assert_eq!(broken, Err(Permalink::decode("v2/nope/dsb/").unwrap_err()));
 }
+
+/// A generated member (`scale-N`, `family-N`) is named in its link like a
+/// built-in, opens without JSON, and a member out of range or with a leading
+/// zero is refused naming the valid range; an edited member travels inline.
+#[test]
+fn generated_members_are_named_in_links() {
+    for name in ["scale-3", "scale-8", "scale-16", "family-5"] {
+        let scenario = scenario::named(name).expect("generated");
+        assert_eq!(scenario.name(), name);
+        assert!(scenario.is_named() && !scenario.is_builtin(), "{name}");
+        let model = Model::new(scenario, Mitigation::Dsb);
+        let mut history = History::new(model.clone());
+        for _ in 0..5 {
+            let event = model.enabled_events(history.current())[0];
+            history.apply(event).unwrap();
+        }
+        let named = Permalink::of_named(&history).expect("named");
+        assert_eq!(named, Permalink::of(&history), "{name}");
+        assert!(
+            matches!(&named.scenario, ScenarioRef::Builtin(n) if n == name),
+            "{name}"
+        );
+        let text = named.encode();
+        let read = Permalink::decode_named(&text).unwrap().unwrap();
+        assert_eq!(read.history_named().unwrap().unwrap(), history, "{name}");
+    }
+    for bad in ["scale-17", "scale-1", "scale-08", "family-x"] {
+        let error = Permalink::decode(&format!("v2/{bad}/dsb/")).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("from 2 to 16"), "{bad}: {text}");
+    }
+    let mut file = scenario::scale(4).to_file();
+    file.title.push_str(" (edited)");
+    let edited = file.validate().unwrap();
+    assert!(!edited.is_named());
+    let history = History::new(Model::new(edited, Mitigation::Dsb));
+    assert_eq!(Permalink::of_named(&history), None, "travels inline");
+}

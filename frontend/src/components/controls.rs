@@ -14,7 +14,7 @@ pub struct ControlProps {
     pub view: View,
 }
 
-/// Chooses a built-in scenario (its story is told in the narrative panel at step 0).
+/// Chooses a built-in or generated scenario (its story is told in the narrative panel at step 0).
 #[component]
 pub fn ScenarioPicker(props: &ControlProps) -> Html {
     let view = &props.view;
@@ -30,16 +30,22 @@ pub fn ScenarioPicker(props: &ControlProps) -> Html {
         <section class="scenario" aria-labelledby="scenario-label">
             <label id="scenario-label" for="scenario-select">{ "Scenario" }</label>
             <select id="scenario-select" {onchange}>
-                { for scenario::builtins().into_iter().map(|s| {
-                    let selected = s.name() == current.name();
-                    html! {
-                        <option key={s.name().to_string()} value={s.name().to_string()} {selected}>
-                            { format!("{} \u{2014} {}", s.name(), s.title()) }
-                        </option>
-                    }
-                }) }
+                { for scenario::builtins().into_iter().map(|s| option(&s, current.name())) }
+                <optgroup label="Generated: the seed race with more CPUs">
+                    { for scenario::offered_generated().iter().map(|s| option(s, current.name())) }
+                </optgroup>
             </select>
         </section>
+    }
+}
+
+/// One scenario of the picker, selected if it is the one shown.
+fn option(s: &sim_core::Scenario, current: &str) -> Html {
+    let selected = s.name() == current;
+    html! {
+        <option key={s.name().to_string()} value={s.name().to_string()} {selected}>
+            { format!("{} \u{2014} {}", s.name(), s.title()) }
+        </option>
     }
 }
 

@@ -203,8 +203,12 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
             (scenario.clone(), pending && !stopped, *restart),
             move |(scenario, run, _)| {
                 let cancel = Rc::new(Cell::new(false));
-                // A custom scenario may take long: its runs go to the worker.
-                match (*run, tool.filter(|_| !scenario.is_builtin())) {
+                // A scenario that may take long goes to the worker (when this
+                // build has one; otherwise in slices here, with Cancel).
+                match (
+                    *run,
+                    tool.filter(|_| !sim_core::facts::explores_quickly(scenario)),
+                ) {
                     (false, _) => {}
                     (true, Some(tool)) => {
                         *worker.borrow_mut() =

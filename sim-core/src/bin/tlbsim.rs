@@ -267,13 +267,6 @@ struct Loaded {
     schedule: Option<Vec<Event>>,
 }
 
-/// Makes the member of a generated family with N CPUs.
-type Generator = fn(usize) -> Scenario;
-/// The generated families a name can stand for (`family-N`, `scale-N`): prefix,
-/// generator.
-const FAMILIES: [(&str, Generator); 2] =
-    [("family-", scenario::family), ("scale-", scenario::scale)];
-
 /// A built-in name first, then a generated family member; otherwise a file, read
 /// as a scenario or a trace. A file named like a built-in is said to exist (on
 /// standard error), with how to open it.
@@ -292,31 +285,23 @@ fn load(source: &str) -> Result<Loaded, String> {
         }
         return Ok(builtin(scenario));
     }
-    // family-N: the generated seed race with N CPUs (scenario::family), for scale.
-    for (prefix, make) in FAMILIES {
-        let Some(digits) = source.strip_prefix(prefix) else {
-            continue;
-        };
-        let range = 2..=scenario::MAX_CPUS;
-        match digits.parse::<usize>() {
-            Ok(n) if range.contains(&n) && n.to_string() == digits => {
-                if is_file {
-                    eprintln!(
-                        "tlbsim: note: {source} is a generated scenario; to open the file of that name, write ./{source}"
-                    );
-                }
-                return Ok(builtin(make(n)));
+    // family-N, scale-N: the generated seed race with N CPUs, for scale.
+    match scenario::generated(source) {
+        Some(Ok(scenario)) => {
+            if is_file {
+                eprintln!(
+                    "tlbsim: note: {source} is a generated scenario; to open the file of that name, write ./{source}"
+                );
             }
-            _ if !is_file => {
-                return Err(format!(
-                    "unknown scenario \"{}\": {prefix}N takes N from {} to {} (the CPUs), and there is no such file",
-                    excerpt(source),
-                    range.start(),
-                    range.end()
-                ))
-            }
-            _ => {}
+            return Ok(builtin(scenario));
         }
+        Some(Err(range)) if !is_file => {
+            return Err(format!(
+                "unknown scenario \"{}\": {range}, and there is no such file",
+                excerpt(source)
+            ))
+        }
+        _ => {}
     }
     let text = read_file(source)?;
     let imported = scenario::import(&text).map_err(|e| format!("{source}: {e}"))?;
