@@ -1283,8 +1283,10 @@ pub fn builtins() -> Vec<Scenario> {
 
 /// The generated families a scenario name can stand for, `family-N` and
 /// `scale-N` (N = 2 to [`MAX_CPUS`]): the name's prefix and its generator.
-pub const GENERATED_FAMILIES: [(&str, fn(usize) -> Scenario); 2] =
-    [("family-", family), ("scale-", scale)];
+pub const GENERATED_FAMILIES: [(&str, Generator); 2] = [("family-", family), ("scale-", scale)];
+
+/// Makes the member of a generated family with N CPUs.
+pub type Generator = fn(usize) -> Scenario;
 
 /// The generated member a name stands for: `None` if the name has no family's
 /// prefix; an error naming the valid range if it has one but no valid N
