@@ -3,7 +3,9 @@
 //! 16 CPUs; the built-in ones take milliseconds, in slices). The worker
 //! (`src/bin/explorer_worker.rs`, built by Trunk with a loader shim) reads the
 //! scenario, runs sim-core's [`sim_core::explorer::runner::Runner`] in slices
-//! under each kernel and posts progress after every slice; cancelling terminates it.
+//! under its kernels and posts progress after every slice; cancelling terminates
+//! it. The kernels' runs are independent, so one request is dealt out between as
+//! many workers as the machine has CPUs, which run side by side.
 //!
 //! Messages are sim-core's serde types ([`Request`], [`Reply`]) sent as JSON
 //! text: no field list is written by hand on either side, and serde_json is
@@ -55,21 +57,50 @@ pub fn failed(message: impl Into<String>) -> Reply {
 /// Receives a worker's replies.
 pub type OnReply = Box<dyn Fn(Reply)>;
 
-/// A worker running one request; dropping it cancels the run (the worker is
-/// terminated, so a long run stops at once).
+/// The workers running one request side by side, one kernel or more each;
+/// dropping it cancels the run (every worker is terminated, so a long run stops
+/// at once).
 pub struct ExplorerWorker {
+    /// Held only to be dropped: each one terminates its worker.
+    _workers: Vec<Started>,
+}
+
+/// One started worker and the handlers it calls.
+struct Started {
     worker: web_sys::Worker,
     _onmessage: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _onerror: Closure<dyn FnMut(web_sys::Event)>,
 }
 
+/// How many workers to run side by side: one per logical CPU the browser
+/// reports (the kernels' runs are independent), at least one.
+fn parallelism() -> usize {
+    web_sys::window()
+        .map_or(1, |w| w.navigator().hardware_concurrency() as usize)
+        .max(1)
+}
+
 impl ExplorerWorker {
-    /// Starts a worker on `request`; `on_reply` gets every reply, and an error
-    /// (the worker could not start) as `Reply::Failed`.
+    /// Starts workers on `request`, its kernels dealt out between as many
+    /// workers as the machine has CPUs (`WorkerRequest::split`, which also
+    /// shares the memory bound); `on_reply` gets every worker's replies, each
+    /// about its own kernel, and an error (a worker could not start) as
+    /// `Reply::Failed`.
     pub fn start(request: &Request, on_reply: impl Fn(Reply) + 'static) -> Result<Self, String> {
+        let on_reply: Rc<dyn Fn(Reply)> = Rc::new(on_reply);
+        let workers = request
+            .split(parallelism())
+            .iter()
+            .map(|part| Started::new(part, on_reply.clone()))
+            .collect::<Result<_, _>>()?;
+        Ok(ExplorerWorker { _workers: workers })
+    }
+}
+
+impl Started {
+    fn new(request: &Request, on_reply: Rc<dyn Fn(Reply)>) -> Result<Self, String> {
         let worker = web_sys::Worker::new(WORKER_URL)
             .map_err(|e| format!("the explorer's worker did not start: {e:?}"))?;
-        let on_reply = Rc::new(on_reply);
         let onmessage = {
             let on_reply = on_reply.clone();
             let worker = worker.clone();
@@ -89,7 +120,7 @@ impl ExplorerWorker {
         });
         worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
         worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
-        Ok(ExplorerWorker {
+        Ok(Started {
             worker,
             _onmessage: onmessage,
             _onerror: onerror,
@@ -97,7 +128,7 @@ impl ExplorerWorker {
     }
 }
 
-impl Drop for ExplorerWorker {
+impl Drop for Started {
     fn drop(&mut self) {
         self.worker.set_onmessage(None);
         self.worker.set_onerror(None);

@@ -32,6 +32,7 @@ pub static FULL: Full = Full {
     worker: Worker(|scenario, max_states, on_reply| {
         let request = Request {
             scenario: sim_core::permalink::inline_json(scenario),
+            kernels: sim_core::Mitigation::ALL.to_vec(),
             max_states,
             max_memory: sim_core::ExploreConfig::DEFAULT.max_memory,
         };

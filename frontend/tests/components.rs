@@ -309,6 +309,7 @@ fn worker_replies_round_trip() {
     }
     let request = Request {
         scenario: "{}".into(),
+        kernels: vec![Mitigation::FlushTlbMm, Mitigation::None],
         max_states: 7,
         max_memory: 1 << 20,
     };

@@ -1,5 +1,5 @@
 //! The explorer's Web Worker (see `frontend::explorer_worker`): reads a request,
-//! explores the scenario under each kernel in slices, and posts progress and
+//! explores the scenario under each of its kernels in slices, and posts progress and
 //! reports. Trunk builds it as a no-modules script; static/explorer_worker_loader.js
 //! starts it.
 
@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use frontend::explorer_worker::{Message, Reply, Request, SLICE};
 use sim_core::explorer::runner::Runner;
-use sim_core::{Mitigation, Scenario};
+use sim_core::Scenario;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -54,7 +54,7 @@ fn explore(request: &Request, post: &impl Fn(Reply)) {
             })
         }
     };
-    let mut runner = Runner::new(scenario, request.config(), &Mitigation::ALL, now_ms);
+    let mut runner = Runner::new(scenario, request.config(), &request.kernels, now_ms);
     while !runner.is_done() {
         if let Some(row) = runner.run(SLICE) {
             post(Reply::Report(row.clone()));

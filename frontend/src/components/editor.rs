@@ -296,6 +296,7 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
                     runs.dispatch(RunsAction::Start);
                     let request = Request {
                         scenario: sim_core::permalink::inline_json(scenario),
+                        kernels: sim_core::Mitigation::ALL.to_vec(),
                         max_states: EDITOR_MAX_STATES,
                         max_memory: sim_core::ExploreConfig::DEFAULT.max_memory,
                     };

@@ -31,7 +31,7 @@ const SLICE_MS: f64 = 8.0;
 async fn run_sliced(
     scenario: Scenario,
     cancel: Rc<Cell<bool>>,
-    progress: UseStateHandle<Option<Progress>>,
+    progress: UseStateHandle<Vec<Progress>>,
     dispatch: Callback<Action>,
 ) {
     let shared = Arc::new(scenario);
@@ -51,9 +51,9 @@ async fn run_sliced(
         } else if spent > SLICE_MS * 1.5 {
             budget = (budget / 2).max(64);
         }
-        progress.set(runner.progress());
+        progress.set(runner.progress().into_iter().collect());
     }
-    progress.set(None);
+    progress.set(Vec::new());
     let rows = runner.into_rows().into_iter().map(row).collect();
     dispatch.emit(Action::ExplorerDone {
         scenario: Rc::new((*shared).clone()),
@@ -77,29 +77,43 @@ fn row(r: Row) -> ExplorerRow {
 fn run_in_worker(
     worker: Worker,
     scenario: &Scenario,
-    progress: UseStateHandle<Option<Progress>>,
+    progress: UseStateHandle<Vec<Progress>>,
     dispatch: Callback<Action>,
     stopped: Callback<()>,
 ) -> Option<ExplorerWorker> {
     let shared = Rc::new(scenario.clone());
     let rows = RefCell::new(Vec::new());
+    // The kernels run side by side: the latest progress of each still running.
+    let running = RefCell::new(Vec::<Progress>::new());
     let on_reply = {
         let dispatch = dispatch.clone();
         move |reply| match reply {
             Reply::Ready => {}
-            Reply::Progress(p) => progress.set(Some(p)),
+            Reply::Progress(p) => {
+                let mut running = running.borrow_mut();
+                running.retain(|r| r.mitigation != p.mitigation);
+                running.push(p);
+                running.sort_by_key(|r| kernel_order(r.mitigation));
+                progress.set(running.clone());
+            }
             Reply::Report(r) => {
+                running
+                    .borrow_mut()
+                    .retain(|p| p.mitigation != r.mitigation);
+                progress.set(running.borrow().clone());
                 rows.borrow_mut().push(row(r));
                 if rows.borrow().len() == Mitigation::ALL.len() {
-                    progress.set(None);
+                    progress.set(Vec::new());
+                    let mut done = rows.take();
+                    done.sort_by_key(|r: &ExplorerRow| kernel_order(r.mitigation));
                     dispatch.emit(Action::ExplorerDone {
                         scenario: shared.clone(),
-                        rows: Rc::new(rows.take()),
+                        rows: Rc::new(done),
                     });
                 }
             }
             Reply::Failed { message } => {
-                progress.set(None);
+                progress.set(Vec::new());
                 stopped.emit(());
                 dispatch.emit(Action::ShowError(format!("The explorer: {message}")));
             }
@@ -108,6 +122,14 @@ fn run_in_worker(
     (worker.0)(scenario, EXPLORER_CONFIG.max_states, Box::new(on_reply))
         .map_err(|e| dispatch.emit(Action::ShowError(e)))
         .ok()
+}
+
+/// Where a kernel comes in the panel's table ([`Mitigation::ALL`]'s order).
+fn kernel_order(m: Mitigation) -> usize {
+    Mitigation::ALL
+        .iter()
+        .position(|k| *k == m)
+        .unwrap_or(usize::MAX)
 }
 
 /// "12,345,678": thousands grouped, for counts of states.
@@ -123,24 +145,43 @@ fn grouped(n: u64) -> String {
     out
 }
 
-/// The progress line: kernel, states, rate and what symmetry makes them stand for.
-fn progress_text(p: &Progress) -> String {
+/// The progress line: each kernel under way, its states, rate and what
+/// symmetry makes them stand for.
+fn progress_text(running: &[Progress]) -> String {
+    let parts: Vec<String> = running.iter().map(kernel_progress).collect();
+    match running {
+        [one] => format!(
+            "Exploring under {} (kernel {} of {}): {}\u{2026}",
+            one.mitigation.name(),
+            one.finished + 1,
+            one.kernels,
+            parts[0]
+        ),
+        _ => {
+            let named: Vec<String> = running
+                .iter()
+                .zip(&parts)
+                .map(|(p, part)| format!("{} {part}", p.mitigation.name()))
+                .collect();
+            format!("Exploring side by side: {}\u{2026}", named.join("; "))
+        }
+    }
+}
+
+/// One kernel's part of the progress line.
+fn kernel_progress(p: &Progress) -> String {
     let mut text = format!(
-        "Exploring under {} (kernel {} of {}): {} states, {:.2} M states/s",
-        p.mitigation.name(),
-        p.finished + 1,
-        p.kernels,
+        "{} states, {:.2} M states/s",
         grouped(p.states as u64),
         p.states_per_second / 1e6
     );
     if p.states_without_symmetry > p.states as u64 {
         text.push_str(&format!(
-            "; symmetry factor {:.1} (they stand for {} states)",
+            ", symmetry factor {:.1} (they stand for {} states)",
             p.symmetry_factor(),
             grouped(p.states_without_symmetry)
         ));
     }
-    text.push('\u{2026}');
     text
 }
 
@@ -172,7 +213,7 @@ pub struct ExplorerProps {
 pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     let view = &props.view;
     let current = view.state.model().mitigation();
-    let progress = use_state(|| None::<Progress>);
+    let progress = use_state(Vec::<Progress>::new);
     // The scenario whose run the user cancelled; a new scenario runs again.
     let cancelled = use_state(|| None::<Scenario>);
     let restart = use_state(|| 0u32);
@@ -245,9 +286,10 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
         }
     } else if pending {
         let cancel = stop.reform(|_: MouseEvent| ());
-        let text = match &*progress {
-            Some(p) => progress_text(p),
-            None => "Exploring\u{2026}".to_string(),
+        let text = if progress.is_empty() {
+            "Exploring\u{2026}".to_string()
+        } else {
+            progress_text(&progress)
         };
         html! {
             <p class="hint explorer-status" aria-live="polite">

@@ -139,18 +139,41 @@ impl Runner {
 }
 
 /// What the page asks the explorer's worker: explore `scenario` (a scenario
-/// file's JSON) under every kernel with these bounds.
+/// file's JSON) under `kernels`, in that order, with these bounds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkerRequest {
     /// The scenario file, as JSON.
     pub scenario: String,
+    /// The kernels to explore it under (every kernel if left out).
+    #[serde(default = "every_kernel")]
+    pub kernels: Vec<Mitigation>,
     /// The state bound of each run.
     pub max_states: usize,
     /// The memory bound of each run, in bytes.
     pub max_memory: usize,
 }
 
+/// [`Mitigation::ALL`], as a list.
+fn every_kernel() -> Vec<Mitigation> {
+    Mitigation::ALL.to_vec()
+}
+
 impl WorkerRequest {
+    /// The same request split for `workers` workers running side by side: the
+    /// kernels dealt out in turn (at most one worker per kernel), and the memory
+    /// bound shared between them, so that together they stay within it.
+    pub fn split(&self, workers: usize) -> Vec<WorkerRequest> {
+        let n = workers.clamp(1, self.kernels.len().max(1));
+        (0..n)
+            .map(|w| WorkerRequest {
+                scenario: self.scenario.clone(),
+                kernels: self.kernels.iter().skip(w).step_by(n).copied().collect(),
+                max_states: self.max_states,
+                max_memory: self.max_memory / n,
+            })
+            .collect()
+    }
+
     /// The exploration bounds it asks for (reduced, as by default).
     pub fn config(&self) -> ExploreConfig {
         ExploreConfig {
@@ -177,4 +200,47 @@ pub enum WorkerReply {
         /// What went wrong.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> WorkerRequest {
+        WorkerRequest {
+            scenario: "{}".into(),
+            kernels: Mitigation::ALL.to_vec(),
+            max_states: 10,
+            max_memory: 300,
+        }
+    }
+
+    /// Split between workers, every kernel runs exactly once, no worker is idle,
+    /// and together they stay within the memory bound.
+    #[test]
+    fn a_split_deals_every_kernel_once_within_the_memory_bound() {
+        for workers in 0..6 {
+            let parts = request().split(workers);
+            assert_eq!(parts.len(), workers.clamp(1, 3), "{workers} workers");
+            let mut dealt: Vec<Mitigation> = parts.iter().flat_map(|p| p.kernels.clone()).collect();
+            dealt.sort_by_key(|m| m.name());
+            let mut all = Mitigation::ALL.to_vec();
+            all.sort_by_key(|m| m.name());
+            assert_eq!(dealt, all, "{workers} workers");
+            assert!(parts.iter().all(|p| !p.kernels.is_empty()));
+            assert!(parts.iter().map(|p| p.max_memory).sum::<usize>() <= 300);
+            assert!(parts
+                .iter()
+                .all(|p| p.max_states == 10 && p.scenario == "{}"));
+        }
+    }
+
+    /// A request written before `kernels` existed asks for every kernel.
+    #[test]
+    fn a_request_without_kernels_asks_for_every_kernel() {
+        let read: WorkerRequest =
+            serde_json::from_str(r#"{"scenario":"{}","max_states":10,"max_memory":300}"#)
+                .expect("a request");
+        assert_eq!(read, request());
+    }
 }
