@@ -265,12 +265,18 @@ fn pack(e: Event) -> u32 {
         Event::Deliver { tlbi, to } => {
             1 | u32::from(tlbi.issuer.0) << 1 | u32::from(to.0) << 9 | u32::from(tlbi.nth) << 17
         }
+        Event::Ipi { from, to } => 1 | 1 << 25 | u32::from(from.0) << 1 | u32::from(to.0) << 9,
     }
 }
 
 fn unpack(v: u32) -> Event {
     let byte = |shift: u32| (v >> shift) as u8;
-    if v & 1 == 0 {
+    if v & (1 << 25) != 0 {
+        Event::Ipi {
+            from: CpuId(byte(1)),
+            to: CpuId(byte(9)),
+        }
+    } else if v & 1 == 0 {
         Event::Step(CpuId(byte(1)))
     } else {
         Event::Deliver {
@@ -546,7 +552,8 @@ impl Explorer {
                     Event::Deliver { tlbi, to } => parent
                         .tlbi(tlbi.issuer, tlbi.nth)
                         .is_none_or(|(_, t)| !codec.idle_delivery(parent, live, t, to)),
-                    Event::Step(_) => true,
+                    // A handler is never idle: its sender waits for it.
+                    Event::Step(_) | Event::Ipi { .. } => true,
                 });
                 dead = before - self.events.len();
             }
@@ -807,6 +814,10 @@ mod tests {
                     issuer: CpuId(15),
                     nth: 200,
                 },
+                to: CpuId(14),
+            },
+            Event::Ipi {
+                from: CpuId(15),
                 to: CpuId(14),
             },
         ] {

@@ -84,6 +84,41 @@ impl History {
         }
     }
 
+    /// A schedule written for one architecture, as far as it carries over to
+    /// `model`'s: each event that is enabled is kept; a TLBI delivery that has no
+    /// meaning on x86 or riscv (nothing is in flight there) is dropped; a step of
+    /// a CPU that waits for its flush IPIs is preceded by those IPIs being taken,
+    /// in CPU order. It stops at the first event that is still not enabled. On
+    /// the architecture a schedule was made for, it is the schedule as it replays.
+    pub fn adapt_schedule(model: &Model, events: &[Event]) -> Vec<Event> {
+        let mut m = model.initial();
+        let mut out = Vec::with_capacity(events.len());
+        let mut fx = Vec::new();
+        for &event in events {
+            if model.arch().uses_ipis() && matches!(event, Event::Deliver { .. }) {
+                continue;
+            }
+            if let Event::Step(cpu) = event {
+                if cpu.index() < m.cpus.len() {
+                    while let Some(to) = m.ipi_of(cpu).and_then(|i| i.pending.iter().next()) {
+                        let ipi = Event::Ipi { from: cpu, to };
+                        fx.clear();
+                        if model.apply_in_place(&mut m, ipi, &mut fx).is_err() {
+                            break;
+                        }
+                        out.push(ipi);
+                    }
+                }
+            }
+            fx.clear();
+            if model.apply_in_place(&mut m, event, &mut fx).is_err() {
+                break;
+            }
+            out.push(event);
+        }
+        out
+    }
+
     /// The model.
     pub fn model(&self) -> &Model {
         &self.model

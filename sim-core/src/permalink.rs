@@ -99,6 +99,11 @@ pub fn encode_events(events: &[Event]) -> String {
                 out.push(char::from(BASE36[usize::from(tlbi.nth).min(35)]));
                 out.push(cpu_char(to));
             }
+            Event::Ipi { from, to } => {
+                out.push('i');
+                out.push(cpu_char(from));
+                out.push(cpu_char(to));
+            }
         }
     }
     out
@@ -143,6 +148,12 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
                 });
                 i += 3;
             }
+            'i' => {
+                let from = cpu_digit(chars.get(i + 1).copied(), i + 1)?;
+                let to = cpu_digit(chars.get(i + 2).copied(), i + 2)?;
+                events.push(Event::Ipi { from, to });
+                i += 3;
+            }
             'D' => {
                 let issuer = cpu_digit(chars.get(i + 1).copied(), i + 1)?;
                 let nth = chars
@@ -181,7 +192,7 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
                 return Err(err(
                     "events",
                     format!(
-                        "character {i}: '{}' is not an event (0-9, A-C, E-G step a CPU, dIT delivers a TLBI)",
+                        "character {i}: '{}' is not an event (0-9, A-C, E-G step a CPU, dIT delivers a TLBI, iST is CPU T taking CPU S's flush IPI)",
                         other.escape_debug()
                     ),
                 ))

@@ -230,6 +230,7 @@ fn small_scenario() -> impl Strategy<Value = ScenarioFile> {
                 asid: 1,
                 tlb_capacity: 2,
                 switch_to_dsb: true,
+                arch: Default::default(),
                 pages: vec![page("P", 10), page("Q", 11)],
                 cpus: (0..cpus)
                     .map(|c| CpuSpec {
