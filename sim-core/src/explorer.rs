@@ -765,8 +765,19 @@ mod tests {
             .into_iter()
             .chain([scenario::family(5)])
         {
-            for mitigation in Mitigation::ALL {
-                let model = Model::new(s.clone(), mitigation);
+            let s = std::sync::Arc::new(s);
+            let models = Mitigation::ALL
+                .into_iter()
+                .map(|m| Model::shared(s.clone(), m))
+                .chain(
+                    [crate::Arch::X86, crate::Arch::Riscv]
+                        .into_iter()
+                        .flat_map(|a| a.mitigations().iter().map(move |m| (a, *m)))
+                        .filter_map(|(a, m)| Model::on(s.clone(), m, a).ok()),
+                )
+                .collect::<Vec<_>>();
+            for model in models {
+                let mitigation = model.kernel_name();
                 let codec = Codec::new(&model, false);
                 let identity = key::Perm::identity();
                 let mut todo = vec![model.initial()];

@@ -85,36 +85,40 @@ impl History {
     }
 
     /// A schedule written for one architecture, as far as it carries over to
-    /// `model`'s: each event that is enabled is kept; a TLBI delivery that has no
-    /// meaning on x86 or riscv (nothing is in flight there) is dropped; a step of
-    /// a CPU that waits for its flush IPIs is preceded by those IPIs being taken,
-    /// in CPU order. It stops at the first event that is still not enabled. On
-    /// the architecture a schedule was made for, it is the schedule as it replays.
+    /// `model`'s: each event that is enabled is kept; a TLBI delivery, which has
+    /// no meaning on x86 or riscv (nothing is in flight there), is dropped; and a
+    /// step that sends flush IPIs is completed at once, as arm64's flush is in
+    /// one step: the IPIs are taken, in CPU order, and the sender's next step
+    /// finishes the call. It stops at the first event that is still not enabled.
+    /// On arm64 it is the schedule as far as it replays.
     pub fn adapt_schedule(model: &Model, events: &[Event]) -> Vec<Event> {
         let mut m = model.initial();
         let mut out = Vec::with_capacity(events.len());
         let mut fx = Vec::new();
+        let mut apply = |m: &mut Machine, out: &mut Vec<Event>, event: Event| {
+            fx.clear();
+            let ok = model.apply_in_place(m, event, &mut fx).is_ok();
+            if ok {
+                out.push(event);
+            }
+            ok
+        };
         for &event in events {
             if model.arch().uses_ipis() && matches!(event, Event::Deliver { .. }) {
                 continue;
             }
-            if let Event::Step(cpu) = event {
-                if cpu.index() < m.cpus.len() {
-                    while let Some(to) = m.ipi_of(cpu).and_then(|i| i.pending.iter().next()) {
-                        let ipi = Event::Ipi { from: cpu, to };
-                        fx.clear();
-                        if model.apply_in_place(&mut m, ipi, &mut fx).is_err() {
-                            break;
-                        }
-                        out.push(ipi);
-                    }
-                }
-            }
-            fx.clear();
-            if model.apply_in_place(&mut m, event, &mut fx).is_err() {
+            if !apply(&mut m, &mut out, event) {
                 break;
             }
-            out.push(event);
+            let Event::Step(cpu) = event else { continue };
+            while let Some(ipi) = m.ipi_of(cpu).copied() {
+                for to in ipi.pending.iter() {
+                    apply(&mut m, &mut out, Event::Ipi { from: cpu, to });
+                }
+                if !apply(&mut m, &mut out, event) {
+                    return out;
+                }
+            }
         }
         out
     }
