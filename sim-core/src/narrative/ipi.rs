@@ -422,7 +422,7 @@ pub fn step(
                         if others.is_empty() {
                             String::new()
                         } else {
-                            format!("The TLBs of {} keep their entries of this mm: a thread there can still write through one. That is why the real fix flushes the whole mm (flush_tlb_mm()).", list(others.iter().map(String::as_str)))
+                            format!("{} {} entries of this mm: a thread there can still write through one. That is why the real fix flushes the whole mm (flush_tlb_mm()).", match others.as_slice() { [one] => format!("{one}'s TLB"), _ => format!("The TLBs of {}", list(others.iter().map(String::as_str))) }, if others.len() == 1 { "keeps its" } else { "keep their" })
                         },
                     ]);
                 }
