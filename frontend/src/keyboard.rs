@@ -83,7 +83,7 @@ pub fn oldest_delivery(model: &Model, machine: &Machine) -> Option<Event> {
 pub fn pick_delivery(events: &[Event]) -> Option<Event> {
     let oldest = events.iter().find_map(|e| match e {
         Event::Deliver { tlbi, .. } => Some(*tlbi),
-        Event::Step(_) => None,
+        Event::Step(_) | Event::Ipi { .. } => None,
     })?;
     let to_oldest = |e: &&Event| matches!(e, Event::Deliver { tlbi, .. } if *tlbi == oldest);
     events

@@ -3,6 +3,7 @@
 //! while this file differs from what it generates: edit the JSON, not this.
 //! Rust rather than JSON so that showing a built-in scenario reads no JSON.
 
+use crate::arch::Arch;
 use crate::op::Call::*;
 use crate::op::CpuId;
 use crate::scenario::{CpuSpec, PageSpec, ScenarioFile, TaskSpec};
@@ -63,6 +64,7 @@ fn seed_race() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -99,6 +101,7 @@ fn same_cpu() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -140,6 +143,7 @@ fn migration() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
         ],
@@ -174,6 +178,7 @@ fn migration_no_switch_dsb() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: false,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
         ],
@@ -208,6 +213,7 @@ fn tlb_cost() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -252,6 +258,7 @@ fn seed_race_4cpu() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -299,6 +306,7 @@ fn munmap_race() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -335,6 +343,7 @@ fn madvise_dontneed_race() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -371,6 +380,7 @@ fn mremap_race() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -407,6 +417,7 @@ fn two_reclaimers() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),
@@ -453,6 +464,7 @@ fn other_thread_writes() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Arch::Arm64,
         pages: vec![
             page("P", 1024, 2210, true, true, 0),
             page("Q", 1025, 2211, true, true, 0),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::machine::{Pte, TlbEntry, TlbUbc, TlbiTarget, Violation};
+use crate::machine::{CpuSet, FlushRange, Pte, TlbEntry, TlbUbc, TlbiTarget, Violation};
 use crate::op::{CpuId, FlagId, PageId, PageSet, Syscall, TableId, TaskId};
 
 /// Why an access faulted.
@@ -127,6 +127,30 @@ pub enum Effect {
         from: Option<TaskId>,
         to: TaskId,
     },
+    /// x86 and riscv: the CPU flushed its own TLB (x86 `flush_tlb_func()` called
+    /// locally, riscv `local_flush_tlb_range_asid()`); the entries it lost follow
+    /// as [`Effect::TlbInvalidate`] with itself as issuer.
+    LocalFlush { cpu: CpuId, range: FlushRange },
+    /// x86 and riscv: the CPU sent flush IPIs to `to` and now waits until each
+    /// of them has run its handler.
+    IpiSend {
+        cpu: CpuId,
+        to: CpuSet,
+        range: FlushRange,
+    },
+    /// x86 and riscv: `cpu` took `from`'s flush IPI and flushed its own TLB in the
+    /// handler; the entries it lost follow as [`Effect::TlbInvalidate`].
+    IpiHandled {
+        from: CpuId,
+        cpu: CpuId,
+        range: FlushRange,
+    },
+    /// x86 and riscv: every CPU the sender interrupted has run its handler; the
+    /// sender stops waiting and finishes the call.
+    IpiWaitDone { cpu: CpuId },
+    /// x86 and riscv: a thread of the mm runs on `cpu` for the first time, which
+    /// sets the CPU's bit in `mm_cpumask(mm)` (`switch_mm_irqs_off()`).
+    MmCpumask { cpu: CpuId },
     /// A promise was broken.
     Violation(Violation),
 }

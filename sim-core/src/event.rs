@@ -2,8 +2,9 @@
 //!
 //! A schedule is a `Vec<Event>`; its text form is the events separated by commas:
 //! `s1` steps CPU1; `d0>1` delivers the oldest TLBI that CPU0 issued and that is
-//! still in flight to CPU1; `d0.2>1` delivers CPU0's third-oldest one. The CLI,
-//! the UI, permalinks and tests all replay the same value.
+//! still in flight to CPU1; `d0.2>1` delivers CPU0's third-oldest one; `i0>1`
+//! (x86 and riscv) is CPU1 taking the flush IPI that CPU0 sent it and running its
+//! handler. The CLI, the UI, permalinks and tests all replay the same value.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -34,6 +35,15 @@ pub enum Event {
         /// The CPU whose TLB it reaches.
         to: CpuId,
     },
+    /// x86 and riscv: a CPU takes the flush IPI another CPU sent it and runs the
+    /// handler (`flush_tlb_func()`), flushing its own TLB. A CPU has at most one
+    /// flush IPI of its own out at a time (it waits for it), so the sender names it.
+    Ipi {
+        /// The CPU that sent the IPI and waits for it.
+        from: CpuId,
+        /// The CPU that takes it.
+        to: CpuId,
+    },
 }
 
 impl Event {
@@ -42,6 +52,16 @@ impl Event {
         match *self {
             Event::Step(cpu) => vec![cpu],
             Event::Deliver { tlbi, to } => vec![tlbi.issuer, to],
+            Event::Ipi { from, to } => vec![from, to],
+        }
+    }
+
+    /// The CPU the event happens on: the stepping CPU, the CPU a TLBI reaches, or
+    /// the CPU that takes an IPI.
+    pub fn cpu(&self) -> CpuId {
+        match *self {
+            Event::Step(cpu) => cpu,
+            Event::Deliver { to, .. } | Event::Ipi { to, .. } => to,
         }
     }
 }
@@ -54,6 +74,7 @@ impl fmt::Display for Event {
                 write!(f, "d{}>{}", tlbi.issuer.0, to.0)
             }
             Event::Deliver { tlbi, to } => write!(f, "d{}.{}>{}", tlbi.issuer.0, tlbi.nth, to.0),
+            Event::Ipi { from, to } => write!(f, "i{}>{}", from.0, to.0),
         }
     }
 }
@@ -108,6 +129,16 @@ impl FromStr for Event {
                     issuer: CpuId(small_number(issuer, "CPU", text)?),
                     nth,
                 },
+                to: CpuId(small_number(to, "CPU", text)?),
+            });
+        }
+        if let Some(rest) = t.strip_prefix('i') {
+            let (from, to) = rest.split_once('>').ok_or_else(|| EventParseError {
+                text: excerpt(text),
+                message: "a flush IPI taken is written iSENDER>TARGET, e.g. i0>1".to_string(),
+            })?;
+            return Ok(Event::Ipi {
+                from: CpuId(small_number(from, "CPU", text)?),
                 to: CpuId(small_number(to, "CPU", text)?),
             });
         }

@@ -266,12 +266,18 @@ fn pack(e: Event) -> u32 {
         Event::Deliver { tlbi, to } => {
             1 | u32::from(tlbi.issuer.0) << 1 | u32::from(to.0) << 9 | u32::from(tlbi.nth) << 17
         }
+        Event::Ipi { from, to } => 1 | 1 << 25 | u32::from(from.0) << 1 | u32::from(to.0) << 9,
     }
 }
 
 fn unpack(v: u32) -> Event {
     let byte = |shift: u32| (v >> shift) as u8;
-    if v & 1 == 0 {
+    if v & (1 << 25) != 0 {
+        Event::Ipi {
+            from: CpuId(byte(1)),
+            to: CpuId(byte(9)),
+        }
+    } else if v & 1 == 0 {
         Event::Step(CpuId(byte(1)))
     } else {
         Event::Deliver {
@@ -565,7 +571,8 @@ impl Explorer {
                     Event::Deliver { tlbi, to } => parent
                         .tlbi(tlbi.issuer, tlbi.nth)
                         .is_none_or(|(_, t)| !codec.idle_delivery(parent, live, t, to)),
-                    Event::Step(_) => true,
+                    // A handler is never idle: its sender waits for it.
+                    Event::Step(_) | Event::Ipi { .. } => true,
                 });
                 dead = before - self.events.len();
             }
@@ -774,8 +781,19 @@ mod tests {
             .into_iter()
             .chain([scenario::family(5)])
         {
-            for mitigation in Mitigation::ALL {
-                let model = Model::new(s.clone(), mitigation);
+            let s = std::sync::Arc::new(s);
+            let models = Mitigation::ALL
+                .into_iter()
+                .map(|m| Model::shared(s.clone(), m))
+                .chain(
+                    [crate::Arch::X86, crate::Arch::Riscv]
+                        .into_iter()
+                        .flat_map(|a| a.mitigations().iter().map(move |m| (a, *m)))
+                        .filter_map(|(a, m)| Model::on(s.clone(), m, a).ok()),
+                )
+                .collect::<Vec<_>>();
+            for model in models {
+                let mitigation = model.kernel_name();
                 let codec = Codec::new(&model, false);
                 let identity = key::Perm::identity();
                 let mut todo = vec![model.initial()];
@@ -823,6 +841,10 @@ mod tests {
                     issuer: CpuId(15),
                     nth: 200,
                 },
+                to: CpuId(14),
+            },
+            Event::Ipi {
+                from: CpuId(15),
                 to: CpuId(14),
             },
         ] {

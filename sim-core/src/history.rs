@@ -84,6 +84,45 @@ impl History {
         }
     }
 
+    /// A schedule written for one architecture, as far as it carries over to
+    /// `model`'s: each event that is enabled is kept; a TLBI delivery, which has
+    /// no meaning on x86 or riscv (nothing is in flight there), is dropped; and a
+    /// step that sends flush IPIs is completed at once, as arm64's flush is in
+    /// one step: the IPIs are taken, in CPU order, and the sender's next step
+    /// finishes the call. It stops at the first event that is still not enabled.
+    /// On arm64 it is the schedule as far as it replays.
+    pub fn adapt_schedule(model: &Model, events: &[Event]) -> Vec<Event> {
+        let mut m = model.initial();
+        let mut out = Vec::with_capacity(events.len());
+        let mut fx = Vec::new();
+        let mut apply = |m: &mut Machine, out: &mut Vec<Event>, event: Event| {
+            fx.clear();
+            let ok = model.apply_in_place(m, event, &mut fx).is_ok();
+            if ok {
+                out.push(event);
+            }
+            ok
+        };
+        for &event in events {
+            if model.arch().uses_ipis() && matches!(event, Event::Deliver { .. }) {
+                continue;
+            }
+            if !apply(&mut m, &mut out, event) {
+                break;
+            }
+            let Event::Step(cpu) = event else { continue };
+            while let Some(ipi) = m.ipi_of(cpu).copied() {
+                for to in ipi.pending.iter() {
+                    apply(&mut m, &mut out, Event::Ipi { from: cpu, to });
+                }
+                if !apply(&mut m, &mut out, event) {
+                    return out;
+                }
+            }
+        }
+        out
+    }
+
     /// The model.
     pub fn model(&self) -> &Model {
         &self.model

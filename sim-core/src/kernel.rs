@@ -131,6 +131,95 @@ kref!(TLBI_VA, "__tlbi", "arch/arm64/include/asm/tlbflush.h");
 kref!(TLBI_ASID, "__tlbi", "arch/arm64/include/asm/tlbflush.h");
 kref!(DSB, "dsb", "arch/arm64/include/asm/barrier.h");
 
+kref!(
+    X86_ARCH_TLBBATCH_ADD_PENDING,
+    "arch_tlbbatch_add_pending",
+    "arch/x86/include/asm/tlbflush.h"
+);
+kref!(
+    X86_ARCH_TLBBATCH_FLUSH,
+    "arch_tlbbatch_flush",
+    "arch/x86/mm/tlb.c"
+);
+kref!(
+    X86_ARCH_FLUSH_TLB_BATCHED_PENDING,
+    "arch_flush_tlb_batched_pending",
+    "arch/x86/include/asm/tlbflush.h"
+);
+kref!(
+    X86_FLUSH_TLB_MM_RANGE,
+    "flush_tlb_mm_range",
+    "arch/x86/mm/tlb.c"
+);
+kref!(X86_FLUSH_TLB_FUNC, "flush_tlb_func", "arch/x86/mm/tlb.c");
+kref!(
+    X86_FLUSH_TLB_MULTI,
+    "native_flush_tlb_multi",
+    "arch/x86/mm/tlb.c"
+);
+kref!(X86_TLB_FLUSH, "tlb_flush", "arch/x86/include/asm/tlb.h");
+kref!(
+    X86_SWITCH_MM_IRQS_OFF,
+    "switch_mm_irqs_off",
+    "arch/x86/mm/tlb.c"
+);
+kref!(
+    X86_DO_USER_ADDR_FAULT,
+    "do_user_addr_fault",
+    "arch/x86/mm/fault.c"
+);
+kref!(
+    SMP_CALL_FUNCTION_MANY_COND,
+    "smp_call_function_many_cond",
+    "kernel/smp.c"
+);
+kref!(
+    RISCV_ARCH_TLBBATCH_ADD_PENDING,
+    "arch_tlbbatch_add_pending",
+    "arch/riscv/mm/tlbflush.c"
+);
+kref!(
+    RISCV_ARCH_TLBBATCH_FLUSH,
+    "arch_tlbbatch_flush",
+    "arch/riscv/mm/tlbflush.c"
+);
+kref!(
+    RISCV_ARCH_FLUSH_TLB_BATCHED_PENDING,
+    "arch_flush_tlb_batched_pending",
+    "arch/riscv/mm/tlbflush.c"
+);
+kref!(
+    RISCV_FLUSH_TLB_MM,
+    "flush_tlb_mm",
+    "arch/riscv/mm/tlbflush.c"
+);
+kref!(
+    RISCV_FLUSH_TLB_RANGE,
+    "__flush_tlb_range",
+    "arch/riscv/mm/tlbflush.c"
+);
+kref!(
+    RISCV_IPI_FLUSH_TLB_RANGE_ASID,
+    "__ipi_flush_tlb_range_asid",
+    "arch/riscv/mm/tlbflush.c"
+);
+kref!(RISCV_SWITCH_MM, "switch_mm", "arch/riscv/mm/context.c");
+kref!(
+    RISCV_HANDLE_PAGE_FAULT,
+    "handle_page_fault",
+    "arch/riscv/mm/fault.c"
+);
+
+/// AMD INVLPGB in x86 batched reclaim: `arch_tlbbatch_flush()` issues
+/// `invlpgb_flush_all_nonglobals()` (INVLPGB, then TLBSYNC on the same CPU)
+/// instead of IPIs. Merged into tip's x86/core on 2025-03-19 (tip-bot2); not
+/// modelled (docs/architectures.md says why).
+pub const COMMIT_X86_INVLPGB_RECLAIM: Commit = Commit {
+    id: "72a920eacd8a",
+    subject: "x86/mm: Use broadcast TLB flushing in page reclaim",
+    why: "x86 reclaim completes its batch with INVLPGB + TLBSYNC on the flushing CPU, still inside arch_tlbbatch_flush(): nothing is in flight between queue and flush",
+};
+
 /// The fix of the generic race: `flush_tlb_batched_pending()` in mprotect and friends.
 pub const COMMIT_GENERIC_FIX: Commit = Commit {
     id: "3ea277194daa",

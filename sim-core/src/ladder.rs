@@ -264,7 +264,18 @@ pub fn render_with(model: &Model, steps: &[impl AsRef<Step>], options: &Options)
     );
     push_lines(
         &mut out,
-        wrap(&format!("Kernel ({m}): {}", m.summary()), width),
+        wrap(
+            &if model.arch().is_arm64() {
+                format!("Kernel ({m}): {}", m.summary())
+            } else {
+                format!(
+                    "Kernel ({} {m}): {}",
+                    model.arch(),
+                    model.arch().kernel_summary(m)
+                )
+            },
+            width,
+        ),
     );
     out.push('\n');
     // The header: each lane's CPU, then its tasks wrapped within the lane.
@@ -348,6 +359,22 @@ pub fn render_with(model: &Model, steps: &[impl AsRef<Step>], options: &Options)
             &mut out,
             wrap(&format!("TLB hits/misses: {}.", counters.join(", ")), width),
         );
+        if model.arch().uses_ipis() {
+            // The cost x86 and riscv pay where arm64 pays TLB misses.
+            let ipis: Vec<String> = machine
+                .stats
+                .iter()
+                .enumerate()
+                .map(|(c, st)| format!("CPU{c} {}/{}", st.ipis_sent, st.ipis_received))
+                .collect();
+            push_lines(
+                &mut out,
+                wrap(
+                    &format!("Flush IPIs sent/taken: {}.", ipis.join(", ")),
+                    width,
+                ),
+            );
+        }
     }
     if let Some(link) = &options.permalink {
         out.push('\n');

@@ -7,6 +7,7 @@
 //! [`Narrative`] come out. [`explore`] visits every interleaving. No I/O, no clock,
 //! no randomness: the same schedule always gives the same trace.
 
+pub mod arch;
 pub mod compare;
 pub mod effect;
 pub mod event;
@@ -32,6 +33,7 @@ pub mod svg;
 pub mod trace;
 pub mod v1;
 
+pub use arch::Arch;
 pub use effect::{Effect, FaultKind};
 pub use event::{format_schedule, parse_schedule, Event, TlbiRef};
 pub use explorer::{explore, ExploreConfig, ExploreReport, Explorer, Verdict};

@@ -236,6 +236,15 @@ fn flag_var(model: &Model, flag: FlagId) -> String {
 /// Exports `model` played along `schedule` (which must finish every task) as a
 /// litmus test.
 pub fn export(model: &Model, schedule: &[Event]) -> Result<Litmus, Refusal> {
+    if !model.arch().is_arm64() {
+        return Err(Refusal {
+            step: format!("--arch {}", model.arch()),
+            why: format!(
+                "a litmus test is AArch64 code for herd7's aarch64 model (TLBI, DSB and the Arm rule); {} flushes other CPUs' TLBs by IPI handlers, which that model has no instructions for",
+                model.arch()
+            ),
+        });
+    }
     Exporter::new(model).run(schedule)
 }
 
@@ -594,6 +603,8 @@ impl<'a> Exporter<'a> {
                     Mitigation::None => "flush_tlb_batched_pending_none",
                     Mitigation::Dsb => "flush_tlb_batched_pending_dsb",
                     Mitigation::FlushTlbMm => "flush_tlb_batched_pending_flush_tlb_mm",
+                    // x86 and riscv only, refused by export() above.
+                    Mitigation::LocalFlush => "flush_tlb_batched_pending_none",
                 });
                 let st = &mut self.tasks[task.index()];
                 st.walked.clear();

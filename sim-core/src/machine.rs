@@ -81,6 +81,67 @@ impl Tlb {
     }
 }
 
+impl Tlb {
+    /// Removes every entry of the mm that `range` covers, handing each to `gone`
+    /// (x86 and riscv: a CPU flushing its own TLB, locally or in its IPI handler).
+    pub(crate) fn flush_range(
+        &mut self,
+        asid: u16,
+        range: FlushRange,
+        mut gone: impl FnMut(TlbEntry),
+    ) {
+        self.entries.retain(|e| {
+            let matches = e.asid == asid && range.covers(e.page);
+            if matches {
+                gone(*e);
+            }
+            !matches
+        });
+    }
+}
+
+/// What one flush of x86 or riscv covers (x86 `struct flush_tlb_info`: a range, or
+/// `TLB_FLUSH_ALL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "range", rename_all = "snake_case")]
+pub enum FlushRange {
+    /// These pages (`invlpg` each on x86, `sfence.vma` by address on riscv).
+    Pages {
+        /// The pages.
+        pages: PageSet,
+    },
+    /// Every entry of the mm (x86 `TLB_FLUSH_ALL`: a full flush of its PCID).
+    All,
+}
+
+impl FlushRange {
+    /// Whether the flush removes an entry for `page`.
+    pub fn covers(self, page: PageId) -> bool {
+        match self {
+            FlushRange::Pages { pages } => pages.contains(page),
+            FlushRange::All => true,
+        }
+    }
+}
+
+/// x86 and riscv: a flush that `sender` asked other CPUs to do by IPI and waits
+/// for (x86 `smp_call_function_many_cond()` with `wait`; riscv `on_each_cpu_mask()`
+/// or an SBI remote fence). The sender's task stays at its step until every
+/// target has run its handler; then the sender's next step finishes the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct FlushIpi {
+    /// The CPU that sent the IPIs; it spins until `pending` is empty.
+    pub sender: CpuId,
+    /// What each handler flushes.
+    pub range: FlushRange,
+    /// The CPUs that have not run the handler yet.
+    pub pending: CpuSet,
+    /// For `flush_tlb_batched_pending()`: the pending count of
+    /// `mm->tlb_flush_batched` it read before flushing, which its `cmpxchg()`
+    /// after the flush compares against (0 for other flushes).
+    pub batch_seen: u8,
+}
+
 /// A page-table entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Pte {
@@ -168,6 +229,22 @@ impl CpuSet {
     /// Members, lowest first.
     pub fn iter(self) -> impl Iterator<Item = CpuId> {
         (0..16u8).map(CpuId).filter(move |c| self.contains(*c))
+    }
+    /// The set with `cpu` added.
+    pub fn with(self, cpu: CpuId) -> CpuSet {
+        CpuSet(self.0 | 1 << cpu.0)
+    }
+    /// Members of either set.
+    pub fn union(self, other: CpuSet) -> CpuSet {
+        CpuSet(self.0 | other.0)
+    }
+    /// How many CPUs the set holds.
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+    /// Whether the set is empty (by reference, for serde's `skip_serializing_if`).
+    pub fn is_none(&self) -> bool {
+        self.0 == 0
     }
 }
 
@@ -294,6 +371,16 @@ pub struct CpuStats {
     pub tlbis_received: u32,
     /// Accesses that faulted.
     pub faults: u32,
+    /// x86 and riscv: flush IPIs this CPU sent (one per target CPU).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ipis_sent: u32,
+    /// x86 and riscv: flush IPIs this CPU took (handlers it ran).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ipis_received: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One CPU: which task runs on it, which wait for it, and its TLB.
@@ -329,6 +416,11 @@ pub struct TlbUbc {
     pub flush_required: bool,
     /// `writable`: the batch holds an entry that was writable (so possibly dirty).
     pub writable: bool,
+    /// x86 and riscv: `arch.cpumask`, the CPUs the batch must flush: every
+    /// `mm_cpumask(mm)` that `arch_tlbbatch_add_pending()` ORed in (empty on arm64,
+    /// whose batch is the TLBIs already in flight).
+    #[serde(skip_serializing_if = "CpuSet::is_none")]
+    pub cpumask: CpuSet,
 }
 
 /// A task's `mmu_gather` during a system call: what its walks recorded.
@@ -425,6 +517,16 @@ pub struct Machine {
     pub broken: KindSet,
     /// Counters, indexed by [`CpuId`].
     pub stats: Vec<CpuStats>,
+    /// x86 and riscv: `mm_cpumask(mm)`, the CPUs that may cache the mm's
+    /// translations: those whose TLB starts with entries of it and every CPU one
+    /// of its threads ran on (`switch_mm_irqs_off()` sets the bit; the model never
+    /// clears it). Empty on arm64, which broadcasts.
+    #[serde(skip_serializing_if = "CpuSet::is_none")]
+    pub mm_cpumask: CpuSet,
+    /// x86 and riscv: flushes sent by IPI whose senders wait, one per sender at
+    /// most, by sender.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipis: Vec<FlushIpi>,
 }
 
 impl Clone for Machine {
@@ -446,6 +548,8 @@ impl Clone for Machine {
             violation: self.violation,
             broken: self.broken,
             stats: self.stats.clone(),
+            mm_cpumask: self.mm_cpumask,
+            ipis: self.ipis.clone(),
         }
     }
 
@@ -467,6 +571,8 @@ impl Clone for Machine {
         self.violation = source.violation;
         self.broken = source.broken;
         self.stats.clone_from(&source.stats);
+        self.mm_cpumask = source.mm_cpumask;
+        self.ipis.clone_from(&source.ipis);
     }
 }
 
@@ -485,6 +591,11 @@ impl Machine {
     pub fn is_stale(&self, entry: &TlbEntry) -> bool {
         let pte = self.ptes[entry.page.index()];
         !pte.present || pte.pfn != entry.pfn || (entry.writable && !pte.writable)
+    }
+
+    /// The flush IPI `sender` sent and still waits for, if any.
+    pub fn ipi_of(&self, sender: CpuId) -> Option<&FlushIpi> {
+        self.ipis.iter().find(|i| i.sender == sender)
     }
 
     /// The task running on `cpu`, if any.

@@ -21,11 +21,25 @@ pub enum Mitigation {
     /// The fix (4b634918384c; core code from v6.17): `flush_tlb_mm(mm)`, a broadcast
     /// invalidation of the whole ASID completed by the caller's own DSB.
     FlushTlbMm,
+    /// A teaching kernel of x86 and riscv, never shipped: `flush_tlb_batched_pending()`
+    /// flushes the calling CPU's TLB and nobody else's. It removes the caller's
+    /// own stale entry, not another thread's on another CPU, which shows why the
+    /// flush must cover the whole mm (`flush_tlb_mm()`).
+    LocalFlush,
 }
 
 impl Mitigation {
-    /// All mitigations, in the order the UI cycles through them.
+    /// The arm64 kernels, in the order the UI cycles through them (what each
+    /// architecture offers is [`crate::Arch::mitigations`]).
     pub const ALL: [Mitigation; 3] = [Mitigation::None, Mitigation::Dsb, Mitigation::FlushTlbMm];
+
+    /// Every kernel of every architecture.
+    pub const EVERY: [Mitigation; 4] = [
+        Mitigation::None,
+        Mitigation::Dsb,
+        Mitigation::FlushTlbMm,
+        Mitigation::LocalFlush,
+    ];
 
     /// The name used on the command line, in files and in permalinks.
     pub fn name(self) -> &'static str {
@@ -33,6 +47,7 @@ impl Mitigation {
             Mitigation::None => "none",
             Mitigation::Dsb => "dsb",
             Mitigation::FlushTlbMm => "flush_tlb_mm",
+            Mitigation::LocalFlush => "local_flush",
         }
     }
 
@@ -48,6 +63,9 @@ impl Mitigation {
             Mitigation::FlushTlbMm => {
                 "The fix (4b634918384c, core code since v6.17): flush_tlb_mm() invalidates the whole ASID and waits with its own DSB."
             }
+            Mitigation::LocalFlush => {
+                "Teaching variant (x86, riscv): flush only the caller's own TLB: safe for the caller's write, not for another thread's."
+            }
         }
     }
 
@@ -57,6 +75,7 @@ impl Mitigation {
             Mitigation::None => kernel::COMMIT_GENERIC_FIX,
             Mitigation::Dsb => kernel::COMMIT_ARM64_BATCH,
             Mitigation::FlushTlbMm => kernel::COMMIT_ARM64_FIX,
+            Mitigation::LocalFlush => kernel::COMMIT_GENERIC_FIX,
         }
     }
 
@@ -64,6 +83,13 @@ impl Mitigation {
     pub fn next(self) -> Mitigation {
         let i = Self::ALL.iter().position(|m| *m == self).unwrap_or(0);
         Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// The next kernel `arch` offers ([`crate::Arch::mitigations`]), wrapping around.
+    pub fn next_on(self, arch: crate::Arch) -> Mitigation {
+        let all = arch.mitigations();
+        let i = all.iter().position(|m| *m == self).unwrap_or(0);
+        all[(i + 1) % all.len()]
     }
 }
 
@@ -77,12 +103,12 @@ impl FromStr for Mitigation {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Mitigation::ALL
+        Mitigation::EVERY
             .into_iter()
             .find(|m| m.name() == s)
             .ok_or_else(|| {
                 format!(
-                    "unknown mitigation \"{}\": expected one of none, dsb, flush_tlb_mm",
+                    "unknown mitigation \"{}\": expected one of none, dsb, flush_tlb_mm, local_flush",
                     crate::limits::excerpt(s)
                 )
             })

@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
+use crate::arch::Arch;
 use crate::effect::{Effect, FaultKind};
 use crate::event::{Event, TlbiRef};
 use crate::machine::{
-    CpuSet, CpuState, CpuStats, Frame, Gather, InFlightTlbi, Machine, MmapLock, Pte, TaskState,
-    Tlb, TlbEntry, TlbFlushBatched, TlbUbc, TlbiTarget, Violation, ViolationKind,
+    CpuSet, CpuState, CpuStats, FlushIpi, FlushRange, Frame, Gather, InFlightTlbi, Machine,
+    MmapLock, Pte, TaskState, Tlb, TlbEntry, TlbFlushBatched, TlbUbc, TlbiTarget, Violation,
+    ViolationKind,
 };
 use crate::mitigation::Mitigation;
 use crate::op::{CpuId, FlagId, Op, PageId, PageSet, Syscall, TableId, TaskId};
@@ -19,6 +21,7 @@ use crate::scenario::Scenario;
 pub struct Model {
     scenario: Arc<Scenario>,
     mitigation: Mitigation,
+    arch: Arch,
 }
 
 /// What a CPU does when it steps next.
@@ -69,6 +72,13 @@ pub enum CpuStatus {
         /// The writer holding it, or `None` when readers hold it.
         holder: Option<TaskId>,
     },
+    /// x86 and riscv: it sent flush IPIs and spins until every target has run
+    /// its handler (`smp_call_function_many_cond()` waits with interrupts
+    /// enabled, so it still takes flush IPIs other CPUs send it).
+    WaitingForIpis {
+        /// The CPUs that have not run the handler yet.
+        pending: CpuSet,
+    },
 }
 
 /// Where a task is.
@@ -101,6 +111,14 @@ pub enum EventError {
         /// Why not (idle, done, spinning, waiting).
         why: String,
     },
+    /// No flush IPI from `from` waits for `to` (x86, riscv).
+    #[error("no flush IPI from {from} is waiting for {to} to take it")]
+    NoSuchIpi {
+        /// Sender named.
+        from: CpuId,
+        /// Target named.
+        to: CpuId,
+    },
     /// No such TLBI is in flight, or it already reached that CPU.
     #[error("no TLBI from {issuer} (#{nth} in flight) is waiting to reach {to}")]
     NoSuchTlbi {
@@ -128,11 +146,58 @@ impl Model {
         Model::shared(Arc::new(scenario), mitigation)
     }
 
-    /// Like [`Model::new`], sharing an already shared scenario.
+    /// Like [`Model::new`], sharing an already shared scenario. The
+    /// architecture is the scenario's ([`Scenario::arch`], arm64 unless the file
+    /// says otherwise).
     pub fn shared(scenario: Arc<Scenario>, mitigation: Mitigation) -> Model {
+        let arch = scenario.arch();
         Model {
             scenario,
             mitigation,
+            arch,
+        }
+    }
+
+    /// A scenario under a kernel of an architecture, refused (with the reason)
+    /// when the architecture has no such kernel ([`Arch::check`]) or the scenario
+    /// makes no sense there ([`Scenario::arch_refusal`]).
+    pub fn on(
+        scenario: Arc<Scenario>,
+        mitigation: Mitigation,
+        arch: Arch,
+    ) -> Result<Model, String> {
+        arch.check(mitigation)?;
+        if let Some(why) = scenario.arch_refusal(arch) {
+            return Err(why);
+        }
+        Ok(Model {
+            scenario,
+            mitigation,
+            arch,
+        })
+    }
+
+    /// The architecture.
+    pub fn arch(&self) -> Arch {
+        self.arch
+    }
+
+    /// The same scenario and kernel on another architecture (unchecked; see
+    /// [`Model::on`] for the checked form).
+    pub fn with_arch(&self, arch: Arch) -> Model {
+        Model {
+            arch,
+            ..self.clone()
+        }
+    }
+
+    /// The kernel's name in messages: the mitigation on arm64 (`dsb`), the
+    /// architecture and the mitigation elsewhere (`x86 flush_tlb_mm`).
+    pub fn kernel_name(&self) -> String {
+        if self.arch.is_arm64() {
+            self.mitigation.to_string()
+        } else {
+            format!("{} {}", self.arch, self.mitigation)
         }
     }
 
@@ -151,9 +216,12 @@ impl Model {
         self.mitigation
     }
 
-    /// The same scenario under another mitigation.
+    /// The same scenario under another mitigation (on the same architecture).
     pub fn with_mitigation(&self, mitigation: Mitigation) -> Model {
-        Model::shared(self.scenario.clone(), mitigation)
+        Model {
+            mitigation,
+            ..self.clone()
+        }
     }
 
     /// The machine before any event: PTEs as the scenario says (writable ones
@@ -195,7 +263,19 @@ impl Model {
                 cpu.queue.push(id);
             }
         }
+        // mm_cpumask(mm): CPUs that may cache the mm (x86, riscv; arm64 keeps none).
+        let mut mm_cpumask = CpuSet::default();
+        if self.arch.uses_ipis() {
+            for (c, cpu) in cpus.iter().enumerate() {
+                let runs_mm = cpu.current.is_some_and(|t| s.task(t).uses_mm());
+                if runs_mm || !cpu.tlb.entries.is_empty() {
+                    mm_cpumask = mm_cpumask.with(CpuId(c as u8));
+                }
+            }
+        }
         Machine {
+            mm_cpumask,
+            ipis: Vec::new(),
             cpus,
             tasks: s
                 .tasks()
@@ -271,6 +351,15 @@ impl Model {
     /// What `cpu` does when it steps next (whether or not it may now).
     pub fn next_action(&self, m: &Machine, cpu: CpuId) -> Option<CpuAction> {
         let state = &m.cpus[cpu.index()];
+        // A CPU waiting for its flush IPIs has preemption disabled: its task stays
+        // and finishes the step it is in.
+        if m.ipi_of(cpu).is_some() {
+            let task = state.current?;
+            return Some(CpuAction::Run {
+                task,
+                op: self.next_op(m, task)?,
+            });
+        }
         let current = state.current.and_then(|t| Some((t, self.next_op(m, t)?)));
         if let Some((task, op)) = current {
             if !self.sleeps(m, task) {
@@ -338,6 +427,15 @@ impl Model {
         let CpuAction::Run { task, op } = action else {
             return CpuStatus::Ready;
         };
+        if let Some(ipi) = m.ipi_of(cpu) {
+            return if ipi.pending.is_empty() {
+                CpuStatus::Ready
+            } else {
+                CpuStatus::WaitingForIpis {
+                    pending: ipi.pending,
+                }
+            };
+        }
         if let Some(tables) = self.locks_wanted(m, &op) {
             for table in tables {
                 if let Some(holder) = m.ptl[table.index()].filter(|h| *h != task) {
@@ -398,11 +496,20 @@ impl Model {
                 });
             }
         }
+        for ipi in &m.ipis {
+            for to in ipi.pending.iter() {
+                events.push(Event::Ipi {
+                    from: ipi.sender,
+                    to,
+                });
+            }
+        }
     }
 
     /// Whether nothing can happen any more.
     pub fn is_terminal(&self, m: &Machine) -> bool {
         m.tlbis.is_empty()
+            && m.ipis.iter().all(|i| i.pending.is_empty())
             && (0..m.cpus.len()).all(|c| self.cpu_status(m, CpuId(c as u8)) != CpuStatus::Ready)
     }
 
@@ -438,6 +545,7 @@ impl Model {
         let named = match event {
             Event::Step(cpu) => [cpu, cpu],
             Event::Deliver { tlbi, to } => [tlbi.issuer, to],
+            Event::Ipi { from, to } => [from, to],
         };
         for cpu in named {
             if cpu.index() >= m.cpus.len() {
@@ -460,6 +568,23 @@ impl Model {
                         to,
                     })?;
                 deliver(m, index, to, effects);
+                Ok(())
+            }
+            Event::Ipi { from, to } => {
+                let index = m
+                    .ipis
+                    .iter()
+                    .position(|i| i.sender == from && i.pending.contains(to))
+                    .ok_or(EventError::NoSuchIpi { from, to })?;
+                let ipi = m.ipis[index];
+                effects.push(Effect::IpiHandled {
+                    from,
+                    cpu: to,
+                    range: ipi.range,
+                });
+                m.stats[to.index()].ipis_received += 1;
+                self.flush_own_tlb(m, to, ipi.range, from, effects);
+                m.ipis[index].pending = ipi.pending.without(to);
                 Ok(())
             }
         }
@@ -485,6 +610,14 @@ impl Model {
                 Some(t) => format!("its task sleeps on mmap_lock, which {} holds", name(t)),
                 None => "its task sleeps on mmap_lock, which readers hold".to_string(),
             }),
+            CpuStatus::WaitingForIpis { pending } => Some(format!(
+                "it waits for its flush IPIs: {} has not run the handler yet",
+                pending
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
 
@@ -501,6 +634,7 @@ impl Model {
                 let state = &mut m.cpus[cpu.index()];
                 state.queue.retain(|t| *t != to);
                 state.current = Some(to);
+                self.enter_mm(m, cpu, to, fx);
                 // A task that sleeps in a wait runs again when its turn comes.
                 if let Some(from) = from.filter(|t| !self.is_done(m, *t)) {
                     m.cpus[cpu.index()].queue.push(from);
@@ -510,6 +644,15 @@ impl Model {
             }
             CpuAction::Run { task, op } => (task, op),
         };
+        if let Some(index) = m.ipis.iter().position(|i| i.sender == cpu) {
+            // Every handler ran (a waiting CPU is not ready otherwise): the sender
+            // stops spinning and finishes the call it was in.
+            let ipi = m.ipis.remove(index);
+            fx.push(Effect::IpiWaitDone { cpu });
+            m.tasks[task.index()].pc += 1;
+            self.after_wait(m, task, op, ipi.batch_seen, fx);
+            return Ok(());
+        }
         m.tasks[task.index()].pc += 1;
         let asid = self.scenario.asid();
         match op {
@@ -549,7 +692,16 @@ impl Model {
                     fx.push(Effect::NothingToDo { task });
                     return Ok(());
                 };
-                issue(m, cpu, TlbiTarget::Va { asid, page: va }, fx);
+                if self.arch.uses_ipis() {
+                    // arch_tlbbatch_add_pending(): no TLBI, no IPI; the batch
+                    // remembers which CPUs to flush (inc_mm_tlb_gen() bumps the
+                    // mm's TLB generation, which the model does not keep).
+                    let mask = m.mm_cpumask;
+                    let ubc = &mut m.tasks[task.index()].tlb_ubc;
+                    ubc.cpumask = ubc.cpumask.union(mask);
+                } else {
+                    issue(m, cpu, TlbiTarget::Va { asid, page: va }, fx);
+                }
                 let ubc = &mut m.tasks[task.index()].tlb_ubc;
                 ubc.flush_required = true;
                 ubc.writable |= dirty;
@@ -610,6 +762,33 @@ impl Model {
                 }
                 for table in tables.iter() {
                     self.lock(m, cpu, task, table, fx);
+                }
+            }
+            Op::FlushTlbBatchedPending { .. } if self.arch.uses_ipis() => {
+                let seen = m.tlb_flush_batched.pending;
+                match self.mitigation {
+                    Mitigation::None => fx.push(Effect::NothingToDo { task }),
+                    _ if !m.tlb_flush_batched.flush_owed() => fx.push(Effect::NothingToDo { task }),
+                    Mitigation::FlushTlbMm => {
+                        // flush_tlb_mm(mm): the mm's CPUs, this one locally.
+                        let mask = m.mm_cpumask.with(cpu);
+                        if self.flush_cpus(m, cpu, mask, FlushRange::All, seen, fx) {
+                            m.tasks[task.index()].pc -= 1;
+                        } else {
+                            mark_flushed(m, seen, fx);
+                        }
+                    }
+                    Mitigation::LocalFlush => {
+                        fx.push(Effect::LocalFlush {
+                            cpu,
+                            range: FlushRange::All,
+                        });
+                        self.flush_own_tlb(m, cpu, FlushRange::All, cpu, fx);
+                        mark_flushed(m, seen, fx);
+                    }
+                    // Refused by Model::on: a bare barrier has nothing in flight
+                    // to complete here, so it flushes nothing, yet marks the batch.
+                    Mitigation::Dsb => mark_flushed(m, seen, fx),
                 }
             }
             Op::FlushTlbBatchedPending { .. } => {
@@ -708,8 +887,19 @@ impl Model {
                 let gather = &mut m.tasks[task.index()].gather;
                 if gather.flush.contains(page) {
                     *gather = Gather::default();
-                    issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
-                    dsb(m, cpu, fx);
+                    if self.arch.uses_ipis() {
+                        // flush_tlb_range() -> flush_tlb_mm_range(): the mm's CPUs.
+                        let mask = m.mm_cpumask.with(cpu);
+                        let range = FlushRange::Pages {
+                            pages: PageSet::default().with(page),
+                        };
+                        if self.flush_cpus(m, cpu, mask, range, 0, fx) {
+                            m.tasks[task.index()].pc -= 1;
+                        }
+                    } else {
+                        issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
+                        dsb(m, cpu, fx);
+                    }
                 } else {
                     fx.push(Effect::NothingToDo { task });
                 }
@@ -760,6 +950,7 @@ impl Model {
                         from: Some(task),
                         to: next,
                     });
+                    self.enter_mm(m, cpu, next, fx);
                 }
             }
             Op::CondResched => {
@@ -776,6 +967,7 @@ impl Model {
                             from: Some(task),
                             to: next,
                         });
+                        self.enter_mm(m, cpu, next, fx);
                     }
                     None => fx.push(Effect::NothingToDo { task }),
                 }
@@ -787,10 +979,116 @@ impl Model {
         Ok(())
     }
 
-    /// `__switch_to()` on `cpu`: its `dsb(ish)` (unless the scenario's kernel lacks it).
+    /// `__switch_to()` on `cpu`: its `dsb(ish)` (unless the scenario's kernel lacks
+    /// it). x86 and riscv have no such barrier, and switching between tasks of one
+    /// mm flushes no TLB (x86 `switch_mm_irqs_off()` returns early for the same mm).
     fn switch_to(&self, m: &mut Machine, cpu: CpuId, fx: &mut Vec<Effect>) {
-        if self.scenario.switch_to_dsb() {
+        if self.scenario.switch_to_dsb() && !self.arch.uses_ipis() {
             dsb(m, cpu, fx);
+        }
+    }
+
+    /// x86 and riscv: `task` becomes current on `cpu`; if it is a thread of the mm,
+    /// `switch_mm_irqs_off()` sets the CPU's bit in `mm_cpumask(mm)`.
+    fn enter_mm(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
+        if self.arch.uses_ipis()
+            && self.scenario.task(task).uses_mm()
+            && !m.mm_cpumask.contains(cpu)
+        {
+            m.mm_cpumask = m.mm_cpumask.with(cpu);
+            fx.push(Effect::MmCpumask { cpu });
+        }
+    }
+
+    /// x86 and riscv: `cpu` flushes `range` from its own TLB (its local flush, or
+    /// the handler of `from`'s IPI).
+    fn flush_own_tlb(
+        &self,
+        m: &mut Machine,
+        cpu: CpuId,
+        range: FlushRange,
+        from: CpuId,
+        fx: &mut Vec<Effect>,
+    ) {
+        let asid = self.scenario.asid();
+        m.cpus[cpu.index()].tlb.flush_range(asid, range, |entry| {
+            fx.push(Effect::TlbInvalidate {
+                cpu,
+                entry,
+                issuer: from,
+            })
+        });
+    }
+
+    /// x86 and riscv: a flush of `range` on the CPUs of `mask` from `cpu`, as
+    /// `flush_tlb_multi()` (x86) and `__flush_tlb_range()` (riscv) do it: `cpu`
+    /// flushes its own TLB if it is in the mask, and sends a flush IPI to each
+    /// other CPU of the mask. Returns whether it sent any: then `cpu` waits.
+    fn flush_cpus(
+        &self,
+        m: &mut Machine,
+        cpu: CpuId,
+        mask: CpuSet,
+        range: FlushRange,
+        batch_seen: u8,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
+        let others = mask.without(cpu);
+        if !others.is_empty() {
+            m.stats[cpu.index()].ipis_sent += others.len() as u32;
+            m.ipis.push(FlushIpi {
+                sender: cpu,
+                range,
+                pending: others,
+                batch_seen,
+            });
+            m.ipis.sort_by_key(|i| i.sender);
+            fx.push(Effect::IpiSend {
+                cpu,
+                to: others,
+                range,
+            });
+        }
+        if mask.contains(cpu) {
+            fx.push(Effect::LocalFlush { cpu, range });
+            self.flush_own_tlb(m, cpu, range, cpu, fx);
+        }
+        !others.is_empty()
+    }
+
+    /// x86 and riscv: what `task`'s step `op` does once every flush IPI it sent
+    /// was handled (the rest of the kernel function after the wait).
+    fn after_wait(
+        &self,
+        m: &mut Machine,
+        task: TaskId,
+        op: Op,
+        batch_seen: u8,
+        fx: &mut Vec<Effect>,
+    ) {
+        match op {
+            Op::TryToUnmapFlush | Op::TryToUnmapFlushDirty => {
+                // try_to_unmap_flush(): the batch is empty again (cpumask_clear()).
+                m.tasks[task.index()].tlb_ubc = TlbUbc::default();
+                fx.push(Effect::TlbUbc {
+                    task,
+                    tlb_ubc: TlbUbc::default(),
+                });
+            }
+            Op::FlushTlbBatchedPending { .. } => mark_flushed(m, batch_seen, fx),
+            Op::TlbFinishMmu { .. } => self.finish_gather(m, task, fx),
+            _ => {}
+        }
+    }
+
+    /// The end of `tlb_finish_mmu()` after its flush: `dec_tlb_flush_pending()`,
+    /// then the pages the walk queued are freed.
+    fn finish_gather(&self, m: &mut Machine, task: TaskId, fx: &mut Vec<Effect>) {
+        let gather = std::mem::take(&mut m.tasks[task.index()].gather);
+        m.tlb_flush_pending = m.tlb_flush_pending.saturating_sub(1);
+        for frame in gather.free.iter() {
+            m.frames[frame.index()].freed = true;
+            fx.push(Effect::FrameFreed { page: frame });
         }
     }
 
@@ -799,6 +1097,16 @@ impl Model {
     fn try_to_unmap_flush(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
         if !m.tasks[task.index()].tlb_ubc.flush_required {
             fx.push(Effect::NothingToDo { task });
+            return;
+        }
+        if self.arch.uses_ipis() {
+            // arch_tlbbatch_flush(): a full flush of the batch's CPUs.
+            let mask = m.tasks[task.index()].tlb_ubc.cpumask;
+            if self.flush_cpus(m, cpu, mask, FlushRange::All, 0, fx) {
+                m.tasks[task.index()].pc -= 1;
+            } else {
+                self.after_wait(m, task, Op::TryToUnmapFlush, 0, fx);
+            }
             return;
         }
         dsb(m, cpu, fx);
@@ -836,6 +1144,9 @@ impl Model {
     /// TLBI by VA for each page from the lowest to the highest recorded one, then
     /// `dsb(ish)`), then the queued pages are freed.
     fn tlb_finish_mmu(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
+        if self.arch.uses_ipis() {
+            return self.tlb_finish_mmu_ipi(m, cpu, task, fx);
+        }
         let gather = std::mem::take(&mut m.tasks[task.index()].gather);
         let nested = m.tlb_flush_pending > 1;
         // dec_tlb_flush_pending() after the flush; the order within a step is moot.
@@ -869,6 +1180,39 @@ impl Model {
             m.frames[frame.index()].freed = true;
             fx.push(Effect::FrameFreed { page: frame });
         }
+    }
+
+    /// x86 and riscv `tlb_finish_mmu()`: `tlb_flush()` -> `flush_tlb_mm_range()` of
+    /// the recorded range (the whole mm if nested) on the mm's CPUs, waiting for
+    /// the IPIs; then [`Model::finish_gather`].
+    fn tlb_finish_mmu_ipi(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
+        let gather = m.tasks[task.index()].gather;
+        let range = if m.tlb_flush_pending > 1 {
+            fx.push(Effect::NestedFlush { task });
+            Some(FlushRange::All)
+        } else if gather.flush.is_empty() {
+            fx.push(Effect::NothingToDo { task });
+            None
+        } else {
+            let pages = self.scenario.pages();
+            let vpns = || gather.flush.iter().map(|p| pages[p.index()].vpn);
+            let (low, high) = (vpns().min().unwrap_or(0), vpns().max().unwrap_or(0));
+            let mut set = PageSet::default();
+            for (i, p) in pages.iter().enumerate() {
+                if (low..=high).contains(&p.vpn) {
+                    set = set.with(PageId(i as u8));
+                }
+            }
+            Some(FlushRange::Pages { pages: set })
+        };
+        if let Some(range) = range {
+            let mask = m.mm_cpumask.with(cpu);
+            if self.flush_cpus(m, cpu, mask, range, 0, fx) {
+                m.tasks[task.index()].pc -= 1;
+                return;
+            }
+        }
+        self.finish_gather(m, task, fx);
     }
 
     fn lock(
@@ -1001,6 +1345,19 @@ impl Model {
             fx.push(Effect::Violation(violation));
         }
     }
+}
+
+/// `flush_tlb_batched_pending()`'s `atomic_cmpxchg()` after the flush: the batch is
+/// marked flushed up to the pending count read before it (`seen`), unless a new
+/// batch was queued meanwhile (then a flush stays owed).
+fn mark_flushed(m: &mut Machine, seen: u8, fx: &mut Vec<Effect>) {
+    if m.tlb_flush_batched.pending == seen {
+        m.tlb_flush_batched.flushed = seen;
+    }
+    fx.push(Effect::BatchCounters {
+        pending: m.tlb_flush_batched.pending,
+        flushed: m.tlb_flush_batched.flushed,
+    });
 }
 
 /// A broadcast TLBI leaves `cpu`; it reaches each CPU (itself included) later.

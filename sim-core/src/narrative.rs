@@ -11,6 +11,9 @@ use crate::mitigation::Mitigation;
 use crate::model::{CpuAction, Model};
 use crate::op::{CpuId, Op, PageId, Syscall, TableId, TaskId};
 
+mod ipi;
+pub use ipi::{RISCV_RULE, X86_RULE};
+
 /// The Arm architecture rule the race hinges on, as the Arm ARM states it.
 pub const ARM_RULE: &str = "Arm ARM: the completion of a TLB maintenance instruction is guaranteed only by the execution of a DSB by the observer that performed it; a DSB by a different observer does not have this effect.";
 
@@ -251,6 +254,7 @@ pub fn narrate(
                 architecture: Some(ARM_RULE),
             }
         }
+        Event::Ipi { from, to } => ipi::ipi_event(model, before, from, to, effects, after),
         Event::Step(cpu) => match model.next_action(before, cpu) {
             Some(CpuAction::Run { task, op }) => {
                 step_narrative(model, before, after, cpu, task, &op, effects)
@@ -306,6 +310,19 @@ fn switch_narrative(
         commit: None,
         architecture: None,
     };
+    if model.arch().uses_ipis() {
+        let prev = match from {
+            Some(t) => s.task(t).name.clone(),
+            None => "the idle task".to_string(),
+        };
+        n.function = Some(ipi::switch_fn(model.arch()));
+        n.notes.push("no TLB flush".into());
+        n.text = join(&[
+            format!("The scheduler on {cpu} switches from {prev} to {to_name}."),
+            ipi::switch_text(model, cpu, Some(to), effects),
+        ]);
+        return n;
+    }
     let prev = match from {
         Some(t) if after.cpus[cpu.index()].queue.contains(&t) => {
             format!(
@@ -387,6 +404,20 @@ fn step_narrative(
         commit: None,
         architecture: None,
     };
+    if model.arch().uses_ipis() {
+        if let Some(told) = ipi::step(
+            model,
+            before,
+            after,
+            cpu,
+            task,
+            op,
+            effects,
+            n.headline.clone(),
+        ) {
+            return told;
+        }
+    }
     let flushes = flush_text(model, effects);
     let nothing = effects
         .iter()
@@ -422,8 +453,9 @@ fn step_narrative(
                 let table = s.page(va).table;
                 n.notes.push(format!("{} taken, PTE cleared", lock(table)));
                 n.text = format!(
-                    "Reclaim ({who}), in try_to_unmap_one(): page_vma_mapped_walk() takes {} (the lock of the PTE table that maps {}) and ptep_get_and_clear() clears the PTE. TLBs that cached {} keep their entries until a TLBI reaches them.",
-                    lock(table), page_va(model, va), name(va)
+                    "Reclaim ({who}), in try_to_unmap_one(): page_vma_mapped_walk() takes {} (the lock of the PTE table that maps {}) and ptep_get_and_clear() clears the PTE. TLBs that cached {} keep their entries until {}.",
+                    lock(table), page_va(model, va), name(va),
+                    if model.arch().uses_ipis() { "their own CPU flushes them" } else { "a TLBI reaches them" }
                 );
             }
         }
@@ -550,7 +582,9 @@ fn step_narrative(
                     n.notes.push("nothing pending".into());
                     n.text = format!("{walker}() calls flush_tlb_batched_pending(). No batch is pending ({counters}), so there is nothing to flush.");
                 }
-                Mitigation::Dsb => {
+                // LocalFlush is x86's and riscv's (Model::on refuses it here); an
+                // unchecked arm64 model runs it as the dsb kernel.
+                Mitigation::Dsb | Mitigation::LocalFlush => {
                     n.notes.push(format!("dsb(ish) on {cpu}"));
                     removed_notes(model, effects, &mut n.notes);
                     n.text = join(&[
@@ -871,7 +905,7 @@ fn access_narrative(
                 ..
             } => {
                 n.notes.push("fault: not present".into());
-                n.function = Some(kernel::DO_PAGE_FAULT);
+                n.function = Some(ipi::fault_fn(model.arch()));
                 parts.push(format!("{pname}'s PTE is not present: translation fault."));
                 parts.push(if before.unmapped.contains(page) && dontneed_only(model, page) {
                     "The VMA is still there after MADV_DONTNEED, so the fault handler maps a fresh zero page (do_anonymous_page()); the old frame is not seen: the promise held. The model ends this access here.".to_string()
@@ -884,14 +918,14 @@ fn access_narrative(
                 } else {
                     "Nothing is mapped there: the fault handler sends SIGSEGV.".to_string()
                 });
-                parts.push("Armv8 TLBs never cache a faulting translation.".into());
+                parts.push(ipi::no_fault_caching(model.arch()).into());
             }
             Effect::Fault {
                 kind: FaultKind::Permission,
                 ..
             } => {
                 n.notes.push("fault: read-only".into());
-                n.function = Some(kernel::DO_PAGE_FAULT);
+                n.function = Some(ipi::fault_fn(model.arch()));
                 parts.push(if before.prot_read.contains(page) {
                     "Permission fault: the kernel sends SIGSEGV, as mprotect(PROT_READ) promised: the promise held."
                         .to_string()
@@ -916,12 +950,25 @@ fn access_narrative(
                     ViolationKind::Deadlock => ("**DEADLOCK**", String::new()),
                 };
                 n.notes.push(note.into());
-                n.architecture = Some(ARM_RULE);
-                n.commit = violation_commit(model, before, cpu, &v.entry);
+                let arch = model.arch();
+                n.architecture = Some(if arch.uses_ipis() {
+                    ipi::rule(arch)
+                } else {
+                    ARM_RULE
+                });
+                n.commit = if arch.uses_ipis() {
+                    ipi::violation_commit(model, before)
+                } else {
+                    violation_commit(model, before, cpu, &v.entry)
+                };
                 if !parts.contains(&what) {
                     parts.push(what);
                 }
-                let why = why_not_flushed(model, before, cpu, &v.entry);
+                let why = if arch.uses_ipis() {
+                    ipi::why_not_flushed(model, before, cpu, &v.entry)
+                } else {
+                    why_not_flushed(model, before, cpu, &v.entry)
+                };
                 if !parts.contains(&why) {
                     parts.push(why);
                 }

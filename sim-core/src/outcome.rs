@@ -102,7 +102,15 @@ impl Outcome {
                     kept.push("no access went through an address after it was unmapped");
                 }
                 kept.push("no write was lost");
-                format!("Finished safely: {}.", kept.join(", "))
+                let why = if model.arch().uses_ipis() {
+                    format!(
+                        " On {} no DSB-style hole exists: a CPU's TLB entries leave only when that CPU flushes them, in its own step or in a flush IPI handler, and whoever asks for a flush waits for every handler, so nothing is ever in flight between queueing a flush and completing it.",
+                        model.arch()
+                    )
+                } else {
+                    String::new()
+                };
+                format!("Finished safely: {}.{why}", kept.join(", "))
             }
         }
     }

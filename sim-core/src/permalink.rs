@@ -15,6 +15,7 @@
 
 use std::fmt;
 
+use crate::arch::Arch;
 use crate::event::{Event, TlbiRef};
 use crate::history::History;
 use crate::mitigation::Mitigation;
@@ -41,6 +42,9 @@ pub struct Permalink {
     pub scenario: ScenarioRef,
     /// The mitigation.
     pub mitigation: Mitigation,
+    /// The architecture, when it is not the scenario's own (arm64 for the
+    /// built-ins): written `x86.flush_tlb_mm` in the mitigation part.
+    pub arch: Option<Arch>,
     /// Every event known (applied ones and the redo list).
     pub events: Vec<Event>,
     /// How many of `events` are applied.
@@ -99,6 +103,11 @@ pub fn encode_events(events: &[Event]) -> String {
                 out.push(char::from(BASE36[usize::from(tlbi.nth).min(35)]));
                 out.push(cpu_char(to));
             }
+            Event::Ipi { from, to } => {
+                out.push('i');
+                out.push(cpu_char(from));
+                out.push(cpu_char(to));
+            }
         }
     }
     out
@@ -143,6 +152,12 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
                 });
                 i += 3;
             }
+            'i' => {
+                let from = cpu_digit(chars.get(i + 1).copied(), i + 1)?;
+                let to = cpu_digit(chars.get(i + 2).copied(), i + 2)?;
+                events.push(Event::Ipi { from, to });
+                i += 3;
+            }
             'D' => {
                 let issuer = cpu_digit(chars.get(i + 1).copied(), i + 1)?;
                 let nth = chars
@@ -181,7 +196,7 @@ pub fn decode_events(text: &str) -> Result<Vec<Event>, PermalinkError> {
                 return Err(err(
                     "events",
                     format!(
-                        "character {i}: '{}' is not an event (0-9, A-C, E-G step a CPU, dIT delivers a TLBI)",
+                        "character {i}: '{}' is not an event (0-9, A-C, E-G step a CPU, dIT delivers a TLBI, iST is CPU T taking CPU S's flush IPI)",
                         other.escape_debug()
                     ),
                 ))
@@ -261,9 +276,11 @@ impl Permalink {
     }
 
     fn at(history: &History, scenario: ScenarioRef) -> Permalink {
+        let model = history.model();
         Permalink {
             scenario,
-            mitigation: history.model().mitigation(),
+            mitigation: model.mitigation(),
+            arch: (model.arch() != model.scenario().arch()).then_some(model.arch()),
             events: history.full_schedule(),
             cursor: history.cursor(),
         }
@@ -275,9 +292,12 @@ impl Permalink {
             ScenarioRef::Builtin(name) => name.clone(),
             ScenarioRef::Inline(json) => format!("x.{}", base64url_encode(json.as_bytes())),
         };
+        let kernel = match self.arch {
+            Some(arch) => format!("{arch}.{}", self.mitigation),
+            None => self.mitigation.to_string(),
+        };
         let mut out = format!(
-            "{VERSION}/{scenario}/{}/{}",
-            self.mitigation,
+            "{VERSION}/{scenario}/{kernel}/{}",
             encode_events(&self.events)
         );
         if self.cursor != self.events.len() {
@@ -352,7 +372,19 @@ impl Permalink {
     }
 
     fn replay(&self, scenario: Scenario) -> Result<History, PermalinkError> {
-        let model = Model::new(scenario, self.mitigation);
+        if self.arch == Some(scenario.arch()) {
+            return Err(err(
+                "arch",
+                format!(
+                    "not canonical: the scenario's own architecture ({}) is left out: write {}",
+                    scenario.arch(),
+                    self.mitigation
+                ),
+            ));
+        }
+        let arch = self.arch.unwrap_or(scenario.arch());
+        let model = Model::on(std::sync::Arc::new(scenario), self.mitigation, arch)
+            .map_err(|why| err("arch", format!("{arch}.{}: {why}", self.mitigation)))?;
         let mut history = History::replay(model, &self.events).map_err(|(_, e)| {
             err(
                 "events",
@@ -431,12 +463,26 @@ fn decode_v2(parts: &[&str]) -> Result<Permalink, PermalinkError> {
             ScenarioRef::Builtin(parts[1].to_string())
         }
     };
-    let mitigation: Mitigation = parts[2].parse().map_err(|e: String| err("mitigation", e))?;
+    let (arch, kernel) = match parts[2].split_once('.') {
+        Some((arch, kernel)) => {
+            let arch: Arch = arch.parse().map_err(|e: String| err("arch", e))?;
+            if arch.is_arm64() && !matches!(scenario, ScenarioRef::Inline(_)) {
+                return Err(err(
+                    "arch",
+                    format!("not canonical: arm64 is the built-ins' own architecture and is left out: write {kernel}"),
+                ));
+            }
+            (Some(arch), kernel)
+        }
+        None => (None, parts[2]),
+    };
+    let mitigation: Mitigation = kernel.parse().map_err(|e: String| err("mitigation", e))?;
     let events = decode_events(parts[3])?;
     let cursor = cursor(parts.get(4).copied(), events.len())?;
     Ok(Permalink {
         scenario,
         mitigation,
+        arch,
         events,
         cursor,
     })
@@ -532,6 +578,7 @@ fn decode_v1(parts: &[&str]) -> Result<Permalink, PermalinkError> {
     Ok(Permalink {
         scenario: ScenarioRef::Inline(inline_json(&read.scenario)),
         mitigation,
+        arch: None,
         events,
         cursor,
     })
@@ -569,12 +616,39 @@ mod tests {
         assert_eq!(back, history);
     }
 
+    /// An x86 view: the architecture in the kernel part, IPIs as `iST`; arm64
+    /// links are unchanged, and the built-ins' own arm64 is never written.
+    #[test]
+    fn x86_links_round_trip() {
+        let scenario = std::sync::Arc::new(scenario::builtin("seed-race").unwrap());
+        let model = Model::on(scenario.clone(), Mitigation::FlushTlbMm, Arch::X86).unwrap();
+        let events = History::adapt_schedule(&model, scenario.default_schedule());
+        let history = History::replay(model, &events).unwrap();
+        let text = Permalink::of(&history).encode();
+        assert!(text.starts_with("v2/seed-race/x86.flush_tlb_mm/"), "{text}");
+        assert!(text.contains("i01"), "{text}");
+        let back = Permalink::decode(&text).unwrap().history().unwrap();
+        assert_eq!(back.model().arch(), Arch::X86);
+        assert_eq!(back.full_schedule(), history.full_schedule());
+        let e = Permalink::decode("v2/seed-race/arm64.dsb/1").unwrap_err();
+        assert!(e.to_string().contains("write dsb"), "{e}");
+        let e = Permalink::decode("v2/seed-race/x86.dsb/1")
+            .unwrap()
+            .history()
+            .unwrap_err();
+        assert_eq!(e.part, "arch");
+        assert!(e.to_string().contains("arm64's alone"), "{e}");
+        let e = Permalink::decode("v2/seed-race/sparc.dsb/1").unwrap_err();
+        assert_eq!(e.part, "arch");
+    }
+
     #[test]
     fn deliveries_and_cursor_round_trip() {
         let events = crate::event::parse_schedule("s1,s0,s0,d0>1,d0.2>0,s1").unwrap();
         let link = Permalink {
             scenario: ScenarioRef::Builtin("seed-race".into()),
             mitigation: Mitigation::None,
+            arch: None,
             events: events.clone(),
             cursor: 4,
         };

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::Arch;
 use crate::event::{parse_schedule, Event};
 use crate::limits::{
     MAX_PAGE_NAME, MAX_ROLE_CHARS, MAX_SCENARIO_NAME, MAX_STORY_CHARS, MAX_TASK_NAME,
@@ -57,6 +58,10 @@ pub struct ScenarioFile {
     /// hypothetical kernel of `migration-no-switch-dsb`).
     #[serde(default = "default_true")]
     pub switch_to_dsb: bool,
+    /// The architecture the scenario runs on by default (`arm64`, `x86`, `riscv`;
+    /// `--arch` and permalinks override it). Left out of files when arm64.
+    #[serde(default, skip_serializing_if = "Arch::is_arm64")]
+    pub arch: Arch,
     /// The pages of the mm.
     pub pages: Vec<PageSpec>,
     /// One entry per CPU, CPU0 first.
@@ -281,6 +286,28 @@ pub struct Task {
     pub call_of: Vec<u8>,
 }
 
+impl Task {
+    /// Whether the task is a thread of the mm: its program makes a user access,
+    /// signals or waits (user space), or makes a system call on the mm. A task
+    /// that only reclaims (kswapd) is a kernel thread: running it does not put
+    /// its CPU in `mm_cpumask(mm)` (x86, riscv).
+    pub fn uses_mm(&self) -> bool {
+        self.calls.iter().any(|c| {
+            matches!(
+                c,
+                Call::Read { .. }
+                    | Call::Write { .. }
+                    | Call::Signal { .. }
+                    | Call::Wait { .. }
+                    | Call::Mprotect { .. }
+                    | Call::Munmap { .. }
+                    | Call::MadviseDontneed { .. }
+                    | Call::Mremap { .. }
+            )
+        })
+    }
+}
+
 /// A validated scenario: every name resolved, every index in range, every
 /// program one that a kernel could run. Only [`ScenarioFile::validate`] makes one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -291,6 +318,7 @@ pub struct Scenario {
     asid: u16,
     tlb_capacity: u8,
     switch_to_dsb: bool,
+    arch: Arch,
     pages: Vec<Page>,
     tables: Vec<Table>,
     cpus: Vec<Cpu>,
@@ -342,6 +370,41 @@ impl Scenario {
     pub fn switch_to_dsb(&self) -> bool {
         self.switch_to_dsb
     }
+    /// The architecture the scenario names (the default of a [`crate::Model`]).
+    pub fn arch(&self) -> Arch {
+        self.arch
+    }
+
+    /// Why this scenario cannot run on `arch`, if it cannot: raw arm64
+    /// instructions (`tlbi_va`, `tlbi_aside`, `dsb_ish`) have no x86 or riscv
+    /// meaning, and a kernel without `__switch_to()`'s `dsb(ish)` is a hypothetical
+    /// arm64 kernel (the other architectures have no such DSB to leave out).
+    pub fn arch_refusal(&self, arch: Arch) -> Option<String> {
+        if !arch.uses_ipis() {
+            return None;
+        }
+        if !self.switch_to_dsb {
+            return Some(format!(
+                "{} is about arm64's __switch_to() dsb(ish) (switch_to_dsb: false); {arch} completes a batch by flush IPIs that its sender waits for, so a context switch has no DSB to leave out",
+                self.name
+            ));
+        }
+        for task in &self.tasks {
+            if let Some(call) = task
+                .calls
+                .iter()
+                .find(|c| matches!(c, Call::TlbiVa { .. } | Call::TlbiAside | Call::DsbIsh))
+            {
+                return Some(format!(
+                    "{}'s {} is a raw arm64 instruction, which {arch} does not have",
+                    task.name,
+                    call.name()
+                ));
+            }
+        }
+        None
+    }
+
     /// The pages, indexed by [`PageId`].
     pub fn pages(&self) -> &[Page] {
         &self.pages
@@ -438,6 +501,7 @@ impl Scenario {
             asid: self.asid,
             tlb_capacity: self.tlb_capacity,
             switch_to_dsb: self.switch_to_dsb,
+            arch: self.arch,
             pages: self
                 .pages
                 .iter()
@@ -485,10 +549,13 @@ impl ScenarioFile {
     /// field. The default schedule must replay on the default kernel.
     pub fn validate(&self) -> Result<Scenario, ScenarioError> {
         let scenario = self.validate_structure()?;
+        if let Some(why) = scenario.arch_refusal(scenario.arch) {
+            return Err(invalid("arch", why));
+        }
         let schedule = scenario.default_schedule().to_vec();
         check_replays(
             &scenario,
-            Mitigation::default(),
+            scenario.arch.default_mitigation(),
             &schedule,
             "default_schedule",
         )?;
@@ -653,6 +720,7 @@ impl ScenarioFile {
             asid: self.asid,
             tlb_capacity: self.tlb_capacity,
             switch_to_dsb: self.switch_to_dsb,
+            arch: self.arch,
             pages,
             tables,
             cpus,
@@ -792,12 +860,13 @@ pub(crate) fn check_replays(
     field: &str,
 ) -> Result<(), ScenarioError> {
     let model = crate::Model::new(scenario.clone(), mitigation);
+    let kernel = model.kernel_name();
     match crate::History::replay(model, events) {
         Ok(_) => Ok(()),
         Err((_, e)) => Err(invalid(
             format!("{field}[{}]", e.index),
             format!(
-                "{} does not replay on the {mitigation} kernel: {}",
+                "{} does not replay on the {kernel} kernel: {}",
                 e.event, e.error
             ),
         )),

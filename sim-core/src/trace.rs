@@ -57,12 +57,30 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// The scenario's file as the trace carries it: on the architecture played
+    /// (arm64 unless overridden), with its default schedule carried over to that
+    /// architecture ([`History::adapt_schedule`]) so that the file validates there.
+    fn file(model: &crate::model::Model) -> ScenarioFile {
+        let file = model.scenario().to_file();
+        if model.arch() == model.scenario().arch() {
+            return file;
+        }
+        let default = model.with_mitigation(model.arch().default_mitigation());
+        let schedule = History::adapt_schedule(&default, model.scenario().default_schedule());
+        ScenarioFile {
+            arch: model.arch(),
+            default_schedule: format_schedule(&schedule),
+            ..file
+        }
+    }
+
     /// The trace of a history up to its cursor.
     pub fn of(history: &History) -> Trace {
         let model = history.model();
         Trace {
             format: crate::scenario::FORMAT_VERSION,
-            scenario: model.scenario().to_file(),
+            // The architecture played, so that the trace re-imports as it ran.
+            scenario: Self::file(model),
             mitigation: model.mitigation(),
             schedule: format_schedule(&history.schedule()),
             steps: history

@@ -111,6 +111,9 @@ impl Translation {
         let mut out = Vec::with_capacity(events.len() * 2);
         for (i, event) in events.iter().enumerate() {
             match *event {
+                // Format 1 had no IPIs; such an event replays as it is (and is then
+                // refused by the arm64 model, which has none).
+                Event::Ipi { .. } => out.push(*event),
                 Event::Step(cpu) => {
                     let Some(program) = self.steps.get(cpu.index()) else {
                         return Err(format!(
@@ -509,6 +512,7 @@ pub fn translate(file: &ScenarioFileV1) -> Result<(ScenarioFile, Translation), S
         asid: file.asid,
         tlb_capacity: file.tlb_capacity,
         switch_to_dsb: file.switch_to_dsb,
+        arch: crate::arch::Arch::Arm64,
         pages: file
             .pages
             .iter()

@@ -321,6 +321,7 @@ fn scenario_file() -> impl Strategy<Value = scenario::ScenarioFile> {
                 asid: 1,
                 tlb_capacity,
                 switch_to_dsb,
+                arch: Default::default(),
                 pages: pages(),
                 cpus,
                 tasks,
@@ -516,6 +517,7 @@ impl Plan {
             asid: 1,
             tlb_capacity: self.tlb_capacity,
             switch_to_dsb: self.switch_to_dsb,
+            arch: Default::default(),
             pages: pages(),
             cpus: self
                 .cpus

@@ -230,6 +230,7 @@ fn small_scenario() -> impl Strategy<Value = ScenarioFile> {
                 asid: 1,
                 tlb_capacity: 2,
                 switch_to_dsb: true,
+                arch: Default::default(),
                 pages: vec![page("P", 10), page("Q", 11)],
                 cpus: (0..cpus)
                     .map(|c| CpuSpec {
@@ -257,6 +258,51 @@ proptest! {
                 continue;
             }
             agree(&model, &format!("{}/{m}", serde_json::to_string(&file).unwrap()));
+        }
+    }
+}
+
+/// The models of `s` on x86 and riscv, under each kernel they offer (none for a
+/// scenario they refuse).
+fn ipi_models(s: &scenario::Scenario) -> Vec<(String, Model)> {
+    let mut out = Vec::new();
+    for arch in [sim_core::Arch::X86, sim_core::Arch::Riscv] {
+        for &m in arch.mitigations() {
+            if let Ok(model) = Model::on(std::sync::Arc::new(s.clone()), m, arch) {
+                out.push((format!("{}/{arch}/{m}", s.name()), model));
+            }
+        }
+    }
+    out
+}
+
+/// x86 and riscv keys hold mm_cpumask, the batches' cpumasks and the waiting
+/// IPIs: the reductions keep every answer there too.
+#[test]
+fn builtins_agree_on_x86_and_riscv() {
+    for s in scenario::builtins() {
+        for (at, model) in ipi_models(&s) {
+            agree(&model, &at);
+        }
+    }
+}
+
+/// Symmetry on x86: interchangeable CPUs whose bits are in mm_cpumask and in
+/// reclaim's batch, and who take IPIs.
+#[test]
+fn scale_and_family_agree_on_x86_up_to_5_cpus() {
+    for cpus in 2..=5 {
+        for s in [scenario::scale(cpus), scenario::family(cpus)] {
+            for (at, model) in ipi_models(&s) {
+                if at.contains("/riscv/") {
+                    continue; // the same rules; x86 stands for both here
+                }
+                let (reduced, unreduced) = agree(&model, &at);
+                if cpus >= 4 {
+                    assert_eq!(reduced.symmetry_groups.len(), 1, "{at}");
+                    assert!(reduced.states < unreduced.states, "{at}: reduces");
+                }
+            }
         }
     }
 }

@@ -65,6 +65,7 @@ fn scenario_fn(out: &mut String, f: &ScenarioFile) {
     writeln!(w, "        asid: {},", f.asid).unwrap();
     writeln!(w, "        tlb_capacity: {},", f.tlb_capacity).unwrap();
     writeln!(w, "        switch_to_dsb: {},", f.switch_to_dsb).unwrap();
+    writeln!(w, "        arch: Arch::{:?},", f.arch).unwrap();
     writeln!(w, "        pages: vec![").unwrap();
     for p in &f.pages {
         writeln!(
@@ -120,6 +121,7 @@ fn generate() -> String {
          //! while this file differs from what it generates: edit the JSON, not this.\n\
          //! Rust rather than JSON so that showing a built-in scenario reads no JSON.\n\
          \n\
+         use crate::arch::Arch;\n\
          use crate::op::Call::*;\n\
          use crate::op::CpuId;\n\
          use crate::scenario::{CpuSpec, PageSpec, ScenarioFile, TaskSpec};\n\

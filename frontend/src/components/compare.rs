@@ -32,6 +32,7 @@ pub fn event_label(event: Event) -> String {
         Event::Deliver { tlbi, to } => {
             format!("Deliver {}'s TLBI #{} to {to}", tlbi.issuer, tlbi.nth + 1)
         }
+        Event::Ipi { from, to } => format!("{to} takes {from}'s flush IPI"),
     }
 }
 

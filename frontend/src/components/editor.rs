@@ -89,6 +89,7 @@ pub fn empty_file() -> ScenarioFile {
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,
+        arch: Default::default(),
         pages: vec![PageSpec {
             name: "P".into(),
             vpn: 1024,

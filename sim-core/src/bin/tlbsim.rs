@@ -11,7 +11,7 @@ use serde::Serialize;
 use sim_core::limits::excerpt;
 use sim_core::{
     explore, format_schedule, ladder, litmus, parse_schedule, permalink::Permalink, scenario,
-    trace::Trace, Event, ExploreConfig, History, Mitigation, Model, Scenario,
+    trace::Trace, Arch, Event, ExploreConfig, History, Mitigation, Model, Scenario,
 };
 
 const HELP: &str = "\
@@ -20,9 +20,9 @@ entry after mprotect() returns).
 
 USAGE:
     tlbsim list [--json]
-    tlbsim run SCENARIO|FILE [--mitigation M] [--schedule EVENTS] [--json]
-               [--width N] [--ladder-only] [--base-url URL]
-    tlbsim explore SCENARIO|FILE [--mitigation M] [--max-states N]
+    tlbsim run SCENARIO|FILE [--arch A] [--mitigation M] [--schedule EVENTS]
+               [--json] [--width N] [--ladder-only] [--base-url URL]
+    tlbsim explore SCENARIO|FILE [--arch A] [--mitigation M] [--max-states N]
                    [--max-memory MIB] [--unreduced] [--json]
     tlbsim litmus SCENARIO|FILE [--mitigation M] [--schedule EVENTS]
     tlbsim help | --help
@@ -51,13 +51,23 @@ SCENARIO|FILE:
     one. Files over {MAX_FILE} are refused unread.
 
 OPTIONS:
+    --arch A           The architecture: arm64 (broadcast TLBIs completed by the
+                       issuer's DSB), x86 or riscv (flush IPIs whose sender
+                       waits; iS>T events). Default: the file's, else arm64.
+                       litmus is arm64 only (docs/architectures.md).
     --mitigation M     What flush_tlb_batched_pending() does: none (kernel before
                        3ea277194daa), dsb (arm64 before the fix) or flush_tlb_mm
-                       (the fix, 4b634918384c). Default: dsb, or the trace's.
+                       (the fix, 4b634918384c); on x86 and riscv none,
+                       flush_tlb_mm or local_flush (a teaching kernel).
+                       Default: dsb on arm64 (flush_tlb_mm on x86 and riscv),
+                       or the trace's.
     --schedule EVENTS  Events separated by commas: sN steps CPU N; dI>T delivers
                        the oldest in-flight TLBI of CPU I to CPU T; dI.K>T the
-                       K-th oldest (from 0). Default: the scenario's own
-                       schedule, or the trace's. Quote it: '>' is special in shells.
+                       K-th oldest (from 0); iS>T: CPU T takes the flush IPI
+                       CPU S sent (x86, riscv). Default: the scenario's own
+                       schedule (carried over to --arch: deliveries dropped,
+                       IPIs taken where a sender waits), or the trace's. Quote
+                       it: '>' is special in shells.
     --width N          run: the widest line of the diagram (default 80; 72 for
                        a reply that quotes it with a \"> \" prefix). Names are never
                        broken; if they cannot fit, the diagram says how wide
@@ -95,6 +105,7 @@ enum Command {
     },
     Run {
         source: String,
+        arch: Option<Arch>,
         mitigation: Option<Mitigation>,
         schedule: Option<String>,
         json: bool,
@@ -104,11 +115,13 @@ enum Command {
     },
     Litmus {
         source: String,
+        arch: Option<Arch>,
         mitigation: Option<Mitigation>,
         schedule: Option<String>,
     },
     Explore {
         source: String,
+        arch: Option<Arch>,
         mitigation: Option<Mitigation>,
         max_states: Option<usize>,
         max_memory: Option<usize>,
@@ -146,6 +159,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
     };
     let mut source = None;
     let mut mitigation = None;
+    let mut arch = None;
     let mut schedule = None;
     let mut max_states = None;
     let mut max_memory = None;
@@ -172,6 +186,10 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
             Long("mitigation") if takes_source => {
                 let v = parser.value().map_err(arg_error)?;
                 mitigation = Some(v.string().map_err(arg_error)?.parse()?);
+            }
+            Long("arch") if takes_source => {
+                let v = parser.value().map_err(arg_error)?;
+                arch = Some(v.string().map_err(arg_error)?.parse::<Arch>()?);
             }
             Long("schedule") if name == "run" || name == "litmus" => {
                 let v = parser.value().map_err(arg_error)?;
@@ -237,6 +255,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
         "list" => Command::List { json },
         "run" => Command::Run {
             source: need_source()?,
+            arch,
             mitigation,
             schedule,
             json,
@@ -246,11 +265,13 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
         },
         "litmus" => Command::Litmus {
             source: need_source()?,
+            arch,
             mitigation,
             schedule,
         },
         _ => Command::Explore {
             source: need_source()?,
+            arch,
             mitigation,
             max_states,
             max_memory,
@@ -339,11 +360,32 @@ fn read_file(source: &str) -> Result<String, String> {
     sim_core::limits::read_text(file).map_err(|e| format!("{source}: {e}"))
 }
 
+/// The model of `loaded` on `arch` (`--arch`, else the file's) under `mitigation`
+/// (`--mitigation`, else the trace's, else the architecture's default kernel);
+/// refused with the reason when the architecture has no such kernel or the
+/// scenario makes no sense there.
+fn model_of(
+    loaded: &Loaded,
+    arch: Option<Arch>,
+    mitigation: Option<Mitigation>,
+) -> Result<Model, String> {
+    let arch = arch.unwrap_or(loaded.scenario.arch());
+    let mitigation = mitigation
+        .or(loaded.mitigation)
+        .unwrap_or(arch.default_mitigation());
+    Model::on(
+        std::sync::Arc::new(loaded.scenario.clone()),
+        mitigation,
+        arch,
+    )
+    .map_err(|why| format!("--arch {arch} --mitigation {mitigation}: {why}"))
+}
+
 /// Plays `schedule`; a refused event is reported with where the schedule came
 /// from (`origin`: `--schedule`, `trace.json: schedule`...), its index, the
 /// reason and what could have happened instead.
 fn play(model: Model, schedule: &[Event], origin: &str) -> Result<History, String> {
-    let mitigation = model.mitigation();
+    let mitigation = model.kernel_name();
     History::replay(model, schedule).map_err(|(history, e)| {
         let enabled = history.model().enabled_events(history.current());
         let instead = if enabled.is_empty() {
@@ -371,6 +413,9 @@ struct ListEntry<'a> {
 #[derive(Serialize)]
 struct ExploreJson<'a> {
     scenario: &'a str,
+    /// The architecture, left out on arm64.
+    #[serde(skip_serializing_if = "Arch::is_arm64")]
+    arch: Arch,
     mitigation: Mitigation,
     states: usize,
     terminal_states: usize,
@@ -445,6 +490,7 @@ fn execute(command: Command) -> Result<String, String> {
         }
         Command::Run {
             source,
+            arch,
             mitigation,
             schedule,
             json,
@@ -453,6 +499,7 @@ fn execute(command: Command) -> Result<String, String> {
             base_url,
         } => {
             let loaded = load(&source)?;
+            let model = model_of(&loaded, arch, mitigation)?;
             let (schedule, origin) = match schedule {
                 Some(text) => (
                     parse_schedule(&text)
@@ -461,14 +508,20 @@ fn execute(command: Command) -> Result<String, String> {
                 ),
                 None => match loaded.schedule {
                     Some(events) => (events, format!("{source}: schedule")),
+                    None if model.arch() != loaded.scenario.arch() => (
+                        History::adapt_schedule(&model, loaded.scenario.default_schedule()),
+                        format!(
+                            "{source}: default_schedule (carried over to {})",
+                            model.arch()
+                        ),
+                    ),
                     None => (
                         loaded.scenario.default_schedule().to_vec(),
                         format!("{source}: default_schedule"),
                     ),
                 },
             };
-            let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
-            let history = play(Model::new(loaded.scenario, mitigation), &schedule, &origin)?;
+            let history = play(model, &schedule, &origin)?;
             if json {
                 return Ok(to_json(&Trace::of(&history)));
             }
@@ -492,10 +545,17 @@ fn execute(command: Command) -> Result<String, String> {
         }
         Command::Litmus {
             source,
+            arch,
             mitigation,
             schedule,
         } => {
             let loaded = load(&source)?;
+            let arch = arch.unwrap_or(loaded.scenario.arch());
+            if !arch.is_arm64() {
+                return Err(format!(
+                    "litmus: --arch {arch}: litmus tests are AArch64 code for herd7's aarch64 model (broadcast TLBIs and the DSB rule); {arch} flushes other CPUs' TLBs in IPI handlers, which that model has no instructions for. Use tlbsim explore --arch {arch} instead."
+                ));
+            }
             let schedule = match schedule {
                 Some(text) => parse_schedule(&text).map_err(|e| format!("--schedule: {e}"))?,
                 None => loaded
@@ -510,6 +570,7 @@ fn execute(command: Command) -> Result<String, String> {
         }
         Command::Explore {
             source,
+            arch,
             mitigation,
             max_states,
             max_memory,
@@ -517,8 +578,9 @@ fn execute(command: Command) -> Result<String, String> {
             json,
         } => {
             let loaded = load(&source)?;
-            let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
-            let model = Model::new(loaded.scenario, mitigation);
+            let model = model_of(&loaded, arch, mitigation)?;
+            let mitigation = model.mitigation();
+            let arch = model.arch();
             let mut config = ExploreConfig::default();
             if let Some(max) = max_states {
                 config.max_states = max;
@@ -534,6 +596,7 @@ fn execute(command: Command) -> Result<String, String> {
             if json {
                 return Ok(to_json(&ExploreJson {
                     scenario: name,
+                    arch,
                     mitigation,
                     states: report.states,
                     terminal_states: report.terminal_states,
@@ -567,8 +630,18 @@ fn execute(command: Command) -> Result<String, String> {
                     elapsed_ms,
                 }));
             }
+            let on_arch = if arch.is_arm64() {
+                String::new()
+            } else {
+                format!(" [arch: {arch}]")
+            };
+            let arch_flag = if arch.is_arm64() {
+                String::new()
+            } else {
+                format!(" --arch {arch}")
+            };
             let mut out = format!(
-                "{name} [mitigation: {mitigation}]\n\
+                "{name}{on_arch} [mitigation: {mitigation}]\n\
                  verdict: {}\n\
                  states: {} ({} terminal, {} breaking a promise or deadlocked), {} transitions{}\n\
                  memory: {:.1} bytes per state, {:.1} MiB of tables\n\
@@ -617,7 +690,7 @@ fn execute(command: Command) -> Result<String, String> {
                     .push_str("shortest counterexample: the initial state (nothing can happen)\n"),
                 Some(schedule) => out.push_str(&format!(
                     "shortest counterexample: {schedule}\n\
-                     replay: tlbsim run {source} --mitigation {mitigation} --schedule '{schedule}'\n"
+                     replay: tlbsim run {source}{arch_flag} --mitigation {mitigation} --schedule '{schedule}'\n"
                 )),
                 None => {}
             }

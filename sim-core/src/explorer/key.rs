@@ -15,8 +15,8 @@
 //! [`Perm`] renames CPUs and tasks while writing, for the symmetry reduction.
 
 use crate::machine::{
-    CpuSet, InFlightTlbi, KindSet, Machine, MmapLock, TlbEntry, TlbiTarget, Violation,
-    ViolationKind,
+    CpuSet, FlushIpi, FlushRange, InFlightTlbi, KindSet, Machine, MmapLock, TlbEntry, TlbiTarget,
+    Violation, ViolationKind,
 };
 use crate::model::Model;
 use crate::op::{CpuId, Op, PageId, PageSet, TaskId};
@@ -171,6 +171,9 @@ pub(crate) struct Codec {
     remaps_left: Vec<Vec<u16>>,
     /// Whether TLBs no one can read are written empty (the dead-TLB reduction).
     reduce: bool,
+    /// x86 and riscv: keys also hold `mm_cpumask`, each batch's cpumask and the
+    /// flush IPIs whose senders wait (arm64 keys stay as they were, bit for bit).
+    ipis: bool,
 }
 
 impl Codec {
@@ -225,6 +228,7 @@ impl Codec {
             migrations_left,
             remaps_left,
             reduce,
+            ipis: model.arch().uses_ipis(),
         }
     }
 
@@ -345,6 +349,35 @@ impl Codec {
             }
         }
         let me = CpuId(cpu as u8);
+        if self.ipis {
+            // Only what names no other member: whether this CPU is in the masks,
+            // how many CPUs a mask holds, and this CPU's part in each IPI.
+            h = mix(
+                h,
+                u64::from(m.mm_cpumask.contains(me))
+                    | u64::from(t.tlb_ubc.cpumask.contains(me)) << 1
+                    | (t.tlb_ubc.cpumask.len() as u64) << 2,
+            );
+            for ipi in &m.ipis {
+                let mine = ipi.sender == me;
+                let range = match ipi.range {
+                    FlushRange::All => 1u64 << 20,
+                    FlushRange::Pages { pages } => u64::from(pages.0),
+                };
+                h = mix(
+                    h,
+                    u64::from(mine)
+                        | u64::from(ipi.pending.contains(me)) << 1
+                        | if mine {
+                            (ipi.pending.len() as u64) << 2
+                                | u64::from(ipi.batch_seen) << 8
+                                | range << 16
+                        } else {
+                            0
+                        },
+                );
+            }
+        }
         let mut bits = 0u64;
         for (i, tlbi) in m.tlbis.iter().enumerate() {
             bits |= (u64::from(tlbi.issuer == me) | u64::from(tlbi.pending.contains(me)) << 1)
@@ -355,6 +388,38 @@ impl Codec {
             }
         }
         mix(mix(h, bits), m.tlbis.len() as u64)
+    }
+
+    fn range(&self, w: &mut BitWriter, range: FlushRange) {
+        match range {
+            FlushRange::All => w.put(1, 1),
+            FlushRange::Pages { pages } => {
+                w.put(0, 1);
+                w.put(u32::from(pages.0), self.pages as u32);
+            }
+        }
+    }
+
+    /// x86 and riscv: `mm_cpumask`, each task's batch cpumask (in written task
+    /// order) and the waiting senders' IPIs, in written CPU order.
+    fn ipi_fields(&self, w: &mut BitWriter, m: &Machine, perm: &Perm) {
+        w.put(perm.cpus(m.mm_cpumask), self.cpus as u32);
+        for p in 0..self.tasks {
+            let task = &m.tasks[usize::from(perm.from_task[p])];
+            w.put(perm.cpus(task.tlb_ubc.cpumask), self.cpus as u32);
+        }
+        for p in 0..self.cpus {
+            let c = CpuId(perm.from_cpu[p]);
+            match m.ipi_of(c) {
+                None => w.put(0, 1),
+                Some(ipi) => {
+                    w.put(1, 1);
+                    w.put(perm.cpus(ipi.pending), self.cpus as u32);
+                    self.range(w, ipi.range);
+                    w.put(u32::from(ipi.batch_seen), 8);
+                }
+            }
+        }
     }
 
     fn task_fields(&self, w: &mut BitWriter, task: &crate::machine::TaskState) {
@@ -460,6 +525,9 @@ impl Codec {
                 w.put(u32::from(v.page.0), self.w_page);
                 self.entry(&mut w, &v.entry);
             }
+        }
+        if self.ipis {
+            self.ipi_fields(&mut w, m, perm);
         }
         w.finish();
     }
@@ -571,5 +639,31 @@ impl Codec {
                 entry: entry(&mut r),
             }),
         };
+        if self.ipis {
+            let pages = self.pages as u32;
+            m.mm_cpumask = CpuSet(r.get(self.cpus as u32) as u16);
+            for t in m.tasks.iter_mut() {
+                t.tlb_ubc.cpumask = CpuSet(r.get(self.cpus as u32) as u16);
+            }
+            m.ipis.clear();
+            for c in 0..self.cpus {
+                if r.get(1) == 0 {
+                    continue;
+                }
+                let pending = CpuSet(r.get(self.cpus as u32) as u16);
+                let range = match r.get(1) {
+                    1 => FlushRange::All,
+                    _ => FlushRange::Pages {
+                        pages: crate::op::PageSet(r.get(pages) as u16),
+                    },
+                };
+                m.ipis.push(FlushIpi {
+                    sender: CpuId(c as u8),
+                    range,
+                    pending,
+                    batch_seen: r.get(8) as u8,
+                });
+            }
+        }
     }
 }

@@ -1,0 +1,218 @@
+//! Which architecture's TLB maintenance the model runs: arm64's broadcast TLBIs
+//! completed by the issuer's DSB (the model tlbrace was built for), or the
+//! IPI-based shootdown of x86 and riscv, where a CPU's TLB changes only when that
+//! CPU itself flushes it, in its own access or in its flush-IPI handler, and the
+//! sender waits for every handler.
+//!
+//! x86 and riscv behave alike for this race (docs/architectures.md): both record a
+//! CPU mask in the reclaim batch and send nothing when a flush is queued
+//! (`arch_tlbbatch_add_pending()`), both complete the batch in
+//! `arch_tlbbatch_flush()` by flushing locally and interrupting every other CPU of
+//! the mask, waiting until each has flushed, and both had `flush_tlb_mm()` as
+//! `arch_flush_tlb_batched_pending()`. They share one implementation in
+//! `model.rs`; only the names in the narrative differ.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::kernel::{self, KernelRef};
+use crate::mitigation::Mitigation;
+
+/// The architecture whose TLB maintenance the model runs.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Arch {
+    /// arm64: broadcast `tlbi ...is`, completed only by the issuer's `dsb(ish)`.
+    #[default]
+    Arm64,
+    /// x86: flush IPIs (`flush_tlb_multi()`); the sender waits for every handler.
+    X86,
+    /// riscv: remote `sfence.vma` through SBI or IPIs, completed before the sender
+    /// goes on; for this race the same as x86.
+    Riscv,
+}
+
+impl Arch {
+    /// Every architecture, in the order a select lists them.
+    pub const ALL: [Arch; 3] = [Arch::Arm64, Arch::X86, Arch::Riscv];
+
+    /// The name used on the command line, in files and in permalinks.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Arm64 => "arm64",
+            Arch::X86 => "x86",
+            Arch::Riscv => "riscv",
+        }
+    }
+
+    /// Whether this is arm64 (the default, left out of files and links).
+    pub fn is_arm64(&self) -> bool {
+        *self == Arch::Arm64
+    }
+
+    /// Whether remote TLBs are flushed by IPIs whose sender waits (x86, riscv).
+    pub fn uses_ipis(self) -> bool {
+        !self.is_arm64()
+    }
+
+    /// One line saying how this architecture invalidates other CPUs' TLBs.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Arch::Arm64 => {
+                "arm64: a broadcast TLBI reaches other CPUs' TLBs on its own time; only a DSB on the issuing CPU waits for it."
+            }
+            Arch::X86 => {
+                "x86: each CPU flushes its own TLB in a flush IPI handler; the sender waits until every handler has run."
+            }
+            Arch::Riscv => {
+                "riscv: remote sfence.vma through SBI or IPIs, finished before the sender goes on (for this race, like x86)."
+            }
+        }
+    }
+
+    /// The kernels (mitigations) this architecture offers, in the order a select
+    /// lists them.
+    pub fn mitigations(self) -> &'static [Mitigation] {
+        match self {
+            Arch::Arm64 => &Mitigation::ALL,
+            Arch::X86 | Arch::Riscv => &[
+                Mitigation::None,
+                Mitigation::FlushTlbMm,
+                Mitigation::LocalFlush,
+            ],
+        }
+    }
+
+    /// The kernel a run uses when none is named: arm64 before the fix (`dsb`), the
+    /// kernel x86 and riscv have run since 3ea277194daa (`flush_tlb_mm`).
+    pub fn default_mitigation(self) -> Mitigation {
+        match self {
+            Arch::Arm64 => Mitigation::Dsb,
+            Arch::X86 | Arch::Riscv => Mitigation::FlushTlbMm,
+        }
+    }
+
+    /// Whether this architecture has `mitigation`, and if not, why (a sentence
+    /// for an error message).
+    pub fn check(self, mitigation: Mitigation) -> Result<(), String> {
+        if self.mitigations().contains(&mitigation) {
+            return Ok(());
+        }
+        Err(match (self, mitigation) {
+            (_, Mitigation::Dsb) => format!(
+                "the dsb kernel is arm64's alone: its arch_flush_tlb_batched_pending() was a bare dsb(ish) (43b3dfdd0455), completing TLBIs that arm64 leaves in flight; {} leaves nothing in flight (its batch is a CPU mask, flushed by IPIs the sender waits for), and its arch_flush_tlb_batched_pending() has always been flush_tlb_mm(){}; choose none, flush_tlb_mm or local_flush",
+                self.name(),
+                if self == Arch::X86 { " (db6c1f6f236d)" } else { "" }
+            ),
+            (Arch::Arm64, Mitigation::LocalFlush) => "the local_flush kernel is a teaching variant of x86 and riscv (flush the caller's TLB and nobody else's); on arm64 choose none, dsb or flush_tlb_mm".to_string(),
+            _ => format!("{} has no {mitigation} kernel", self.name()),
+        })
+    }
+
+    /// One line on what `mitigation` does on this architecture, for a select.
+    pub fn kernel_summary(self, mitigation: Mitigation) -> &'static str {
+        match (self, mitigation) {
+            (Arch::Arm64, m) => m.summary(),
+            (_, Mitigation::None) => {
+                "Before 3ea277194daa: no walker calls flush_tlb_batched_pending() (Nadav Amit's original race, found on x86)."
+            }
+            (_, Mitigation::FlushTlbMm) => {
+                "Since 3ea277194daa: flush_tlb_batched_pending() calls flush_tlb_mm(): a local flush plus flush IPIs to the mm's other CPUs, and the caller waits for them."
+            }
+            (_, Mitigation::LocalFlush) => {
+                "Teaching variant: flush_tlb_batched_pending() flushes only the caller's own TLB: enough for the caller's write, not for another thread's."
+            }
+            (_, Mitigation::Dsb) => "Not on this architecture: dsb(ish) is arm64's.",
+        }
+    }
+
+    /// The file of this architecture's TLB flush primitives (`flush_tlb_mm()`,
+    /// `arch_tlbbatch_add_pending()`).
+    pub fn tlbflush_header(self) -> &'static str {
+        match self {
+            Arch::Arm64 => "arch/arm64/include/asm/tlbflush.h",
+            Arch::X86 => "arch/x86/include/asm/tlbflush.h",
+            Arch::Riscv => "arch/riscv/include/asm/tlbflush.h",
+        }
+    }
+
+    /// `arch_tlbbatch_add_pending()` on this architecture.
+    pub fn tlbbatch_add_pending(self) -> KernelRef {
+        match self {
+            Arch::Arm64 => kernel::ARCH_TLBBATCH_ADD_PENDING,
+            Arch::X86 => kernel::X86_ARCH_TLBBATCH_ADD_PENDING,
+            Arch::Riscv => kernel::RISCV_ARCH_TLBBATCH_ADD_PENDING,
+        }
+    }
+
+    /// `arch_tlbbatch_flush()` on this architecture.
+    pub fn tlbbatch_flush(self) -> KernelRef {
+        match self {
+            Arch::Arm64 => kernel::ARCH_TLBBATCH_FLUSH,
+            Arch::X86 => kernel::X86_ARCH_TLBBATCH_FLUSH,
+            Arch::Riscv => kernel::RISCV_ARCH_TLBBATCH_FLUSH,
+        }
+    }
+
+    /// `flush_tlb_mm()` on this architecture.
+    pub fn flush_tlb_mm(self) -> KernelRef {
+        match self {
+            Arch::Arm64 => kernel::FLUSH_TLB_MM,
+            Arch::X86 => kernel::X86_FLUSH_TLB_MM_RANGE,
+            Arch::Riscv => kernel::RISCV_FLUSH_TLB_MM,
+        }
+    }
+
+    /// The function that runs on a CPU that takes a flush IPI (x86
+    /// `flush_tlb_func()`, riscv `__ipi_flush_tlb_range_asid()`); `None` on arm64.
+    pub fn ipi_handler(self) -> Option<KernelRef> {
+        match self {
+            Arch::Arm64 => None,
+            Arch::X86 => Some(kernel::X86_FLUSH_TLB_FUNC),
+            Arch::Riscv => Some(kernel::RISCV_IPI_FLUSH_TLB_RANGE_ASID),
+        }
+    }
+
+    /// The function in which a sender sends flush IPIs and waits for them.
+    pub fn ipi_sender(self) -> KernelRef {
+        match self {
+            Arch::Riscv => kernel::RISCV_FLUSH_TLB_RANGE,
+            _ => kernel::SMP_CALL_FUNCTION_MANY_COND,
+        }
+    }
+
+    /// What a local flush is called on this architecture (x86 `invlpg` or a CR3
+    /// reload, riscv `sfence.vma`), for the narrative.
+    pub fn local_flush_insn(self) -> &'static str {
+        match self {
+            Arch::Arm64 => "tlbi (local)",
+            Arch::X86 => "invlpg / flush_tlb_local()",
+            Arch::Riscv => "sfence.vma",
+        }
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Arch {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Arch::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown architecture \"{}\": expected one of arm64, x86, riscv",
+                    crate::limits::excerpt(s)
+                )
+            })
+    }
+}
