@@ -47,6 +47,15 @@ pub enum Event {
 }
 
 impl Event {
+    /// The CPU that acts: the one that steps, whose TLB a TLBI reaches, or that
+    /// takes a flush IPI.
+    pub fn actor(&self) -> CpuId {
+        match *self {
+            Event::Step(cpu) => cpu,
+            Event::Deliver { to, .. } | Event::Ipi { to, .. } => to,
+        }
+    }
+
     /// The CPUs the event names (to check them against a scenario).
     pub fn cpus(&self) -> Vec<CpuId> {
         match *self {

@@ -595,6 +595,14 @@ impl Explorer {
                 }
                 continue;
             }
+            if self.config.reduce {
+                // A mirror's events have twins among the others' (symmetry.rs).
+                let live = self.codec.live_cpus(&self.parent);
+                let mirrors = self.canonical.mirrors(&self.codec, &self.parent, live);
+                if mirrors != 0 {
+                    self.events.retain(|e| mirrors & (1 << e.actor().0) == 0);
+                }
+            }
             for i in 0..self.events.len() {
                 let event = self.events[i];
                 self.scratch.clone_from(&self.parent);

@@ -131,6 +131,21 @@ impl Perm {
         p
     }
 
+    /// The renaming that moves each member to the next one's place, the last
+    /// to the first's, each CPU with its task (with two members: a swap).
+    pub(crate) fn cycle(members: &[(CpuId, TaskId)]) -> Perm {
+        let mut p = Perm::identity();
+        p.identity = false;
+        for (a, &(cpu, task)) in members.iter().enumerate() {
+            let (next_cpu, next_task) = members[(a + 1) % members.len()];
+            p.to_cpu[cpu.index()] = next_cpu.0;
+            p.from_cpu[next_cpu.index()] = cpu.0;
+            p.to_task[task.index()] = next_task.0;
+            p.from_task[next_task.index()] = task.0;
+        }
+        p
+    }
+
     fn cpu(&self, c: CpuId) -> u32 {
         u32::from(self.to_cpu[c.index()])
     }

@@ -109,12 +109,15 @@ fn factorial(n: usize) -> u64 {
     (1..=n as u64).product()
 }
 
-/// Reused buffers for [`Canonical::perm`].
+/// Reused buffers for [`Canonical::perm`] and [`Canonical::mirrors`].
 pub(crate) struct Canonical {
     symmetry: Symmetry,
     /// (local digest, member) of the group being sorted.
     locals: Vec<(u64, u8)>,
     perm: Perm,
+    /// The machine's key, and its key with two members swapped.
+    key: Vec<u8>,
+    swapped: Vec<u8>,
 }
 
 impl Canonical {
@@ -123,7 +126,74 @@ impl Canonical {
             symmetry,
             locals: Vec::with_capacity(16),
             perm: Perm::identity(),
+            key: Vec::new(),
+            swapped: Vec::new(),
         }
+    }
+
+    /// The members of `m` that mirror another. Members `i` and `j` of a group
+    /// mirror each other when some renaming of the group's members that maps
+    /// `j` to `i` (CPU and task together) gives back the same machine, key for
+    /// key. Then every event `e` whose actor is `j` (a step of `j`, a TLBI
+    /// delivered to `j`, a flush IPI taken by `j`) has a twin, its renaming,
+    /// whose actor is `i`: it is enabled, since the renamed machine is `m`
+    /// itself, and it leads to a renaming of `e`'s successor, which breaks the
+    /// same promises at the same depth and is stored under the same orbit. So
+    /// the explorer need not take `e`. In each run of members with equal local
+    /// digests, the first is kept and the others are mirrors if the run's
+    /// cycle leaves the key unchanged (its powers map every member to the
+    /// first); otherwise each is tried against the first by a swap. Digests
+    /// only pick the candidates: the keys decide. A bit set per mirror CPU;
+    /// `live` is [`Codec::live_cpus`] of `m`.
+    pub(crate) fn mirrors(&mut self, codec: &Codec, m: &Machine, live: u16) -> u16 {
+        let mut mirrors = 0u16;
+        let mut encoded = false;
+        let Canonical {
+            symmetry,
+            locals,
+            key,
+            swapped,
+            ..
+        } = self;
+        let mut run: Vec<(CpuId, TaskId)> = Vec::with_capacity(16);
+        for group in &symmetry.groups {
+            locals.clear();
+            locals.extend(group.iter().enumerate().map(|(i, (cpu, task))| {
+                (codec.local(m, cpu.index(), task.index(), live), i as u8)
+            }));
+            locals.sort_unstable();
+            let mut start = 0;
+            while start < locals.len() {
+                let end = start
+                    + locals[start..]
+                        .iter()
+                        .take_while(|l| l.0 == locals[start].0)
+                        .count();
+                if end - start > 1 {
+                    if !encoded {
+                        codec.encode(m, live, &Perm::identity(), key);
+                        encoded = true;
+                    }
+                    run.clear();
+                    run.extend(locals[start..end].iter().map(|l| group[usize::from(l.1)]));
+                    codec.encode(m, live, &Perm::cycle(&run), swapped);
+                    if key == swapped {
+                        for &(cpu, _) in &run[1..] {
+                            mirrors |= 1 << cpu.0;
+                        }
+                    } else {
+                        for &member in &run[1..] {
+                            codec.encode(m, live, &Perm::cycle(&[run[0], member]), swapped);
+                            if key == swapped {
+                                mirrors |= 1 << member.0 .0;
+                            }
+                        }
+                    }
+                }
+                start = end;
+            }
+        }
+        mirrors
     }
 
     pub(crate) fn symmetry(&self) -> &Symmetry {
@@ -150,6 +220,7 @@ impl Canonical {
             symmetry,
             locals,
             perm,
+            ..
         } = self;
         perm.identity = false;
         for group in &symmetry.groups {
@@ -179,5 +250,47 @@ impl Canonical {
             orbit = orbit.saturating_mul(factorial(group.len()) / ties);
         }
         (&self.perm, orbit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+    use crate::{scenario, Mitigation, Model};
+
+    fn mirrors_after(model: &Model, events: &[Event]) -> u16 {
+        let mut m = model.initial();
+        for &e in events {
+            m = model.apply(&m, e).expect("enabled").machine;
+        }
+        let codec = Codec::new(model, true);
+        let mut canonical = Canonical::new(Symmetry::detect(model.scenario()));
+        let live = codec.live_cpus(&m);
+        canonical.mirrors(&codec, &m, live)
+    }
+
+    /// In scale-6 the writers CPU2..5 start alike: CPU2 is kept, 3 to 5 mirror it.
+    /// Once CPU3 has stepped, it mirrors no one and no one mirrors it, while 4
+    /// and 5 still mirror CPU2. The reclaimer and the mprotect thread, in no
+    /// group, never mirror.
+    #[test]
+    fn alike_members_mirror_the_first_and_a_stepped_one_stands_alone() {
+        let model = Model::new(scenario::scale(6), Mitigation::Dsb);
+        assert_eq!(mirrors_after(&model, &[]), 0b11_1000);
+        let stepped = mirrors_after(&model, &[Event::Step(CpuId(3))]);
+        assert_eq!(stepped, 0b11_0000, "{stepped:b}");
+        let both = mirrors_after(&model, &[Event::Step(CpuId(3)), Event::Step(CpuId(2))]);
+        assert_eq!(both & 0b1100, 0b1000, "CPU3 mirrors CPU2 again: {both:b}");
+    }
+
+    /// seed-race-4cpu's CPUs run different programs: no group, so no mirror.
+    #[test]
+    fn no_group_no_mirror() {
+        let model = Model::new(
+            scenario::builtin("seed-race-4cpu").unwrap(),
+            Mitigation::Dsb,
+        );
+        assert_eq!(mirrors_after(&model, &[]), 0);
     }
 }
