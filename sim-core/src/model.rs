@@ -268,9 +268,10 @@ impl Model {
         }
     }
 
-    /// What `cpu` does when it steps next (whether or not it may now).
+    /// What `cpu` does when it steps next (whether or not it may now); `None`
+    /// when it has nothing to do, or does not exist (a CPU from a schedule).
     pub fn next_action(&self, m: &Machine, cpu: CpuId) -> Option<CpuAction> {
-        let state = &m.cpus[cpu.index()];
+        let state = m.cpus.get(cpu.index())?;
         let current = state.current.and_then(|t| Some((t, self.next_op(m, t)?)));
         if let Some((task, op)) = current {
             if !self.sleeps(m, task) {
@@ -327,7 +328,8 @@ impl Model {
         }
     }
 
-    /// Whether `cpu` can step, and if not, why.
+    /// Whether `cpu` can step, and if not, why (a CPU that does not exist is
+    /// [`CpuStatus::Idle`]).
     pub fn cpu_status(&self, m: &Machine, cpu: CpuId) -> CpuStatus {
         let Some(action) = self.next_action(m, cpu) else {
             return match m.current(cpu) {

@@ -672,17 +672,50 @@ fn run_one(
                 10_000
             };
             let history = walk(rng, &model, len);
-            let exported = sim_core::litmus::export(&model, &history.schedule());
+            let mut events = history.schedule();
+            if rng.u8(..3) == 0 {
+                // A hostile schedule: events put in anywhere that need not be
+                // enabled (a CPU that does not exist, one whose task is done or
+                // waits, a TLBI that is not in flight), as `--schedule` or a
+                // trace can give them.
+                for _ in 0..rng.usize(1..=3) {
+                    let cpu = |rng: &mut fastrand::Rng| {
+                        sim_core::CpuId(if rng.bool() {
+                            rng.u8(..=17)
+                        } else {
+                            rng.u8(..)
+                        })
+                    };
+                    let event = if rng.bool() {
+                        Event::Step(cpu(rng))
+                    } else {
+                        Event::Deliver {
+                            tlbi: sim_core::TlbiRef {
+                                issuer: cpu(rng),
+                                nth: rng.u8(..4),
+                            },
+                            to: cpu(rng),
+                        }
+                    };
+                    events.insert(rng.usize(..=events.len()), event);
+                }
+            }
+            let replays = History::replay(model.clone(), &events).is_ok();
+            let exported = sim_core::litmus::export(&model, &events);
             let accepted = exported.is_ok();
             let herd = "Test tlbrace Allowed\nStates 2\n0:X0=1; [P]=0;\n0:X0=0; [P]=1;\nOk\nWitnesses\nPositive: 1 Negative: 1\nCondition exists (0:X0=1)\nObservation tlbrace Sometimes 1 1\n";
             let _ = sim_core::litmus::HerdAnswer::parse(&mutate_text(rng, herd, "States 0\n"));
             let result = match exported {
                 Err(e) => check_message(&e),
+                Ok(_) if !replays => Err(format!(
+                    "exported {}, which does not replay",
+                    sim_core::limits::excerpt(&format_schedule(&events))
+                )),
                 Ok(litmus) => ensure(litmus.text.is_ascii() && !litmus.text.is_empty(), || {
                     "the litmus test is not ASCII text".into()
                 }),
             };
-            (history.cursor(), accepted, result)
+            (events.len(), accepted, result)
         }
         Target::Ladder | Target::Svg => {
             // Random walks on the built-ins and on generated family members.
