@@ -529,7 +529,7 @@ impl ScenarioFile {
                     invalid(
                         field,
                         format!(
-                            "page {:?} is not a page of the mm (pages: {})",
+                            "page \"{}\" is not a page of the mm (pages: {})",
                             excerpt(name),
                             known.join(", ")
                         ),
@@ -816,7 +816,7 @@ fn check_name(field: &str, name: &str, max: usize) -> Result<(), ScenarioError> 
         Err(invalid(
             field,
             format!(
-                "{:?} must be 1 to {max} ASCII letters, digits, '-' or '_'",
+                "\"{}\" must be 1 to {max} ASCII letters, digits, '-' or '_'",
                 excerpt(name)
             ),
         ))
