@@ -561,3 +561,233 @@ fn every_limit_is_documented_with_its_value() {
         assert!(names.contains(&format!("1 to {n}")), "{n}: {names}");
     }
 }
+
+/// `litmus` with a schedule that does not replay (a step of a CPU that does not
+/// exist, of one whose program is finished, from `--schedule` or a trace) is a
+/// replay error worded as `run` words it, exit 2; it panicked in
+/// `Model::next_action` before.
+#[test]
+fn litmus_refuses_schedules_that_do_not_replay_as_run_does() {
+    let flood = format!("{}s1", "s1,".repeat(30_000));
+    for (schedule, says) in [
+        (
+            "s2",
+            "--schedule[0]: s2 does not replay on the dsb kernel: CPU2 does not exist",
+        ),
+        (
+            "s15",
+            "--schedule[0]: s15 does not replay on the dsb kernel: CPU15 does not exist",
+        ),
+        (
+            "s1,s7",
+            "--schedule[1]: s7 does not replay on the dsb kernel: CPU7 does not exist",
+        ),
+        ("d0>9", "--schedule[0]: d0>9 does not replay"),
+        (
+            &flood,
+            "--schedule[8]: s1 does not replay on the dsb kernel: CPU1 cannot step",
+        ),
+    ] {
+        let litmus = tlbsim(&["litmus", "seed-race", "--schedule", schedule]);
+        let run = tlbsim(&["run", "seed-race", "--schedule", schedule]);
+        assert_eq!(litmus.code, 2, "{}", litmus.stderr);
+        assert!(litmus.stderr.contains(says), "{says}: {}", litmus.stderr);
+        assert!(!litmus.stderr.contains("panicked"), "{}", litmus.stderr);
+        assert_eq!(litmus.stderr, run.stderr, "litmus and run word it alike");
+    }
+    // A parse error is worded as run words it too.
+    let litmus = tlbsim(&["litmus", "seed-race", "--schedule", "s0,x"]);
+    assert_eq!(litmus.code, 2);
+    assert!(
+        litmus.stderr.contains("--schedule[1]: "),
+        "{}",
+        litmus.stderr
+    );
+    // A trace, with a --schedule that does not replay on it.
+    let history = History::replay(
+        Model::new(scenario::builtin("seed-race").unwrap(), Mitigation::Dsb),
+        &sim_core::parse_schedule("s1,s0").unwrap(),
+    )
+    .unwrap();
+    let path = temp_path("litmus-trace.json");
+    std::fs::write(&path, serde_json::to_string(&Trace::of(&history)).unwrap()).unwrap();
+    let run = tlbsim(&["litmus", path.to_str().unwrap(), "--schedule", "s7"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--schedule[0]: s7"), "{}", run.stderr);
+    // The trace's own schedule does not finish the tasks: a translation refusal.
+    let run = tlbsim(&["litmus", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("has not finished"), "{}", run.stderr);
+}
+
+/// The library refuses the same schedules without panicking, and the model
+/// answers for a CPU that does not exist instead of indexing past its CPUs.
+#[test]
+fn a_cpu_that_does_not_exist_is_refused_not_indexed() {
+    let model = Model::new(scenario::builtin("seed-race").unwrap(), Mitigation::Dsb);
+    for schedule in ["s2", "s15", "s1,s7"] {
+        let events = sim_core::parse_schedule(schedule).unwrap();
+        let e = sim_core::litmus::export(&model, &events).unwrap_err();
+        assert!(e.why.contains("does not exist"), "{schedule}: {e}");
+    }
+    let e = sim_core::litmus::export(&model, &[sim_core::Event::Step(sim_core::CpuId(255))])
+        .unwrap_err();
+    assert!(e.why.contains("does not exist"), "{e}");
+    let m = model.initial();
+    for cpu in [2, 15, 16, 255] {
+        let cpu = sim_core::CpuId(cpu);
+        assert_eq!(model.next_action(&m, cpu), None);
+        assert_eq!(model.cpu_status(&m, cpu), sim_core::CpuStatus::Idle);
+        assert_eq!(m.current(cpu), None);
+    }
+    let all = sim_core::machine::CpuSet(u16::MAX);
+    for cpu in [16, 17, 200, 255] {
+        assert!(!all.contains(sim_core::CpuId(cpu)), "CPU{cpu}");
+        assert_eq!(all.without(sim_core::CpuId(cpu)), all, "CPU{cpu}");
+    }
+    assert!(model.next_action(&m, sim_core::CpuId(0)).is_some());
+}
+
+/// Nothing a file holds reaches the terminal raw: an unknown key or call made of
+/// terminal escapes (clear the screen, set the title, ring) is quoted escaped.
+#[test]
+fn terminal_escapes_in_a_file_are_quoted_escaped() {
+    let evil = "\u{1b}[2J\u{1b}]0;PWNED\u{7}\u{202e}";
+    let mut key = seed_file();
+    key[evil] = 1.into();
+    let mut op = seed_file();
+    op["tasks"][0]["program"][0]["op"] = evil.into();
+    let mut page = seed_file();
+    page["pages"][0]["name"] = evil.into();
+    for (what, file) in [("key", key), ("op", op), ("page", page)] {
+        let path = temp_path(&format!("escape-{what}.json"));
+        std::fs::write(&path, file.to_string()).unwrap();
+        let run = tlbsim(&["run", path.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{what}: {}", run.stderr);
+        assert!(
+            run.stderr.trim_end().chars().all(limits::is_printable),
+            "{what}: {:?}",
+            run.stderr
+        );
+        // Escaped once: the ESC reads \u{1b}, not \\u{1b}.
+        assert!(run.stderr.contains("\\u{1b}[2J"), "{what}: {}", run.stderr);
+        assert!(!run.stderr.contains("\\\\u"), "{what}: {}", run.stderr);
+    }
+}
+
+/// The FILE argument is quoted as an excerpt that keeps its end (the file's
+/// name), whether the file is missing, cannot be opened or is not a scenario.
+#[test]
+fn a_huge_file_argument_is_quoted_as_an_excerpt() {
+    let name = "a".repeat(100_000);
+    let run = tlbsim(&["run", &name]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.len() < 300, "{} bytes", run.stderr.len());
+    // A long path to a file that is there, but not a scenario.
+    let mut dir = temp_path("deep");
+    for i in 0..16 {
+        dir.push(format!("{i:03}{}", "d".repeat(200)));
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    std::fs::write(&file, "{\"format\": 2,").unwrap();
+    let path = file.to_str().unwrap();
+    assert!(path.len() > 3000);
+    for args in [
+        vec!["run", path],
+        vec!["explore", path],
+        vec!["litmus", path],
+        vec!["run", dir.to_str().unwrap()],
+    ] {
+        let run = tlbsim(&args);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.len() < 300,
+            "{} bytes: {}",
+            run.stderr.len(),
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(" bytes)"),
+            "says the length: {}",
+            run.stderr
+        );
+    }
+    assert!(tlbsim(&["run", path]).stderr.contains("/bad.json ("));
+}
+
+/// Standard output closed (`>&-`) is a failure with a message, like a full disk;
+/// a standard error that cannot be written does not make tlbsim abort.
+#[test]
+fn closed_stdout_fails_and_full_stderr_does_not_abort() {
+    for redirect in [">&-", "1<&-"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" run seed-race {redirect}"))
+            .arg(env!("CARGO_BIN_EXE_tlbsim"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{redirect}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("standard output is closed"), "{stderr}");
+    }
+    // /dev/null is not closed: the output is thrown away on purpose.
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["run", "seed-race"])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for args in [
+        vec!["run", "no-such-file"],
+        vec!["run", "seed-race", "--width", "3"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: no abort");
+    }
+}
+
+/// The command `explore` suggests is safe to paste: a file name that means
+/// something to a shell is quoted.
+#[test]
+fn explore_quotes_the_file_in_its_replay_command() {
+    let dir = temp_path("quoted");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = "x;touch PWNED;'it'.json";
+    std::fs::write(dir.join(name), scenario::builtin_json("seed-race").unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["explore", name])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("replay: ")).unwrap();
+    assert!(
+        line.starts_with(r"replay: tlbsim run 'x;touch PWNED;'\''it'\''.json' --mitigation dsb"),
+        "{line}"
+    );
+    // Pasted into a shell, the line names the file and runs nothing else.
+    let pasted = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} >/dev/null",
+            line.trim_start_matches("replay: ")
+                .replacen("tlbsim", "\"$0\"", 1)
+        ))
+        .arg(env!("CARGO_BIN_EXE_tlbsim"))
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(pasted.success());
+    assert!(!dir.join("PWNED").exists());
+}
