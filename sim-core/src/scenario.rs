@@ -173,7 +173,7 @@ impl ScenarioError {
 /// front of the message, the path of the value being read (`tasks[1].program[2]`):
 /// serde reports some errors only after the whole value (a call) is read, so the
 /// position alone can point past the culprit.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
+pub(crate) fn parse<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Result<T, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         // "." is the root and "?" a value serde could not name: no path to show.

@@ -29,11 +29,37 @@ struct Run {
 
 /// Runs tlbsim, timing it by the CPU time of that one child (wait4), and checking
 /// that it did not wait either.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn tlbsim(args: &[&str]) -> Run {
+    tlbsim_within(args, None)
+}
+
+/// [`tlbsim`] with its address space limited to `mib` MiB (`RLIMIT_AS`): an
+/// allocation past it fails and tlbsim aborts, so the run shows the memory one
+/// input needs. (`ru_maxrss` of a child cannot: it starts from the test
+/// process's own, which other tests' threads share.)
+#[allow(clippy::zombie_processes)] // reaped by wait4, in tlbsim_within
+fn tlbsim_within(args: &[&str], mib: Option<u64>) -> Run {
     use std::io::Read;
+    use std::os::unix::process::CommandExt;
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tlbsim"));
+    if let Some(mib) = mib {
+        let limit = libc::rlimit {
+            rlim_cur: mib << 20,
+            rlim_max: mib << 20,
+        };
+        // SAFETY: setrlimit is async-signal-safe and touches only the child.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let mut child = command
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -790,4 +816,133 @@ fn explore_quotes_the_file_in_its_replay_command() {
         .unwrap();
     assert!(pasted.success());
     assert!(!dir.join("PWNED").exists());
+}
+
+/// A trace's own `format` is read: another version, a value that is not a
+/// version, or none at all is refused, as a scenario file's is.
+#[test]
+fn a_trace_says_its_format() {
+    let history = History::replay(
+        Model::new(scenario::builtin("seed-race").unwrap(), Mitigation::Dsb),
+        &sim_core::parse_schedule("s1,s0").unwrap(),
+    )
+    .unwrap();
+    let trace = serde_json::to_value(Trace::of(&history)).unwrap();
+    assert!(scenario::import(&trace.to_string()).is_ok());
+    for (format, says) in [
+        (Some(json!(99)), "format: version 99 is not supported"),
+        (Some(json!(1e30)), "format: must be a version number"),
+        (Some(json!("hello")), "format: must be a version number"),
+        (Some(json!([0, 0, 0])), "format: must be a version number"),
+        (Some(json!(-2)), "format: must be a version number"),
+        (None, "format: missing"),
+    ] {
+        let mut t = trace.clone();
+        match format {
+            Some(f) => t["format"] = f,
+            None => {
+                t.as_object_mut().unwrap().remove("format");
+            }
+        }
+        let e = scenario::import(&t.to_string()).unwrap_err().to_string();
+        assert!(e.starts_with(says), "{says}: {e}");
+    }
+}
+
+/// Inputs over the scenario limit are refused before they are built: an 8 MiB
+/// `format` array in a scenario file, and an 8 MiB scenario (one long array, or
+/// 700,000 keys) inside a trace. They took 110 to 150 MB before the limit
+/// refused them; now little more than the file itself (11 MB).
+#[test]
+fn oversized_inputs_are_refused_before_they_are_built() {
+    let n = MAX_FILE_BYTES - 1000;
+    let zeros = |n: usize| format!("[{}0]", "0,".repeat(n / 2 - 2));
+    let keys: String = (0..700_000).map(|i| format!("\"k{i}\":0,")).collect();
+    let cases = [
+        ("format.json", format!("{{\"format\":{}}}", zeros(n))),
+        (
+            "inner.json",
+            format!(
+                "{{\"format\":2,\"scenario\":{{\"x\":{}}},\"schedule\":\"s0\"}}",
+                zeros(n - 60)
+            ),
+        ),
+        (
+            "keys.json",
+            format!("{{\"format\":2,\"scenario\":{{{keys}\"k\":0}},\"schedule\":\"s0\"}}"),
+        ),
+    ];
+    for (name, text) in cases {
+        assert!(
+            text.len() > 7 << 20 && text.len() <= MAX_FILE_BYTES,
+            "{name}"
+        );
+        let path = temp_path(name);
+        std::fs::write(&path, &text).unwrap();
+        // In 48 MiB of address space: the file's 8 MiB and the program, but no
+        // parsed copy of it (these aborted out of memory at 48 MiB before).
+        let run = tlbsim_within(&["run", path.to_str().unwrap()], Some(48));
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("MAX_SCENARIO_BYTES"),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(run.took < FAST * 3, "{name}: took {:?}", run.took);
+    }
+}
+
+/// A duplicate key is refused wherever a scenario is written: in a scenario
+/// file, in a trace and in a lesson (the last `title` won in the last two).
+#[test]
+fn duplicate_keys_are_refused_in_every_scenario() {
+    let file = scenario::builtin_json("seed-race").unwrap();
+    let at = file.find("\"title\"").unwrap();
+    let dup = format!("{}\"title\": \"first\", {}", &file[..at], &file[at..]);
+    let e = Scenario::from_json(&dup).unwrap_err().to_string();
+    assert!(e.contains("duplicate field `title`"), "{e}");
+
+    let history = History::new(Model::new(
+        scenario::builtin("seed-race").unwrap(),
+        Mitigation::Dsb,
+    ));
+    let trace = serde_json::to_string_pretty(&Trace::of(&history)).unwrap();
+    let inner = trace.find("\"scenario\": {").unwrap();
+    let at = inner + trace[inner..].find("\"title\"").unwrap();
+    let dup = format!("{}\"title\": \"EVIL LAST\", {}", &trace[..at], &trace[at..]);
+    let e = scenario::import(&dup).unwrap_err();
+    assert!(
+        e.to_string().contains("scenario: duplicate field `title`"),
+        "{e}"
+    );
+    // The position is the trace's own: the line of the second title.
+    let line = trace[..at].matches('\n').count() + 1;
+    assert!(
+        matches!(e, ScenarioError::Syntax { line: l, .. } if l == line),
+        "{e:?}, line {line}"
+    );
+
+    let lesson = |scenario: &str| {
+        format!(
+            "{{\"format\": 2, \"title\": \"t\", \"scenario\": {scenario}, \"steps\": [{{\"text\": \"x\"}}]}}"
+        )
+    };
+    assert!(Lesson::from_json(&lesson(file)).is_ok());
+    let at = file.find("\"title\"").unwrap();
+    let dup = format!("{}\"title\": \"EVIL\", {}", &file[..at], &file[at..]);
+    let e = Lesson::from_json(&lesson(&dup)).unwrap_err().to_string();
+    assert!(e.contains("scenario: duplicate field `title`"), "{e}");
+    // An inline scenario over the scenario limit is refused as one, unparsed.
+    let mut big = seed_file();
+    big["story"] = Value::String("s".repeat(300 << 10));
+    let e = Lesson::from_json(&lesson(&big.to_string()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("MAX_SCENARIO_BYTES"), "{e}");
+    // A lesson's scenario is a name or an object.
+    let e = Lesson::from_json(&lesson("3")).unwrap_err().to_string();
+    assert!(
+        e.contains("expected a built-in scenario's name or a scenario object"),
+        "{e}"
+    );
 }
