@@ -148,8 +148,8 @@ pub struct Lesson {
 /// Free text of a lesson: not blank and at most `max` characters (so that no
 /// lesson can make the page's layout expensive).
 fn text(field: String, text: &str, max: usize) -> Result<(), ScenarioError> {
-    if text.trim().is_empty() {
-        return Err(invalid(field, "must not be empty"));
+    if crate::limits::is_blank(text) {
+        return Err(invalid(field, "must not be empty or blank"));
     }
     let count = text.chars().count();
     if count > max {
@@ -176,6 +176,9 @@ impl LessonFile {
         }
         let v1 = self.format == 1;
         text("title".into(), &self.title, MAX_TITLE_CHARS)?;
+        if !crate::limits::is_one_line(&self.title) {
+            return Err(invalid("title", "must be one line (no line breaks)"));
+        }
         // A format-1 lesson plays format-1 events on a format-1 scenario (a built-in
         // as it was then, or inline): both are translated to format 2.
         let (scenario, translation) = match &self.scenario {

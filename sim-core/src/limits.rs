@@ -65,6 +65,10 @@ pub struct TooLarge {
 impl fmt::Display for TooLarge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.size {
+            // One byte over reads as the limit once rounded: say it exactly.
+            Some(size) if bytes(size).replace(".0 ", " ") == bytes(self.limit as u64) => {
+                write!(f, "{} of {size} bytes is", self.what)
+            }
             Some(size) => write!(f, "{} of {} is", self.what, bytes(size)),
             None => write!(
                 f,
@@ -192,6 +196,21 @@ pub fn is_printable(c: char) -> bool {
         || matches!(c,
             '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
             | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'))
+}
+
+/// Whether `text` shows nothing: only whitespace and characters that are not
+/// [`is_printable`] (a zero width space, a BOM, control characters). A title
+/// like that must not count as given.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || !is_printable(c))
+}
+
+/// Whether `text` is one line: no line feed, carriage return, vertical tab,
+/// form feed, NEL or line or paragraph separator.
+pub fn is_one_line(text: &str) -> bool {
+    !text.contains([
+        '\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}',
+    ])
 }
 
 /// `text` with every character that is not [`is_printable`] written as an
@@ -448,6 +467,21 @@ mod tests {
             "a file of 50 MiB is over the limit of 8 MiB (MAX_FILE_BYTES; see docs/scenario-format.md)"
         );
         assert!(check_file_size(MAX_FILE_BYTES as u64).is_ok());
+        // One byte over does not read as the limit itself.
+        let e = check_file_size(MAX_FILE_BYTES as u64 + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("a file of 8388609 bytes is over the limit of 8 MiB"),
+            "{e}"
+        );
+        let e = check_permalink(&"v".repeat(MAX_PERMALINK_BYTES + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("a link of 524289 bytes is over the limit of 512 KiB"),
+            "{e}"
+        );
         let e = check_permalink(&"v".repeat(1_400_214))
             .unwrap_err()
             .to_string();

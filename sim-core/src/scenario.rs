@@ -508,6 +508,9 @@ impl ScenarioFile {
         }
         check_name("name", &self.name, MAX_SCENARIO_NAME)?;
         check_text("title", &self.title, MAX_TITLE_CHARS, false)?;
+        if !crate::limits::is_one_line(&self.title) {
+            return Err(invalid("title", "must be one line (no line breaks)"));
+        }
         check_text("story", &self.story, MAX_STORY_CHARS, true)?;
         if self.asid == 0 {
             return Err(invalid("asid", "ASID 0 is reserved; use 1 or more"));
@@ -831,8 +834,8 @@ fn check_text(
     max: usize,
     may_be_empty: bool,
 ) -> Result<(), ScenarioError> {
-    if !may_be_empty && text.trim().is_empty() {
-        return Err(invalid(field, "must not be empty"));
+    if !may_be_empty && crate::limits::is_blank(text) {
+        return Err(invalid(field, "must not be empty or blank"));
     }
     let count = text.chars().count();
     if count > max {

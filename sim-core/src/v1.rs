@@ -143,6 +143,12 @@ pub struct ReadScenario {
 /// Refuses anything but a JSON object (serde would read a struct from an array,
 /// field by position), by its first character and without building the value.
 fn object(text: &str) -> Result<(), ScenarioError> {
+    if text.starts_with('\u{feff}') {
+        return Err(invalid(
+            "(file)",
+            "starts with a byte order mark (U+FEFF): save it as UTF-8 without one",
+        ));
+    }
     let kind = match text.trim_start().as_bytes().first() {
         Some(b'{') => return Ok(()),
         Some(b'[') => "an array",

@@ -955,3 +955,64 @@ fn duplicate_keys_are_refused_in_every_scenario() {
         "{e}"
     );
 }
+
+/// Nits of the review: one spelling per event number, exact sizes one byte
+/// over a limit, a BOM said as such, the generated families in the not-found
+/// message, and a FIFO with no writer refused instead of waited on.
+#[test]
+fn small_things_say_what_they_are() {
+    for (text, says) in [
+        ("s01", "CPU number \"01\" is written without leading zeros"),
+        (
+            "d0.00>1",
+            "TLBI number \"00\" is written without leading zeros",
+        ),
+        (
+            "d00>1",
+            "CPU number \"00\" is written without leading zeros",
+        ),
+        (
+            "d0>01",
+            "CPU number \"01\" is written without leading zeros",
+        ),
+    ] {
+        let e = text.parse::<sim_core::Event>().unwrap_err().to_string();
+        assert!(e.contains(says), "{text}: {e}");
+    }
+    for text in ["s0", "s10", "d0.0>1", "d0.10>1", "d10>0"] {
+        let event: sim_core::Event = text.parse().unwrap();
+        assert_eq!(event.to_string().parse::<sim_core::Event>(), Ok(event));
+    }
+
+    let bom = format!("\u{feff}{}", scenario::builtin_json("seed-race").unwrap());
+    let e = scenario::import(&bom).unwrap_err().to_string();
+    assert!(e.contains("byte order mark"), "{e}");
+
+    let run = tlbsim(&["run", "no-such-scenario"]);
+    assert!(
+        run.stderr
+            .contains(&format!("not family-N or scale-N (N = 2 to {MAX_CPUS})")),
+        "{}",
+        run.stderr
+    );
+
+    let fifo = temp_path("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let run = tlbsim(&["run", fifo.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is empty"), "{}", run.stderr);
+    // A pipe with a writer is read as it is written (process substitution),
+    // even when the writer is slow to start.
+    let piped = temp_path("piped.json");
+    std::fs::write(&piped, scenario::builtin_json("seed-race").unwrap()).unwrap();
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" run <(sleep 0.2; cat \"$1\") --json >/dev/null")
+        .arg(env!("CARGO_BIN_EXE_tlbsim"))
+        .arg(&piped)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

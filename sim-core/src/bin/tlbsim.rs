@@ -316,13 +316,14 @@ fn load(source: &str) -> Result<Loaded, String> {
 /// [`sim_core::limits::MAX_FILE_BYTES`] (a regular file by its size; a special
 /// file such as /dev/zero by reading one byte past the limit, no further).
 fn read_file(source: &str) -> Result<String, String> {
-    let file = std::fs::File::open(source).map_err(|e| {
+    let file = open_without_waiting(source).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             let names: Vec<&str> = scenario::builtin_names().collect();
             format!(
-                "unknown scenario \"{}\": not a built-in ({}) and no such file",
+                "unknown scenario \"{}\": not a built-in ({}), not family-N or scale-N (N = 2 to {}), and no such file",
                 excerpt(source),
-                names.join(", ")
+                names.join(", "),
+                scenario::MAX_CPUS
             )
         } else {
             format!("{}: {e}", excerpt_path(source))
@@ -337,7 +338,41 @@ fn read_file(source: &str) -> Result<String, String> {
             sim_core::limits::check_file_size(meta.len()).map_err(|e| at(&e))?;
         }
     }
-    sim_core::limits::read_text(file).map_err(|e| at(&e))
+    let text = sim_core::limits::read_text(file).map_err(|e| at(&e))?;
+    if text.is_empty() {
+        return Err(at(
+            &"is empty (a named pipe with no writer reads as empty too)",
+        ));
+    }
+    Ok(text)
+}
+
+/// Opens a file for reading without waiting: a named pipe (FIFO) that no one
+/// writes to would block `open` forever. It is opened non-blocking, then made
+/// blocking again, so a pipe with a writer is read as it is written and one
+/// without reads as empty.
+#[cfg(unix)]
+fn open_without_waiting(path: &str) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // SAFETY: F_GETFL and F_SETFL read and set the status flags of a descriptor
+    // this function owns.
+    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+    if flags == -1
+        || unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) } == -1
+    {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn open_without_waiting(path: &str) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// `--schedule`'s text as events; an error names the event (`--schedule[3]: ...`).
