@@ -8,11 +8,14 @@ fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
-/// The URL fragment without its `#` (empty when there is none).
+/// The URL fragment without its `#` (empty when there is none). Only the one
+/// `#` that starts a fragment is taken off: of `##v2/...`, `#v2/...` is left,
+/// which [`crate::capabilities::Capabilities::open_link`] refuses as sim-core's
+/// decoder does (docs/permalinks.md).
 pub fn hash() -> String {
     window()
         .and_then(|w| w.location().hash().ok())
-        .map(|h| h.trim_start_matches('#').to_string())
+        .map(|h| h.strip_prefix('#').unwrap_or(&h).to_string())
         .unwrap_or_default()
 }
 

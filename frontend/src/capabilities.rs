@@ -111,6 +111,16 @@ impl Capabilities {
     /// Opens a permalink fragment; the light build hands over one that carries
     /// its scenario.
     pub fn open_link(&self, fragment: &str) -> Opened {
+        // The decoders take off one leading `#` themselves: a fragment that
+        // still starts with one (the URL had `##v2/...`) gets the URL's back, so
+        // that it is refused, not opened as `v2/...`.
+        let with_hash;
+        let fragment = if fragment.starts_with('#') {
+            with_hash = format!("#{fragment}");
+            &with_hash
+        } else {
+            fragment
+        };
         let read = match self.full {
             Some(full) => Some((full.open_link)(fragment)),
             None => Permalink::decode_named(fragment)

@@ -110,6 +110,13 @@ fn small_number(s: &str, what: &str, text: &str) -> Result<u8, EventParseError> 
             excerpt(s)
         )));
     }
+    // One spelling per number: `s01` is not another way to write `s1`.
+    if s.len() > 1 && s.starts_with('0') {
+        return Err(err(format!(
+            "{what} number \"{}\" is written without leading zeros",
+            excerpt(s)
+        )));
+    }
     s.parse::<u8>()
         .ok()
         .filter(|n| *n < 64)

@@ -39,43 +39,46 @@ pub struct LessonFile {
 }
 
 /// Where a lesson's scenario comes from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ScenarioSource {
     /// A built-in scenario, by name (`"seed-race"`).
     Builtin(String),
-    /// A scenario written out in the lesson.
-    Inline(Box<serde_json::Value>),
+    /// A scenario written out in the lesson: its JSON text as written, read by
+    /// the scenario file's own reader (so a duplicate key is refused there too).
+    Inline(String),
 }
 
-/// A string names a built-in scenario, an object is a scenario file. Written by
-/// hand rather than `#[serde(untagged)]`, which would buffer the value and
-/// compile a second scenario parser into the web app; this one reuses the
-/// scenario file's own and keeps its error paths.
+/// A name is written as a JSON string, an inline scenario as its own text.
+impl Serialize for ScenarioSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ScenarioSource::Builtin(name) => serializer.serialize_str(name),
+            ScenarioSource::Inline(json) => serde_json::value::RawValue::from_string(json.clone())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(serializer),
+        }
+    }
+}
+
+/// A string names a built-in scenario, an object is a scenario file, kept as
+/// its text: which format it is decides how it is read (a format-1 lesson
+/// carries a format-1 scenario), and its size is checked before it is parsed.
+/// Read from JSON text only (as lessons are).
 impl<'de> Deserialize<'de> for ScenarioSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Source;
-        impl<'de> serde::de::Visitor<'de> for Source {
-            type Value = ScenarioSource;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a built-in scenario's name or a scenario object")
-            }
-            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<ScenarioSource, E> {
-                Ok(ScenarioSource::Builtin(name.to_string()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ScenarioSource, A::Error> {
-                // Kept as JSON: which format it is decides how it is read (a
-                // format-1 lesson carries a format-1 scenario).
-                let value = serde_json::Value::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(map),
-                )?;
-                Ok(ScenarioSource::Inline(Box::new(value)))
-            }
+        use serde::de::Error;
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        match text.as_bytes().first() {
+            Some(b'"') => serde_json::from_str(text)
+                .map(ScenarioSource::Builtin)
+                .map_err(D::Error::custom),
+            Some(b'{') => Ok(ScenarioSource::Inline(text.to_string())),
+            _ => Err(D::Error::custom(format!(
+                "invalid type: {}, expected a built-in scenario's name or a scenario object",
+                crate::limits::excerpt(text)
+            ))),
         }
-        deserializer.deserialize_any(Source)
     }
 }
 
@@ -145,8 +148,8 @@ pub struct Lesson {
 /// Free text of a lesson: not blank and at most `max` characters (so that no
 /// lesson can make the page's layout expensive).
 fn text(field: String, text: &str, max: usize) -> Result<(), ScenarioError> {
-    if text.trim().is_empty() {
-        return Err(invalid(field, "must not be empty"));
+    if crate::limits::is_blank(text) {
+        return Err(invalid(field, "must not be empty or blank"));
     }
     let count = text.chars().count();
     if count > max {
@@ -173,6 +176,9 @@ impl LessonFile {
         }
         let v1 = self.format == 1;
         text("title".into(), &self.title, MAX_TITLE_CHARS)?;
+        if !crate::limits::is_one_line(&self.title) {
+            return Err(invalid("title", "must be one line (no line breaks)"));
+        }
         // A format-1 lesson plays format-1 events on a format-1 scenario (a built-in
         // as it was then, or inline): both are translated to format 2.
         let (scenario, translation) = match &self.scenario {
@@ -203,9 +209,8 @@ impl LessonFile {
                 })?,
                 None,
             ),
-            ScenarioSource::Inline(value) => {
-                let read = crate::v1::read_scenario(&value.to_string())
-                    .map_err(|e| e.within("scenario"))?;
+            ScenarioSource::Inline(json) => {
+                let read = crate::v1::read_inner(json, json, "scenario")?;
                 (read.scenario, read.translation)
             }
         };

@@ -42,9 +42,6 @@ pub const MAX_QUESTION_CHARS: usize = 400;
 
 /// Characters of the input an error message quotes at most.
 pub const EXCERPT_CHARS: usize = 40;
-/// Quoted input longer than this is cut by [`bound_message`] (an [`excerpt`] is
-/// at most [`EXCERPT_CHARS`] and its length suffix).
-const QUOTE_CHARS: usize = EXCERPT_CHARS + 40;
 /// Bytes of an error message at most, whatever the input (a safety net behind the
 /// excerpts: every message is well under it).
 pub const MAX_MESSAGE_BYTES: usize = 600;
@@ -68,6 +65,10 @@ pub struct TooLarge {
 impl fmt::Display for TooLarge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.size {
+            // One byte over reads as the limit once rounded: say it exactly.
+            Some(size) if bytes(size).replace(".0 ", " ") == bytes(self.limit as u64) => {
+                write!(f, "{} of {size} bytes is", self.what)
+            }
             Some(size) => write!(f, "{} of {} is", self.what, bytes(size)),
             None => write!(
                 f,
@@ -185,29 +186,141 @@ pub fn read_text(reader: impl Read) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| ReadError::NotText(e.utf8_error().valid_up_to()))
 }
 
-/// A short, printable excerpt of input for an error message: at most
-/// [`EXCERPT_CHARS`] characters once control characters are escaped, with the
-/// total length when it was cut.
-pub fn excerpt(text: &str) -> String {
-    let mut out = String::new();
-    let mut shown = 0;
+/// Whether `c` may reach a terminal or a page as it is. Not: C0 and C1 control
+/// characters and DEL (ESC starts a terminal escape, BEL rings, CR overwrites
+/// the line), the bidirectional controls that reorder the text around them
+/// (U+202E), line and paragraph separators, and the invisible characters that
+/// hide text or make a blank look like a word (zero widths, the BOM).
+pub fn is_printable(c: char) -> bool {
+    !(c.is_control()
+        || matches!(c,
+            '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'))
+}
+
+/// Whether `text` shows nothing: only whitespace and characters that are not
+/// [`is_printable`] (a zero width space, a BOM, control characters). A title
+/// like that must not count as given.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || !is_printable(c))
+}
+
+/// Whether `text` is one line: no line feed, carriage return, vertical tab,
+/// form feed, NEL or line or paragraph separator.
+pub fn is_one_line(text: &str) -> bool {
+    !text.contains([
+        '\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}',
+    ])
+}
+
+/// `text` with every character that is not [`is_printable`] written as an
+/// escape (`\u{1b}`, `\n`), the rest (backslashes and quotes too) as they are:
+/// escaping twice changes nothing, so a message built from escaped parts is not
+/// escaped again.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let escaped = c.escape_debug();
-        if shown + escaped.len() > EXCERPT_CHARS {
-            out.push_str(&format!("... ({} bytes)", text.len()));
-            return out;
-        }
-        shown += escaped.len();
-        out.extend(escaped);
+        push_printable(&mut out, c);
     }
     out
 }
 
+fn push_printable(out: &mut String, c: char) {
+    match c {
+        _ if is_printable(c) => out.push(c),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+    }
+}
+
+/// A short, printable excerpt of input for an error message: at most
+/// [`EXCERPT_CHARS`] characters once the unprintable ones are escaped
+/// ([`printable`]), with the total length when it was cut.
+pub fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    let mut shown = 0;
+    for c in text.chars() {
+        let mut escaped = String::new();
+        push_printable(&mut escaped, c);
+        let width = escaped.chars().count();
+        if shown + width > EXCERPT_CHARS {
+            out.push_str(&format!("... ({} bytes)", text.len()));
+            return out;
+        }
+        shown += width;
+        out.push_str(&escaped);
+    }
+    out
+}
+
+/// An excerpt of a file's path for an error message: the whole path when it is
+/// at most [`EXCERPT_CHARS`] characters (escaped), else its last ones (where
+/// the file's name is) after `...`, with the total length.
+pub fn excerpt_path(path: &str) -> String {
+    let escaped: Vec<String> = path
+        .chars()
+        .map(|c| {
+            let mut e = String::new();
+            push_printable(&mut e, c);
+            e
+        })
+        .collect();
+    let width: usize = escaped.iter().map(|e| e.chars().count()).sum();
+    if width <= EXCERPT_CHARS {
+        return escaped.concat();
+    }
+    let mut shown = 0;
+    let mut tail = Vec::new();
+    for e in escaped.iter().rev() {
+        let w = e.chars().count();
+        if shown + w > EXCERPT_CHARS - 3 {
+            break;
+        }
+        shown += w;
+        tail.push(e.as_str());
+    }
+    tail.reverse();
+    format!("...{} ({} bytes)", tail.concat(), path.len())
+}
+
+/// A message made safe to print whatever it holds: unprintable characters
+/// escaped ([`printable`]) and the whole cut to [`MAX_MESSAGE_BYTES`]. Applying
+/// it twice gives the same text. The CLI passes every message through it.
+pub fn safe_message(message: &str) -> String {
+    let mut out = printable(message);
+    if out.len() > MAX_MESSAGE_BYTES {
+        let mut cut = MAX_MESSAGE_BYTES - CUT.len();
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str(CUT);
+    }
+    out
+}
+
+/// Whether `quoted` is already an [`excerpt`] (of a longer text), so that a
+/// message quoting one is not cut again.
+fn is_excerpt(quoted: &str) -> bool {
+    quoted
+        .strip_suffix(" bytes)")
+        .and_then(|q| q.rsplit_once("... ("))
+        .is_some_and(|(shown, n)| {
+            !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && shown.chars().count() <= EXCERPT_CHARS
+        })
+}
+
+/// What ends a message cut by [`safe_message`].
+const CUT: &str = "... (cut)";
+
 /// `message` with every quoted stretch of it (between backticks or double
-/// quotes, as serde and lexopt quote input) longer than [`QUOTE_CHARS`] cut to
-/// an [`excerpt`], then the whole cut to [`MAX_MESSAGE_BYTES`]. Linear in the
-/// length of `message`. An excerpt is shorter than `QUOTE_CHARS`, so it is never
-/// cut again.
+/// quotes, as serde and lexopt quote input) longer than [`EXCERPT_CHARS`] cut
+/// to an [`excerpt`] (one that is an excerpt already is kept), then made safe ([`safe_message`]: escaped, at most
+/// [`MAX_MESSAGE_BYTES`]). Linear in the length of `message`.
 pub fn bound_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_BYTES));
     let mut rest = message;
@@ -217,7 +330,7 @@ pub fn bound_message(message: &str) -> String {
         rest = &rest[open + 1..];
         let close = rest.find(quote).unwrap_or(rest.len());
         let quoted = &rest[..close];
-        if quoted.chars().nth(QUOTE_CHARS).is_some() {
+        if quoted.chars().nth(EXCERPT_CHARS).is_some() && !is_excerpt(quoted) {
             out.push_str(&excerpt(quoted));
         } else {
             out.push_str(quoted);
@@ -228,19 +341,12 @@ pub fn bound_message(message: &str) -> String {
             rest = after;
         }
         if out.len() > MAX_MESSAGE_BYTES {
+            rest = "";
             break;
         }
     }
     out.push_str(rest);
-    if out.len() > MAX_MESSAGE_BYTES {
-        let mut cut = MAX_MESSAGE_BYTES - 20;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-        out.push_str("... (cut)");
-    }
-    out
+    safe_message(&out)
 }
 
 #[cfg(test)]
@@ -277,6 +383,71 @@ mod tests {
     }
 
     #[test]
+    fn unprintable_characters_are_escaped_everywhere_and_once() {
+        let evil = "\u{1b}[2J\u{1b}]0;PWNED\u{7}";
+        assert_eq!(printable(evil), "\\u{1b}[2J\\u{1b}]0;PWNED\\u{7}");
+        for c in [
+            '\u{0}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}', '\u{200b}', '\u{feff}',
+            '\u{2028}',
+        ] {
+            assert!(!is_printable(c), "{c:?}");
+            assert!(printable(&c.to_string()).starts_with("\\u{"), "{c:?}");
+        }
+        for c in ['a', ' ', '"', '\\', 'é', '漢', '\u{1f600}'] {
+            assert!(is_printable(c), "{c:?}");
+        }
+        // Short quotes (under the excerpt length) are escaped too, not only cut ones.
+        let m = bound_message(&format!("unknown field `{evil}`, expected `name`"));
+        assert!(!m.chars().any(|c| !is_printable(c)), "{m:?}");
+        assert!(m.contains("`\\u{1b}[2J"), "{m}");
+        // Escaping twice changes nothing: an excerpt in a message stays as it is.
+        let e = excerpt(&format!("{evil}{}", "z".repeat(1000)));
+        assert_eq!(
+            bound_message(&format!("page \"{e}\" is not a page")),
+            format!("page \"{e}\" is not a page")
+        );
+        assert_eq!(safe_message(&safe_message(evil)), safe_message(evil));
+        assert!(!excerpt(evil).contains("\\\\"), "{}", excerpt(evil));
+    }
+
+    #[test]
+    fn quotes_longer_than_the_excerpt_are_cut_to_it() {
+        // 41 characters: one more than an excerpt shows.
+        let m = bound_message(&format!("unknown variant `{}`", "v".repeat(41)));
+        assert_eq!(
+            m,
+            format!("unknown variant `{}... (41 bytes)`", "v".repeat(40))
+        );
+        let m = bound_message(&format!("unknown variant `{}`", "v".repeat(40)));
+        assert_eq!(m, format!("unknown variant `{}`", "v".repeat(40)));
+    }
+
+    #[test]
+    fn paths_keep_their_end() {
+        assert_eq!(excerpt_path("dir/trace.json"), "dir/trace.json");
+        let long = format!("/{}/trace.json", "d".repeat(100_000));
+        let e = excerpt_path(&long);
+        assert!(
+            e.starts_with("...") && e.contains("dd/trace.json (100012 bytes)"),
+            "{e}"
+        );
+        assert!(e.chars().count() <= EXCERPT_CHARS + 20, "{e}");
+        assert_eq!(excerpt_path("a\u{1b}b"), "a\\u{1b}b");
+    }
+
+    #[test]
+    fn messages_are_cut_at_the_limit() {
+        let m = safe_message(&"\u{1b}".repeat(10_000));
+        assert!(
+            m.len() <= MAX_MESSAGE_BYTES && m.ends_with(CUT),
+            "{}",
+            m.len()
+        );
+        let m = bound_message(&"é".repeat(10_000));
+        assert!(m.len() <= MAX_MESSAGE_BYTES, "{}", m.len());
+    }
+
+    #[test]
     fn an_endless_reader_is_refused_at_the_limit() {
         let e = read_text(std::io::repeat(b' ')).unwrap_err();
         assert!(e.to_string().contains("MAX_FILE_BYTES"), "{e}");
@@ -296,6 +467,21 @@ mod tests {
             "a file of 50 MiB is over the limit of 8 MiB (MAX_FILE_BYTES; see docs/scenario-format.md)"
         );
         assert!(check_file_size(MAX_FILE_BYTES as u64).is_ok());
+        // One byte over does not read as the limit itself.
+        let e = check_file_size(MAX_FILE_BYTES as u64 + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("a file of 8388609 bytes is over the limit of 8 MiB"),
+            "{e}"
+        );
+        let e = check_permalink(&"v".repeat(MAX_PERMALINK_BYTES + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("a link of 524289 bytes is over the limit of 512 KiB"),
+            "{e}"
+        );
         let e = check_permalink(&"v".repeat(1_400_214))
             .unwrap_err()
             .to_string();

@@ -338,8 +338,10 @@ impl<'a> Exporter<'a> {
                 m = self.apply(&m, *event, index)?.0;
                 continue;
             };
-            let action = self.model.next_action(&m, cpu);
+            // The event is checked first: a step of a CPU that does not exist or
+            // cannot step is refused here, before anything reads its state.
             let (next, effects) = self.apply(&m, *event, index)?;
+            let action = self.model.next_action(&m, cpu);
             let at = |what: String| format!("event {index} ({event}): {cpu} {what}");
             match action {
                 Some(CpuAction::Run { task, op }) => {

@@ -214,13 +214,17 @@ impl CpuSet {
     pub fn first(n: usize) -> CpuSet {
         CpuSet(((1u32 << n) - 1) as u16)
     }
-    /// Whether `cpu` is in the set.
+    /// Whether `cpu` is in the set (never a CPU past the 16th).
     pub fn contains(self, cpu: CpuId) -> bool {
-        self.0 & (1 << cpu.0) != 0
+        self.0 & Self::bit(cpu) != 0
     }
     /// The set without `cpu`.
     pub fn without(self, cpu: CpuId) -> CpuSet {
-        CpuSet(self.0 & !(1 << cpu.0))
+        CpuSet(self.0 & !Self::bit(cpu))
+    }
+    /// `cpu`'s bit; none for a CPU number a set cannot hold (from a schedule).
+    fn bit(cpu: CpuId) -> u16 {
+        1u16.checked_shl(u32::from(cpu.0)).unwrap_or(0)
     }
     /// Whether the set is empty.
     pub fn is_empty(self) -> bool {
@@ -598,9 +602,9 @@ impl Machine {
         self.ipis.iter().find(|i| i.sender == sender)
     }
 
-    /// The task running on `cpu`, if any.
+    /// The task running on `cpu`, if any (none on a CPU that does not exist).
     pub fn current(&self, cpu: CpuId) -> Option<TaskId> {
-        self.cpus[cpu.index()].current
+        self.cpus.get(cpu.index())?.current
     }
 
     /// The in-flight TLBIs that will remove `entry` from `cpu`'s TLB when they reach

@@ -348,9 +348,10 @@ impl Model {
         }
     }
 
-    /// What `cpu` does when it steps next (whether or not it may now).
+    /// What `cpu` does when it steps next (whether or not it may now); `None`
+    /// when it has nothing to do, or does not exist (a CPU from a schedule).
     pub fn next_action(&self, m: &Machine, cpu: CpuId) -> Option<CpuAction> {
-        let state = &m.cpus[cpu.index()];
+        let state = m.cpus.get(cpu.index())?;
         // A CPU waiting for its flush IPIs has preemption disabled: its task stays
         // and finishes the step it is in.
         if m.ipi_of(cpu).is_some() {
@@ -416,7 +417,8 @@ impl Model {
         }
     }
 
-    /// Whether `cpu` can step, and if not, why.
+    /// Whether `cpu` can step, and if not, why (a CPU that does not exist is
+    /// [`CpuStatus::Idle`]).
     pub fn cpu_status(&self, m: &Machine, cpu: CpuId) -> CpuStatus {
         let Some(action) = self.next_action(m, cpu) else {
             return match m.current(cpu) {

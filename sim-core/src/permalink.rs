@@ -424,10 +424,18 @@ fn decode_v2(parts: &[&str]) -> Result<Permalink, PermalinkError> {
                 ),
             )
         } else {
+            // `##v2/...`, ` v2/...`: the canonical spelling is the same link
+            // with at most one `#` and nothing in front.
+            let bare = version.trim_start_matches(|c: char| c == '#' || c.is_whitespace());
+            let canonical = if bare == VERSION || bare == "v1" {
+                format!("; the link is written #{bare}/... (one # at most, nothing before it)")
+            } else {
+                String::new()
+            };
             err(
                 "version",
                 format!(
-                    "expected \"{VERSION}\" at the start, found \"{}\"",
+                    "expected \"{VERSION}\" at the start, found \"{}\"{canonical}",
                     scenario::excerpt(version)
                 ),
             )

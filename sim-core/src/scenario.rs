@@ -178,7 +178,7 @@ impl ScenarioError {
 /// front of the message, the path of the value being read (`tasks[1].program[2]`):
 /// serde reports some errors only after the whole value (a call) is read, so the
 /// position alone can point past the culprit.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
+pub(crate) fn parse<'de, T: serde::Deserialize<'de>>(text: &'de str) -> Result<T, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         // "." is the root and "?" a value serde could not name: no path to show.
@@ -575,6 +575,9 @@ impl ScenarioFile {
         }
         check_name("name", &self.name, MAX_SCENARIO_NAME)?;
         check_text("title", &self.title, MAX_TITLE_CHARS, false)?;
+        if !crate::limits::is_one_line(&self.title) {
+            return Err(invalid("title", "must be one line (no line breaks)"));
+        }
         check_text("story", &self.story, MAX_STORY_CHARS, true)?;
         if self.asid == 0 {
             return Err(invalid("asid", "ASID 0 is reserved; use 1 or more"));
@@ -596,7 +599,7 @@ impl ScenarioFile {
                     invalid(
                         field,
                         format!(
-                            "page {:?} is not a page of the mm (pages: {})",
+                            "page \"{}\" is not a page of the mm (pages: {})",
                             excerpt(name),
                             known.join(", ")
                         ),
@@ -885,7 +888,7 @@ fn check_name(field: &str, name: &str, max: usize) -> Result<(), ScenarioError> 
         Err(invalid(
             field,
             format!(
-                "{:?} must be 1 to {max} ASCII letters, digits, '-' or '_'",
+                "\"{}\" must be 1 to {max} ASCII letters, digits, '-' or '_'",
                 excerpt(name)
             ),
         ))
@@ -900,8 +903,8 @@ fn check_text(
     max: usize,
     may_be_empty: bool,
 ) -> Result<(), ScenarioError> {
-    if !may_be_empty && text.trim().is_empty() {
-        return Err(invalid(field, "must not be empty"));
+    if !may_be_empty && crate::limits::is_blank(text) {
+        return Err(invalid(field, "must not be empty or blank"));
     }
     let count = text.chars().count();
     if count > max {

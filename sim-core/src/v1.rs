@@ -146,6 +146,12 @@ pub struct ReadScenario {
 /// Refuses anything but a JSON object (serde would read a struct from an array,
 /// field by position), by its first character and without building the value.
 fn object(text: &str) -> Result<(), ScenarioError> {
+    if text.starts_with('\u{feff}') {
+        return Err(invalid(
+            "(file)",
+            "starts with a byte order mark (U+FEFF): save it as UTF-8 without one",
+        ));
+    }
     let kind = match text.trim_start().as_bytes().first() {
         Some(b'{') => return Ok(()),
         Some(b'[') => "an array",
@@ -163,23 +169,81 @@ fn object(text: &str) -> Result<(), ScenarioError> {
     ))
 }
 
-/// The fields that decide how an object is read, skipping all the others.
+/// The fields that decide how an object is read, skipping all the others
+/// without building them: a probe of 8 MiB costs no memory.
 #[derive(Deserialize)]
 struct Probe {
     #[serde(default)]
-    format: Option<serde_json::Value>,
+    format: Option<Format>,
     /// Present in a trace (its scenario), absent in a scenario file.
     #[serde(default)]
     scenario: Option<serde::de::IgnoredAny>,
 }
 
-fn format_of(probe: &Probe) -> Result<u32, ScenarioError> {
-    match &probe.format {
+/// A `format` field as read: a version number, or anything else (skipped
+/// unbuilt, so `"format": [0, 0, ...]` of megabytes allocates nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Version(u32),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Format;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a version number")
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Format, E> {
+                Ok(u32::try_from(n).map_or(Format::Other, Format::Version))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Format, E> {
+                Ok(Format::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Format, E> {
+                Ok(Format::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Format, E> {
+                Ok(Format::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Format, E> {
+                Ok(Format::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Format, E> {
+                Ok(Format::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Format, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Format::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Format, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Format::Other)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+fn format_of(format: Option<Format>) -> Result<u32, ScenarioError> {
+    match format {
         None => Err(invalid("format", "missing: write \"format\": 2")),
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| invalid("format", "must be a version number: 2 (or 1 for old files)")),
+        Some(Format::Version(n)) => Ok(n),
+        Some(Format::Other) => Err(invalid(
+            "format",
+            "must be a version number: 2 (or 1 for old files)",
+        )),
     }
 }
 
@@ -187,7 +251,7 @@ fn format_of(probe: &Probe) -> Result<u32, ScenarioError> {
 pub fn read_scenario(text: &str) -> Result<ReadScenario, ScenarioError> {
     crate::limits::check_scenario_text(text).map_err(ScenarioError::TooLarge)?;
     object(text)?;
-    match format_of(&parse::<Probe>(text)?)? {
+    match format_of(parse::<Probe>(text)?.format)? {
         1 => {
             let file: ScenarioFileV1 = parse(text)?;
             let (file, translation) = translate(&file)?;
@@ -689,12 +753,57 @@ pub struct Imported {
 }
 
 /// The fields of an exported [`crate::trace::Trace`] that matter for re-importing
-/// it. Other fields (steps, outcome, machine) are derived, so they are ignored.
+/// it. Other fields (steps, outcome, machine) are derived, so they are skipped.
+/// The scenario is kept as its text, unparsed: its size is checked before it is
+/// read, and it is read by the scenario file's own reader (which refuses a
+/// duplicate key, where a `serde_json::Value` would keep the last one).
 #[derive(Deserialize)]
-struct TraceFile {
-    scenario: serde_json::Value,
+struct TraceFile<'a> {
+    #[serde(default)]
+    format: Option<Format>,
+    #[serde(borrow)]
+    scenario: &'a serde_json::value::RawValue,
     mitigation: Option<Mitigation>,
     schedule: Option<String>,
+}
+
+/// Reads a scenario written inside another file (a trace's, a lesson's) with
+/// the scenario file's reader, refused over [`crate::limits::MAX_SCENARIO_BYTES`]
+/// before it is parsed. Errors name `field.` in front of the path, and a syntax
+/// error's line and column are those of the outer file when `inner` is part
+/// of `outer`.
+pub(crate) fn read_inner(
+    outer: &str,
+    inner: &str,
+    field: &str,
+) -> Result<ReadScenario, ScenarioError> {
+    read_scenario(inner).map_err(|e| match e {
+        ScenarioError::Syntax {
+            line,
+            column,
+            message,
+        } => {
+            let start = (inner.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
+            let (line, column) = match outer.get(..start) {
+                Some(before) if start <= outer.len() => {
+                    let lines = before.matches('\n').count();
+                    let base = before.len() - before.rfind('\n').map_or(0, |i| i + 1);
+                    if line == 1 {
+                        (lines + 1, base + column)
+                    } else {
+                        (lines + line, column)
+                    }
+                }
+                _ => (line, column),
+            };
+            ScenarioError::Syntax {
+                line,
+                column,
+                message: format!("{field}: {message}"),
+            }
+        }
+        other => other.within(field),
+    })
 }
 
 /// Reads a scenario file, or a trace exported by `tlbsim run --json` or the web app
@@ -711,8 +820,16 @@ pub fn import(text: &str) -> Result<Imported, ScenarioError> {
         });
     }
     let trace: TraceFile = parse(text)?;
-    let inner = serde_json::to_string(&trace.scenario).unwrap_or_default();
-    let read = read_scenario(&inner).map_err(|e| e.within("scenario"))?;
+    match format_of(trace.format)? {
+        1 | FORMAT_VERSION => {}
+        other => {
+            return Err(invalid(
+                "format",
+                format!("version {other} is not supported: this tlbsim reads traces of versions 1 and {FORMAT_VERSION}"),
+            ))
+        }
+    }
+    let read = read_inner(text, trace.scenario.get(), "scenario")?;
     let schedule = trace
         .schedule
         .map(|text| {

@@ -204,3 +204,32 @@ fn limits_are_the_codes() {
         );
     }
 }
+
+/// The explorer's default state bound, as the limits table, `tlbsim --help` and
+/// the code say it (the table said 2,000,000 while the code said 50,000,000).
+#[test]
+fn the_documented_state_bound_is_the_default() {
+    let max = sim_core::ExploreConfig::default().max_states;
+    let with_commas = max
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
+    let row = DOC
+        .lines()
+        .find(|l| l.contains("`ExploreConfig::max_states`"))
+        .expect("the explorer row of the limits table");
+    assert!(
+        row.contains(&format!("({with_commas} by default")),
+        "{max}: {row}"
+    );
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains(&format!("Default: {max}.")), "{help}");
+}

@@ -29,11 +29,37 @@ struct Run {
 
 /// Runs tlbsim, timing it by the CPU time of that one child (wait4), and checking
 /// that it did not wait either.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn tlbsim(args: &[&str]) -> Run {
+    tlbsim_within(args, None)
+}
+
+/// [`tlbsim`] with its address space limited to `mib` MiB (`RLIMIT_AS`): an
+/// allocation past it fails and tlbsim aborts, so the run shows the memory one
+/// input needs. (`ru_maxrss` of a child cannot: it starts from the test
+/// process's own, which other tests' threads share.)
+#[allow(clippy::zombie_processes)] // reaped by wait4, in tlbsim_within
+fn tlbsim_within(args: &[&str], mib: Option<u64>) -> Run {
     use std::io::Read;
+    use std::os::unix::process::CommandExt;
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tlbsim"));
+    if let Some(mib) = mib {
+        let limit = libc::rlimit {
+            rlim_cur: mib << 20,
+            rlim_max: mib << 20,
+        };
+        // SAFETY: setrlimit is async-signal-safe and touches only the child.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let mut child = command
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -336,7 +362,16 @@ fn non_canonical_links_are_refused_with_the_canonical_spelling() {
         ("v2/seed-race/dsb/1001/+1", "cursor", "write 1"),
         ("v2/seed-race/dsb/1001/0001", "cursor", "write 1"),
         ("v2/seed-race/dsb/1001/4", "cursor", "leaves it out"),
-        ("##v2/seed-race/dsb/1001", "version", "expected \"v2\""),
+        (
+            "##v2/seed-race/dsb/1001",
+            "version",
+            "is written #v2/... (one # at most",
+        ),
+        (
+            "####v1/seed-race/dsb/1",
+            "version",
+            "is written #v1/... (one # at most",
+        ),
         (" v2/seed-race/dsb/1001", "version", "expected \"v2\""),
         ("v2/seed-race/dsb/1D001", "events", "is written d01"),
         ("v02/seed-race/dsb/1", "version", "expected \"v2\""),
@@ -560,4 +595,424 @@ fn every_limit_is_documented_with_its_value() {
     ] {
         assert!(names.contains(&format!("1 to {n}")), "{n}: {names}");
     }
+}
+
+/// `litmus` with a schedule that does not replay (a step of a CPU that does not
+/// exist, of one whose program is finished, from `--schedule` or a trace) is a
+/// replay error worded as `run` words it, exit 2; it panicked in
+/// `Model::next_action` before.
+#[test]
+fn litmus_refuses_schedules_that_do_not_replay_as_run_does() {
+    let flood = format!("{}s1", "s1,".repeat(30_000));
+    for (schedule, says) in [
+        (
+            "s2",
+            "--schedule[0]: s2 does not replay on the dsb kernel: CPU2 does not exist",
+        ),
+        (
+            "s15",
+            "--schedule[0]: s15 does not replay on the dsb kernel: CPU15 does not exist",
+        ),
+        (
+            "s1,s7",
+            "--schedule[1]: s7 does not replay on the dsb kernel: CPU7 does not exist",
+        ),
+        ("d0>9", "--schedule[0]: d0>9 does not replay"),
+        (
+            &flood,
+            "--schedule[8]: s1 does not replay on the dsb kernel: CPU1 cannot step",
+        ),
+    ] {
+        let litmus = tlbsim(&["litmus", "seed-race", "--schedule", schedule]);
+        let run = tlbsim(&["run", "seed-race", "--schedule", schedule]);
+        assert_eq!(litmus.code, 2, "{}", litmus.stderr);
+        assert!(litmus.stderr.contains(says), "{says}: {}", litmus.stderr);
+        assert!(!litmus.stderr.contains("panicked"), "{}", litmus.stderr);
+        assert_eq!(litmus.stderr, run.stderr, "litmus and run word it alike");
+    }
+    // A parse error is worded as run words it too.
+    let litmus = tlbsim(&["litmus", "seed-race", "--schedule", "s0,x"]);
+    assert_eq!(litmus.code, 2);
+    assert!(
+        litmus.stderr.contains("--schedule[1]: "),
+        "{}",
+        litmus.stderr
+    );
+    // A trace, with a --schedule that does not replay on it.
+    let history = History::replay(
+        Model::new(scenario::builtin("seed-race").unwrap(), Mitigation::Dsb),
+        &sim_core::parse_schedule("s1,s0").unwrap(),
+    )
+    .unwrap();
+    let path = temp_path("litmus-trace.json");
+    std::fs::write(&path, serde_json::to_string(&Trace::of(&history)).unwrap()).unwrap();
+    let run = tlbsim(&["litmus", path.to_str().unwrap(), "--schedule", "s7"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--schedule[0]: s7"), "{}", run.stderr);
+    // The trace's own schedule does not finish the tasks: a translation refusal.
+    let run = tlbsim(&["litmus", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("has not finished"), "{}", run.stderr);
+}
+
+/// The library refuses the same schedules without panicking, and the model
+/// answers for a CPU that does not exist instead of indexing past its CPUs.
+#[test]
+fn a_cpu_that_does_not_exist_is_refused_not_indexed() {
+    let model = Model::new(scenario::builtin("seed-race").unwrap(), Mitigation::Dsb);
+    for schedule in ["s2", "s15", "s1,s7"] {
+        let events = sim_core::parse_schedule(schedule).unwrap();
+        let e = sim_core::litmus::export(&model, &events).unwrap_err();
+        assert!(e.why.contains("does not exist"), "{schedule}: {e}");
+    }
+    let e = sim_core::litmus::export(&model, &[sim_core::Event::Step(sim_core::CpuId(255))])
+        .unwrap_err();
+    assert!(e.why.contains("does not exist"), "{e}");
+    let m = model.initial();
+    for cpu in [2, 15, 16, 255] {
+        let cpu = sim_core::CpuId(cpu);
+        assert_eq!(model.next_action(&m, cpu), None);
+        assert_eq!(model.cpu_status(&m, cpu), sim_core::CpuStatus::Idle);
+        assert_eq!(m.current(cpu), None);
+    }
+    let all = sim_core::machine::CpuSet(u16::MAX);
+    for cpu in [16, 17, 200, 255] {
+        assert!(!all.contains(sim_core::CpuId(cpu)), "CPU{cpu}");
+        assert_eq!(all.without(sim_core::CpuId(cpu)), all, "CPU{cpu}");
+    }
+    assert!(model.next_action(&m, sim_core::CpuId(0)).is_some());
+}
+
+/// Nothing a file holds reaches the terminal raw: an unknown key or call made of
+/// terminal escapes (clear the screen, set the title, ring) is quoted escaped.
+#[test]
+fn terminal_escapes_in_a_file_are_quoted_escaped() {
+    let evil = "\u{1b}[2J\u{1b}]0;PWNED\u{7}\u{202e}";
+    let mut key = seed_file();
+    key[evil] = 1.into();
+    let mut op = seed_file();
+    op["tasks"][0]["program"][0]["op"] = evil.into();
+    let mut page = seed_file();
+    page["pages"][0]["name"] = evil.into();
+    for (what, file) in [("key", key), ("op", op), ("page", page)] {
+        let path = temp_path(&format!("escape-{what}.json"));
+        std::fs::write(&path, file.to_string()).unwrap();
+        let run = tlbsim(&["run", path.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{what}: {}", run.stderr);
+        assert!(
+            run.stderr.trim_end().chars().all(limits::is_printable),
+            "{what}: {:?}",
+            run.stderr
+        );
+        // Escaped once: the ESC reads \u{1b}, not \\u{1b}.
+        assert!(run.stderr.contains("\\u{1b}[2J"), "{what}: {}", run.stderr);
+        assert!(!run.stderr.contains("\\\\u"), "{what}: {}", run.stderr);
+    }
+}
+
+/// The FILE argument is quoted as an excerpt that keeps its end (the file's
+/// name), whether the file is missing, cannot be opened or is not a scenario.
+#[test]
+fn a_huge_file_argument_is_quoted_as_an_excerpt() {
+    let name = "a".repeat(100_000);
+    let run = tlbsim(&["run", &name]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.len() < 300, "{} bytes", run.stderr.len());
+    // A long path to a file that is there, but not a scenario.
+    let mut dir = temp_path("deep");
+    for i in 0..16 {
+        dir.push(format!("{i:03}{}", "d".repeat(200)));
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    std::fs::write(&file, "{\"format\": 2,").unwrap();
+    let path = file.to_str().unwrap();
+    assert!(path.len() > 3000);
+    for args in [
+        vec!["run", path],
+        vec!["explore", path],
+        vec!["litmus", path],
+        vec!["run", dir.to_str().unwrap()],
+    ] {
+        let run = tlbsim(&args);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.len() < 300,
+            "{} bytes: {}",
+            run.stderr.len(),
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(" bytes)"),
+            "says the length: {}",
+            run.stderr
+        );
+    }
+    assert!(tlbsim(&["run", path]).stderr.contains("/bad.json ("));
+}
+
+/// Standard output closed (`>&-`) is a failure with a message, like a full disk;
+/// a standard error that cannot be written does not make tlbsim abort.
+#[test]
+fn closed_stdout_fails_and_full_stderr_does_not_abort() {
+    for redirect in [">&-", "1<&-"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" run seed-race {redirect}"))
+            .arg(env!("CARGO_BIN_EXE_tlbsim"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{redirect}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("standard output is closed"), "{stderr}");
+    }
+    // /dev/null is not closed: the output is thrown away on purpose.
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["run", "seed-race"])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for args in [
+        vec!["run", "no-such-file"],
+        vec!["run", "seed-race", "--width", "3"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: no abort");
+    }
+}
+
+/// The command `explore` suggests is safe to paste: a file name that means
+/// something to a shell is quoted.
+#[test]
+fn explore_quotes_the_file_in_its_replay_command() {
+    let dir = temp_path("quoted");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = "x;touch PWNED;'it'.json";
+    std::fs::write(dir.join(name), scenario::builtin_json("seed-race").unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tlbsim"))
+        .args(["explore", name])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("replay: ")).unwrap();
+    assert!(
+        line.starts_with(r"replay: tlbsim run 'x;touch PWNED;'\''it'\''.json' --mitigation dsb"),
+        "{line}"
+    );
+    // Pasted into a shell, the line names the file and runs nothing else.
+    let pasted = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} >/dev/null",
+            line.trim_start_matches("replay: ")
+                .replacen("tlbsim", "\"$0\"", 1)
+        ))
+        .arg(env!("CARGO_BIN_EXE_tlbsim"))
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(pasted.success());
+    assert!(!dir.join("PWNED").exists());
+}
+
+/// A trace's own `format` is read: another version, a value that is not a
+/// version, or none at all is refused, as a scenario file's is.
+#[test]
+fn a_trace_says_its_format() {
+    let history = History::replay(
+        Model::new(scenario::builtin("seed-race").unwrap(), Mitigation::Dsb),
+        &sim_core::parse_schedule("s1,s0").unwrap(),
+    )
+    .unwrap();
+    let trace = serde_json::to_value(Trace::of(&history)).unwrap();
+    assert!(scenario::import(&trace.to_string()).is_ok());
+    for (format, says) in [
+        (Some(json!(99)), "format: version 99 is not supported"),
+        (Some(json!(1e30)), "format: must be a version number"),
+        (Some(json!("hello")), "format: must be a version number"),
+        (Some(json!([0, 0, 0])), "format: must be a version number"),
+        (Some(json!(-2)), "format: must be a version number"),
+        (None, "format: missing"),
+    ] {
+        let mut t = trace.clone();
+        match format {
+            Some(f) => t["format"] = f,
+            None => {
+                t.as_object_mut().unwrap().remove("format");
+            }
+        }
+        let e = scenario::import(&t.to_string()).unwrap_err().to_string();
+        assert!(e.starts_with(says), "{says}: {e}");
+    }
+}
+
+/// Inputs over the scenario limit are refused before they are built: an 8 MiB
+/// `format` array in a scenario file, and an 8 MiB scenario (one long array, or
+/// 700,000 keys) inside a trace. They took 110 to 150 MB before the limit
+/// refused them; now little more than the file itself (11 MB).
+#[test]
+fn oversized_inputs_are_refused_before_they_are_built() {
+    let n = MAX_FILE_BYTES - 1000;
+    let zeros = |n: usize| format!("[{}0]", "0,".repeat(n / 2 - 2));
+    let keys: String = (0..700_000).map(|i| format!("\"k{i}\":0,")).collect();
+    let cases = [
+        ("format.json", format!("{{\"format\":{}}}", zeros(n))),
+        (
+            "inner.json",
+            format!(
+                "{{\"format\":2,\"scenario\":{{\"x\":{}}},\"schedule\":\"s0\"}}",
+                zeros(n - 60)
+            ),
+        ),
+        (
+            "keys.json",
+            format!("{{\"format\":2,\"scenario\":{{{keys}\"k\":0}},\"schedule\":\"s0\"}}"),
+        ),
+    ];
+    for (name, text) in cases {
+        assert!(
+            text.len() > 7 << 20 && text.len() <= MAX_FILE_BYTES,
+            "{name}"
+        );
+        let path = temp_path(name);
+        std::fs::write(&path, &text).unwrap();
+        // In 48 MiB of address space: the file's 8 MiB and the program, but no
+        // parsed copy of it (these aborted out of memory at 48 MiB before).
+        let run = tlbsim_within(&["run", path.to_str().unwrap()], Some(48));
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("MAX_SCENARIO_BYTES"),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(run.took < FAST * 3, "{name}: took {:?}", run.took);
+    }
+}
+
+/// A duplicate key is refused wherever a scenario is written: in a scenario
+/// file, in a trace and in a lesson (the last `title` won in the last two).
+#[test]
+fn duplicate_keys_are_refused_in_every_scenario() {
+    let file = scenario::builtin_json("seed-race").unwrap();
+    let at = file.find("\"title\"").unwrap();
+    let dup = format!("{}\"title\": \"first\", {}", &file[..at], &file[at..]);
+    let e = Scenario::from_json(&dup).unwrap_err().to_string();
+    assert!(e.contains("duplicate field `title`"), "{e}");
+
+    let history = History::new(Model::new(
+        scenario::builtin("seed-race").unwrap(),
+        Mitigation::Dsb,
+    ));
+    let trace = serde_json::to_string_pretty(&Trace::of(&history)).unwrap();
+    let inner = trace.find("\"scenario\": {").unwrap();
+    let at = inner + trace[inner..].find("\"title\"").unwrap();
+    let dup = format!("{}\"title\": \"EVIL LAST\", {}", &trace[..at], &trace[at..]);
+    let e = scenario::import(&dup).unwrap_err();
+    assert!(
+        e.to_string().contains("scenario: duplicate field `title`"),
+        "{e}"
+    );
+    // The position is the trace's own: the line of the second title.
+    let line = trace[..at].matches('\n').count() + 1;
+    assert!(
+        matches!(e, ScenarioError::Syntax { line: l, .. } if l == line),
+        "{e:?}, line {line}"
+    );
+
+    let lesson = |scenario: &str| {
+        format!(
+            "{{\"format\": 2, \"title\": \"t\", \"scenario\": {scenario}, \"steps\": [{{\"text\": \"x\"}}]}}"
+        )
+    };
+    assert!(Lesson::from_json(&lesson(file)).is_ok());
+    let at = file.find("\"title\"").unwrap();
+    let dup = format!("{}\"title\": \"EVIL\", {}", &file[..at], &file[at..]);
+    let e = Lesson::from_json(&lesson(&dup)).unwrap_err().to_string();
+    assert!(e.contains("scenario: duplicate field `title`"), "{e}");
+    // An inline scenario over the scenario limit is refused as one, unparsed.
+    let mut big = seed_file();
+    big["story"] = Value::String("s".repeat(300 << 10));
+    let e = Lesson::from_json(&lesson(&big.to_string()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("MAX_SCENARIO_BYTES"), "{e}");
+    // A lesson's scenario is a name or an object.
+    let e = Lesson::from_json(&lesson("3")).unwrap_err().to_string();
+    assert!(
+        e.contains("expected a built-in scenario's name or a scenario object"),
+        "{e}"
+    );
+}
+
+/// Nits of the review: one spelling per event number, exact sizes one byte
+/// over a limit, a BOM said as such, the generated families in the not-found
+/// message, and a FIFO with no writer refused instead of waited on.
+#[test]
+fn small_things_say_what_they_are() {
+    for (text, says) in [
+        ("s01", "CPU number \"01\" is written without leading zeros"),
+        (
+            "d0.00>1",
+            "TLBI number \"00\" is written without leading zeros",
+        ),
+        (
+            "d00>1",
+            "CPU number \"00\" is written without leading zeros",
+        ),
+        (
+            "d0>01",
+            "CPU number \"01\" is written without leading zeros",
+        ),
+    ] {
+        let e = text.parse::<sim_core::Event>().unwrap_err().to_string();
+        assert!(e.contains(says), "{text}: {e}");
+    }
+    for text in ["s0", "s10", "d0.0>1", "d0.10>1", "d10>0"] {
+        let event: sim_core::Event = text.parse().unwrap();
+        assert_eq!(event.to_string().parse::<sim_core::Event>(), Ok(event));
+    }
+
+    let bom = format!("\u{feff}{}", scenario::builtin_json("seed-race").unwrap());
+    let e = scenario::import(&bom).unwrap_err().to_string();
+    assert!(e.contains("byte order mark"), "{e}");
+
+    let run = tlbsim(&["run", "no-such-scenario"]);
+    assert!(
+        run.stderr
+            .contains(&format!("not family-N or scale-N (N = 2 to {MAX_CPUS})")),
+        "{}",
+        run.stderr
+    );
+
+    let fifo = temp_path("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let run = tlbsim(&["run", fifo.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is empty"), "{}", run.stderr);
+    // A pipe with a writer is read as it is written (process substitution),
+    // even when the writer is slow to start.
+    let piped = temp_path("piped.json");
+    std::fs::write(&piped, scenario::builtin_json("seed-race").unwrap()).unwrap();
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" run <(sleep 0.2; cat \"$1\") --json >/dev/null")
+        .arg(env!("CARGO_BIN_EXE_tlbsim"))
+        .arg(&piped)
+        .status()
+        .unwrap();
+    assert!(status.success());
 }

@@ -292,8 +292,22 @@ fn limits() {
             "\"title\": \"Reclaim defers a flush; mprotect() on another CPU misses it\"",
             "\"title\": \" \"",
         ),
-        "title: must not be empty",
+        "title: must not be empty or blank",
     );
+    // Invisible or control characters alone are blank too; a title is one line.
+    let title = "\"title\": \"Reclaim defers a flush; mprotect() on another CPU misses it\"";
+    for blank in ["\\u200b", "\\ufeff", "\\u0001\\u0001", " \\u2060\\t"] {
+        check(
+            &edit(title, &format!("\"title\": \"{blank}\"")),
+            "title: must not be empty or blank",
+        );
+    }
+    for broken in ["a\\nb", "a\\rb", "a\\u2028b", "a\\u0085b"] {
+        check(
+            &edit(title, &format!("\"title\": \"{broken}\"")),
+            "title: must be one line (no line breaks)",
+        );
+    }
     check(
         &edit("\"name\": \"seed-race\"", &format!("\"name\": \"{}\"", "x".repeat(41))),
         "name: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (41 bytes)\" must be 1 to 40 ASCII letters, digits, '-' or '_'",

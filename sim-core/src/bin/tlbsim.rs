@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde::Serialize;
-use sim_core::limits::excerpt;
+use sim_core::limits::{excerpt, excerpt_path};
 use sim_core::{
     explore, format_schedule, ladder, litmus, parse_schedule, permalink::Permalink, scenario,
     trace::Trace, Arch, Event, ExploreConfig, History, Mitigation, Model, Scenario,
@@ -300,9 +300,9 @@ fn load(source: &str) -> Result<Loaded, String> {
     let is_file = std::path::Path::new(source).exists();
     if let Some(scenario) = scenario::builtin(source) {
         if is_file {
-            eprintln!(
-                "tlbsim: note: {source} is the built-in scenario; to open the file of that name, write ./{source}"
-            );
+            warn(&format!(
+                "note: {source} is the built-in scenario; to open the file of that name, write ./{source}"
+            ));
         }
         return Ok(builtin(scenario));
     }
@@ -310,9 +310,9 @@ fn load(source: &str) -> Result<Loaded, String> {
     match scenario::generated(source) {
         Some(Ok(scenario)) => {
             if is_file {
-                eprintln!(
-                    "tlbsim: note: {source} is a generated scenario; to open the file of that name, write ./{source}"
-                );
+                warn(&format!(
+                    "note: {source} is a generated scenario; to open the file of that name, write ./{source}"
+                ));
             }
             return Ok(builtin(scenario));
         }
@@ -325,7 +325,7 @@ fn load(source: &str) -> Result<Loaded, String> {
         _ => {}
     }
     let text = read_file(source)?;
-    let imported = scenario::import(&text).map_err(|e| format!("{source}: {e}"))?;
+    let imported = scenario::import(&text).map_err(|e| format!("{}: {e}", excerpt_path(source)))?;
     Ok(Loaded {
         scenario: imported.scenario,
         mitigation: imported.mitigation,
@@ -337,27 +337,85 @@ fn load(source: &str) -> Result<Loaded, String> {
 /// [`sim_core::limits::MAX_FILE_BYTES`] (a regular file by its size; a special
 /// file such as /dev/zero by reading one byte past the limit, no further).
 fn read_file(source: &str) -> Result<String, String> {
-    let file = std::fs::File::open(source).map_err(|e| {
+    let file = open_without_waiting(source).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             let names: Vec<&str> = scenario::builtin_names().collect();
             format!(
-                "unknown scenario \"{}\": not a built-in ({}) and no such file",
+                "unknown scenario \"{}\": not a built-in ({}), not family-N or scale-N (N = 2 to {}), and no such file",
                 excerpt(source),
-                names.join(", ")
+                names.join(", "),
+                scenario::MAX_CPUS
             )
         } else {
-            format!("{source}: {e}")
+            format!("{}: {e}", excerpt_path(source))
         }
     })?;
+    let at = |e: &dyn std::fmt::Display| format!("{}: {e}", excerpt_path(source));
     if let Ok(meta) = file.metadata() {
         if meta.is_dir() {
-            return Err(format!("{source}: is a directory, not a scenario file"));
+            return Err(at(&"is a directory, not a scenario file"));
         }
         if meta.is_file() {
-            sim_core::limits::check_file_size(meta.len()).map_err(|e| format!("{source}: {e}"))?;
+            sim_core::limits::check_file_size(meta.len()).map_err(|e| at(&e))?;
         }
     }
-    sim_core::limits::read_text(file).map_err(|e| format!("{source}: {e}"))
+    let text = sim_core::limits::read_text(file).map_err(|e| at(&e))?;
+    if text.is_empty() {
+        return Err(at(
+            &"is empty (a named pipe with no writer reads as empty too)",
+        ));
+    }
+    Ok(text)
+}
+
+/// Opens a file for reading without waiting: a named pipe (FIFO) that no one
+/// writes to would block `open` forever. It is opened non-blocking, then made
+/// blocking again, so a pipe with a writer is read as it is written and one
+/// without reads as empty.
+#[cfg(unix)]
+fn open_without_waiting(path: &str) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // SAFETY: F_GETFL and F_SETFL read and set the status flags of a descriptor
+    // this function owns.
+    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+    if flags == -1
+        || unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) } == -1
+    {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn open_without_waiting(path: &str) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// `--schedule`'s text as events; an error names the event (`--schedule[3]: ...`).
+fn schedule_arg(text: &str) -> Result<Vec<Event>, String> {
+    parse_schedule(text).map_err(|e| format!("--schedule[{}]: {}", e.index, e.source))
+}
+
+/// The schedule a command plays, and where it came from for [`play`]'s errors:
+/// `--schedule`, else a trace's own, else the scenario's `default_schedule`.
+fn chosen_schedule(
+    text: Option<&str>,
+    loaded: &mut Loaded,
+    source: &str,
+) -> Result<(Vec<Event>, String), String> {
+    Ok(match (text, loaded.schedule.take()) {
+        (Some(text), _) => (schedule_arg(text)?, "--schedule".to_string()),
+        (None, Some(events)) => (events, format!("{}: schedule", excerpt_path(source))),
+        (None, None) => (
+            loaded.scenario.default_schedule().to_vec(),
+            format!("{}: default_schedule", excerpt_path(source)),
+        ),
+    })
 }
 
 /// The model of `loaded` on `arch` (`--arch`, else the file's) under `mitigation`
@@ -498,28 +556,22 @@ fn execute(command: Command) -> Result<String, String> {
             ladder_only,
             base_url,
         } => {
-            let loaded = load(&source)?;
+            let mut loaded = load(&source)?;
             let model = model_of(&loaded, arch, mitigation)?;
-            let (schedule, origin) = match schedule {
-                Some(text) => (
-                    parse_schedule(&text)
-                        .map_err(|e| format!("--schedule[{}]: {}", e.index, e.source))?,
-                    "--schedule".to_string(),
-                ),
-                None => match loaded.schedule {
-                    Some(events) => (events, format!("{source}: schedule")),
-                    None if model.arch() != loaded.scenario.arch() => (
-                        History::adapt_schedule(&model, loaded.scenario.default_schedule()),
-                        format!(
-                            "{source}: default_schedule (carried over to {})",
-                            model.arch()
-                        ),
+            let (schedule, origin) = if schedule.is_none()
+                && loaded.schedule.is_none()
+                && model.arch() != loaded.scenario.arch()
+            {
+                (
+                    History::adapt_schedule(&model, loaded.scenario.default_schedule()),
+                    format!(
+                        "{}: default_schedule (carried over to {})",
+                        excerpt_path(&source),
+                        model.arch()
                     ),
-                    None => (
-                        loaded.scenario.default_schedule().to_vec(),
-                        format!("{source}: default_schedule"),
-                    ),
-                },
+                )
+            } else {
+                chosen_schedule(schedule.as_deref(), &mut loaded, &source)?
             };
             let history = play(model, &schedule, &origin)?;
             if json {
@@ -549,24 +601,27 @@ fn execute(command: Command) -> Result<String, String> {
             mitigation,
             schedule,
         } => {
-            let loaded = load(&source)?;
+            let mut loaded = load(&source)?;
             let arch = arch.unwrap_or(loaded.scenario.arch());
             if !arch.is_arm64() {
                 return Err(format!(
                     "litmus: --arch {arch}: litmus tests are AArch64 code for herd7's aarch64 model (broadcast TLBIs and the DSB rule); {arch} flushes other CPUs' TLBs in IPI handlers, which that model has no instructions for. Use tlbsim explore --arch {arch} instead."
                 ));
             }
-            let schedule = match schedule {
-                Some(text) => parse_schedule(&text).map_err(|e| format!("--schedule: {e}"))?,
-                None => loaded
-                    .schedule
-                    .unwrap_or_else(|| loaded.scenario.default_schedule().to_vec()),
-            };
+            let (schedule, origin) = chosen_schedule(schedule.as_deref(), &mut loaded, &source)?;
             let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
             let model = Model::new(loaded.scenario, mitigation);
+            // A schedule that does not replay is the user's error, said as run
+            // says it; only a replayable one can be refused as untranslatable.
+            play(model.clone(), &schedule, &origin)?;
             litmus::export(&model, &schedule)
                 .map(|t| t.text)
-                .map_err(|e| format!("litmus: cannot translate {source} faithfully: {e}"))
+                .map_err(|e| {
+                    format!(
+                        "litmus: cannot translate {} faithfully: {e}",
+                        excerpt_path(&source)
+                    )
+                })
         }
         Command::Explore {
             source,
@@ -690,7 +745,8 @@ fn execute(command: Command) -> Result<String, String> {
                     .push_str("shortest counterexample: the initial state (nothing can happen)\n"),
                 Some(schedule) => out.push_str(&format!(
                     "shortest counterexample: {schedule}\n\
-                     replay: tlbsim run {source}{arch_flag} --mitigation {mitigation} --schedule '{schedule}'\n"
+                     replay: tlbsim run {}{arch_flag} --mitigation {mitigation} --schedule '{schedule}'\n",
+                    shell_word(&source)
                 )),
                 None => {}
             }
@@ -708,7 +764,70 @@ fn execute(command: Command) -> Result<String, String> {
     }
 }
 
+/// `word` as one shell word to paste: as it is when it is plain, else in single
+/// quotes (a file named `x;touch PWNED` must not run anything). A name with
+/// unprintable characters is not printed: `FILE` stands for it.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./,:=+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else if word.chars().all(sim_core::limits::is_printable) {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    } else {
+        "FILE".to_string()
+    }
+}
+
+/// Writes a line to standard error; a standard error that cannot be written
+/// (full, closed) loses the line but does not abort tlbsim.
+fn warn(message: &str) {
+    let line = format!("tlbsim: {}\n", sim_core::limits::safe_message(message));
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// Whether standard output was closed when tlbsim started (`tlbsim run x >&-`).
+/// Rust's runtime reopens a closed standard descriptor on /dev/null before
+/// `main`, so the output would be lost and the exit status 0: this looks
+/// first, from the binary's initialisers, which run before the runtime.
+#[cfg(target_os = "linux")]
+mod closed_stdout {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn look() {
+        // SAFETY: F_GETFD reads descriptor 1's flags and changes nothing; it
+        // fails only when the descriptor is not open.
+        if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
+            CLOSED.store(true, Ordering::Relaxed);
+        }
+    }
+
+    #[used]
+    #[link_section = ".init_array"]
+    static LOOK: extern "C" fn() = look;
+
+    /// Whether descriptor 1 was closed at the start.
+    pub fn was_closed() -> bool {
+        CLOSED.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn stdout_was_closed() -> bool {
+    closed_stdout::was_closed()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stdout_was_closed() -> bool {
+    false
+}
+
 fn main() -> ExitCode {
+    if stdout_was_closed() {
+        warn("could not write the output: standard output is closed");
+        return ExitCode::FAILURE;
+    }
     let result = parse_args(std::env::args_os().skip(1)).and_then(execute);
     match result {
         Ok(out) => {
@@ -721,13 +840,13 @@ fn main() -> ExitCode {
             {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("tlbsim: could not write the output: {e}");
+                    warn(&format!("could not write the output: {e}"));
                     ExitCode::FAILURE
                 }
             }
         }
         Err(message) => {
-            eprintln!("tlbsim: {message}");
+            warn(&message);
             ExitCode::from(2)
         }
     }
