@@ -306,8 +306,13 @@ async function measureWasmExplorer(familyDir) {
   for (const cpus of familyDir ? WASM_SCALE : []) {
     const file = path.join(familyDir, `scale-${cpus}.json`);
     if (!fs.existsSync(file)) break;
+    // The wall time a user waits, from the file to every kernel's row: the
+    // kernels run side by side in as many workers as the machine has CPUs.
+    const start = Date.now();
     await page.setInputFiles('input[type=file]', file);
     for (const r of await waitForExplorer(page, `scale-${cpus}`)) rows.push({ scenario: `scale-${cpus}`, ...r });
+    const workers = await page.evaluate(() => Math.min(3, navigator.hardwareConcurrency || 1));
+    rows.push({ scenario: `scale-${cpus}`, mitigation: 'every kernel', wall_ms: Date.now() - start, workers });
   }
   await app.close();
   return rows;
@@ -453,6 +458,13 @@ function buildTable(r) {
       if (n) parts.push(`${n.bytes_per_state} B/state`);
       add(`explorer ${sc} ${m}`, parts.join('; '), budget, pass);
     }
+  }
+
+  // The whole panel on scale-N: what a user waits for every kernel's verdict.
+  for (const w of wasm.filter((x) => x.mitigation === 'every kernel')) {
+    const limit = w.scenario === 'scale-16' ? 10_000 : 3_000;
+    add(`explorer ${w.scenario} every kernel, wall (${w.workers} workers side by side)`, MS(w.wall_ms),
+      `<= ${limit / 1000} s`, w.wall_ms <= limit);
   }
 
   // SPIN on the Promela model of scale-N (sim-core/spin/scale.pml), in the same run.
