@@ -1,7 +1,8 @@
 // Hostile input in the browser (issue 14): in one tab, 500 random and mutated
 // permalinks (one with a 1 MB title) and 100 broken files. After each, the page
 // still answers a step within 100 ms, every broken input gets a clear message,
-// and the JS heap (after a forced GC) ends within 10 MB of where it started.
+// and the JS heap (after a forced GC) ends within 10 MB of where it started, as does
+// the wasm heap (which never shrinks: no input made it grow by 10 MB).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -182,6 +183,9 @@ test(`${LINKS} hostile links and ${FILES} broken files in one tab: clear message
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const before = await heapAfterGc(cdp);
+  // The wasm heap never shrinks, so its growth is the most any input made it take.
+  const wasmMemory = () => page.evaluate(() => globalThis.tlbraceWasmMemoryBytes());
+  const wasmBefore = await wasmMemory();
 
   let refused = 0;
   const times = [];
@@ -208,7 +212,7 @@ test(`${LINKS} hostile links and ${FILES} broken files in one tab: clear message
     const said = await banner(page);
     if (said) {
       refused++;
-      assert.match(said, /Could not open that: broken link \((version|scenario|mitigation|events|cursor|length)\): \S/, what);
+      assert.match(said, /Could not open that: broken link \((version|scenario|arch|mitigation|events|cursor|length)\): \S/, what);
       assert.ok(said.length < 600, `${what}: a message of ${said.length} characters`);
     }
     await timeStep(what);
@@ -239,5 +243,8 @@ test(`${LINKS} hostile links and ${FILES} broken files in one tab: clear message
   const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(1);
   console.log(`# heap ${mib(before)} MiB -> ${mib(after)} MiB; first-try step ms: median ${at(0.5)}, p95 ${at(0.95)}, max ${at(1)}; ${refused} of ${LINKS} links refused`);
   assert.ok(after - before < HEAP_SLACK, `heap grew from ${mib(before)} to ${mib(after)} MiB`);
+  const wasmAfter = await wasmMemory();
+  console.log(`# wasm memory ${mib(wasmBefore)} MiB -> ${mib(wasmAfter)} MiB`);
+  assert.ok(wasmAfter - wasmBefore < HEAP_SLACK, `wasm memory grew from ${mib(wasmBefore)} to ${mib(wasmAfter)} MiB`);
   assertClean(app);
 });
