@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use crate::event::Event;
 use crate::kernel::{self, KernelRef};
 use crate::mitigation::Mitigation;
 
@@ -56,6 +57,17 @@ impl Arch {
     /// Whether remote TLBs are flushed by IPIs whose sender waits (x86, riscv).
     pub fn uses_ipis(self) -> bool {
         !self.is_arm64()
+    }
+
+    /// Whether `event` has a meaning on this architecture: a TLBI delivery only
+    /// on arm64 (x86 and riscv leave nothing in flight), a flush IPI taken only
+    /// on x86 and riscv; a step everywhere.
+    pub fn has_event(self, event: &Event) -> bool {
+        match event {
+            Event::Step(_) => true,
+            Event::Deliver { .. } => !self.uses_ipis(),
+            Event::Ipi { .. } => self.uses_ipis(),
+        }
     }
 
     /// One line saying how this architecture invalidates other CPUs' TLBs.

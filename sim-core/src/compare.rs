@@ -4,6 +4,12 @@
 //! An event that is not enabled on one side (e.g. a delivery of a TLBI that the
 //! other kernel already completed) is skipped there and recorded as such, so both
 //! sides keep following the same schedule.
+//!
+//! The two sides may run on different architectures (arm64 `dsb` against x86
+//! `flush_tlb_mm`): an event that has no meaning on one side's architecture (a
+//! TLBI delivery on x86, a flush IPI taken on arm64, [`crate::Arch::has_event`])
+//! is [`Row::OtherArch`] there, and the comparison is aligned on the kernel
+//! steps both run: such rows are never a difference.
 
 use std::sync::Arc;
 
@@ -19,6 +25,9 @@ pub enum Row {
     Applied(Arc<Step>),
     /// The event was not enabled on this side, and skipped.
     NotEnabled(EventError),
+    /// The event has no meaning on this side's architecture (a TLBI delivery
+    /// on x86 or riscv, a flush IPI on arm64), and is skipped.
+    OtherArch,
 }
 
 impl Row {
@@ -26,7 +35,7 @@ impl Row {
     pub fn step(&self) -> Option<&Step> {
         match self {
             Row::Applied(step) => Some(step),
-            Row::NotEnabled(_) => None,
+            Row::NotEnabled(_) | Row::OtherArch => None,
         }
     }
 }
@@ -42,14 +51,21 @@ pub struct Side {
 }
 
 impl Side {
-    /// Plays `events` on `model`, skipping the events that are not enabled.
+    /// Plays `events` on `model`, skipping the events that are not enabled
+    /// and those its architecture does not have.
     pub fn play(model: Model, events: &[Event]) -> Side {
+        let arch = model.arch();
         let mut history = History::new(model);
         let rows = events
             .iter()
-            .map(|event| match history.apply(*event) {
-                Ok(_) => Row::Applied(history.all_steps()[history.cursor() - 1].clone()),
-                Err(e) => Row::NotEnabled(e),
+            .map(|event| {
+                if !arch.has_event(event) {
+                    return Row::OtherArch;
+                }
+                match history.apply(*event) {
+                    Ok(_) => Row::Applied(history.all_steps()[history.cursor() - 1].clone()),
+                    Err(e) => Row::NotEnabled(e),
+                }
             })
             .collect();
         Side { history, rows }
@@ -63,6 +79,16 @@ impl Side {
     /// TLB misses of all CPUs so far.
     pub fn misses(&self) -> u32 {
         self.history.current().stats.iter().map(|s| s.misses).sum()
+    }
+
+    /// Flush IPIs taken by all CPUs so far (0 on arm64).
+    pub fn ipis(&self) -> u32 {
+        self.history
+            .current()
+            .stats
+            .iter()
+            .map(|s| s.ipis_received)
+            .sum()
     }
 }
 
@@ -86,7 +112,8 @@ pub struct Divergence {
 
 /// The first event where `left` and `right` (played on the same schedule) differ:
 /// enabled on one side only, or applied with different effects. `None` while they
-/// behave the same.
+/// behave the same. An event one side's architecture does not have
+/// ([`Row::OtherArch`]) is no difference: the two are aligned on the rest.
 pub fn divergence(left: &Side, right: &Side) -> Option<Divergence> {
     left.rows
         .iter()
@@ -231,6 +258,30 @@ mod tests {
             Mitigation::Dsb,
         );
         assert_eq!(divergence(&none, &dsb), None);
+    }
+
+    #[test]
+    fn arm64_dsb_and_x86_flush_tlb_mm_align_on_kernel_steps() {
+        use crate::Arch;
+        let scenario = Arc::new(scenario::builtin("seed-race").unwrap());
+        // The story with CPU0's TLBI delivered on arm64, then reclaim's flush:
+        // one step on arm64, a flush IPI taken and a finishing step on x86.
+        let events = parse_schedule("s1,s0,s0,d0>1,s1,s1,s1,s1,s1,s1,s1,s0,i0>1,s0").unwrap();
+        let arm = Side::play(Model::shared(scenario.clone(), Mitigation::Dsb), &events);
+        let x86 = Side::play(
+            Model::on(scenario, Mitigation::FlushTlbMm, Arch::X86).unwrap(),
+            &events,
+        );
+        assert_eq!(x86.rows[3], Row::OtherArch, "no TLBI in flight on x86");
+        assert_eq!(arm.rows[12], Row::OtherArch, "no flush IPI on arm64");
+        let d = divergence(&arm, &x86).expect("the two architectures differ");
+        assert_eq!(d.kind, DivergenceKind::Effects);
+        assert!(
+            d.index == 2,
+            "set_tlb_ubc_flush_pending broadcasts a TLBI on arm64 and only records a cpumask on x86: {d:?}"
+        );
+        assert_eq!(x86.ipis(), 1);
+        assert_eq!(arm.ipis(), 0);
     }
 
     #[test]

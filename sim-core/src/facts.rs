@@ -209,13 +209,26 @@ pub struct Cost {
     pub syscall: Syscall,
     /// Misses per CPU, from its return to the end of the story.
     pub misses: Vec<u32>,
+    /// x86 and riscv: flush IPIs each CPU took (handlers it ran) over the whole
+    /// story, the price these architectures pay in interrupts; zeros on arm64.
+    pub ipis_received: Vec<u32>,
+    /// x86 and riscv: flush IPIs each CPU sent over the whole story.
+    pub ipis_sent: Vec<u32>,
 }
 
 /// The [`Cost`] of playing the scenario's default schedule (as far as it stays
 /// enabled) under `mitigation`; `None` if no system call returns in the story.
 pub fn misses_after_return(scenario: &Arc<Scenario>, mitigation: Mitigation) -> Option<Cost> {
-    let model = Model::shared(scenario.clone(), mitigation);
-    let history = History::replay_while_enabled(model, scenario.default_schedule());
+    cost_of(&Model::shared(scenario.clone(), mitigation))
+}
+
+/// The [`Cost`] of the scenario's story on `model`'s architecture and kernel:
+/// the default schedule as [`History::adapt_schedule`] carries it over (on x86
+/// and riscv each flush's IPIs are taken at once), as far as it stays enabled;
+/// `None` if no system call returns in the story.
+pub fn cost_of(model: &Model) -> Option<Cost> {
+    let events = History::adapt_schedule(model, model.scenario().default_schedule());
+    let history = History::replay_while_enabled(model.clone(), &events);
     let (returned, syscall) = history.steps().iter().enumerate().find_map(|(i, s)| {
         s.effects.iter().find_map(|e| match e {
             Effect::Returned { syscall, .. } => Some((i, *syscall)),
@@ -231,6 +244,8 @@ pub fn misses_after_return(scenario: &Arc<Scenario>, mitigation: Mitigation) -> 
             .zip(at)
             .map(|(e, a)| e.misses - a.misses)
             .collect(),
+        ipis_received: end.iter().map(|e| e.ipis_received).collect(),
+        ipis_sent: end.iter().map(|e| e.ipis_sent).collect(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::arch::Arch;
 use crate::effect::Effect;
 use crate::event::Event;
 use crate::machine::Machine;
@@ -33,6 +34,47 @@ pub struct ReplayError {
     pub event: Event,
     /// Why it could not be applied.
     pub error: EventError,
+}
+
+/// What [`History::on_arch`] made of a view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchSwitch {
+    /// The view on the new architecture.
+    pub history: History,
+    /// Why the old kernel is not on the new architecture (its default kernel
+    /// is shown instead), if it is not.
+    pub kernel_refused: Option<String>,
+    /// How many of the old applied events carried over.
+    pub kept: usize,
+    /// How many events were applied before the switch.
+    pub of: usize,
+}
+
+impl ArchSwitch {
+    /// One sentence for the user: what was kept and what changed.
+    pub fn text(&self) -> String {
+        let model = self.history.model();
+        let mut text = format!("Now on {}: {}", model.arch(), model.arch().summary());
+        if let Some(why) = &self.kernel_refused {
+            text.push_str(&format!(
+                " Kernel {} instead: {why}.",
+                model.mitigation()
+            ));
+        }
+        if self.of > 0 {
+            text.push_str(&format!(
+                " Kept {} of {} events of the schedule{}.",
+                self.kept,
+                self.of,
+                if self.kept < self.of {
+                    " (it stops where the next one is not possible here)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        text
+    }
 }
 
 /// The steps played so far on one model, and where the user is among them.
@@ -92,6 +134,12 @@ impl History {
     /// finishes the call. It stops at the first event that is still not enabled.
     /// On arm64 it is the schedule as far as it replays.
     pub fn adapt_schedule(model: &Model, events: &[Event]) -> Vec<Event> {
+        History::adapt_schedule_counted(model, events).0
+    }
+
+    /// [`History::adapt_schedule`], and how many of `events` it carried over
+    /// (a delivery dropped on x86 or riscv counts as carried).
+    pub fn adapt_schedule_counted(model: &Model, events: &[Event]) -> (Vec<Event>, usize) {
         let mut m = model.initial();
         let mut out = Vec::with_capacity(events.len());
         let mut fx = Vec::new();
@@ -103,24 +151,27 @@ impl History {
             }
             ok
         };
+        let mut carried = 0;
         for &event in events {
             if model.arch().uses_ipis() && matches!(event, Event::Deliver { .. }) {
+                carried += 1;
                 continue;
             }
             if !apply(&mut m, &mut out, event) {
                 break;
             }
+            carried += 1;
             let Event::Step(cpu) = event else { continue };
             while let Some(ipi) = m.ipi_of(cpu).copied() {
                 for to in ipi.pending.iter() {
                     apply(&mut m, &mut out, Event::Ipi { from: cpu, to });
                 }
                 if !apply(&mut m, &mut out, event) {
-                    return out;
+                    return (out, carried);
                 }
             }
         }
-        out
+        (out, carried)
     }
 
     /// The model.
@@ -224,10 +275,123 @@ impl History {
         self.with_model(self.model.with_mitigation(mitigation))
     }
 
+    /// The same view on another architecture ([`ArchSwitch`]): the kernel is
+    /// kept if `arch` has it, else `arch`'s default kernel
+    /// ([`Arch::default_mitigation`]); the schedule (the redo list included) is
+    /// carried over by [`History::adapt_schedule`], and the cursor stays on the
+    /// same event of the old schedule as far as it carries over. Refused, with
+    /// the reason, when the scenario makes no sense on `arch`
+    /// ([`Scenario::arch_refusal`](crate::Scenario::arch_refusal)).
+    pub fn on_arch(&self, arch: Arch) -> Result<ArchSwitch, String> {
+        let old = self.model.mitigation();
+        let (mitigation, kernel_refused) = match arch.check(old) {
+            Ok(()) => (old, None),
+            Err(why) => (arch.default_mitigation(), Some(why)),
+        };
+        let model = Model::on(self.model.scenario_arc().clone(), mitigation, arch)?;
+        let full = self.portable_schedule(self.steps.len());
+        let before = self.portable_schedule(self.cursor);
+        let events = History::adapt_schedule(&model, &full);
+        let (applied, kept) = History::adapt_schedule_counted(&model, &before);
+        let mut history = History::replay_while_enabled(model, &events);
+        history.cursor = applied.len().min(history.steps.len());
+        Ok(ArchSwitch {
+            history,
+            kernel_refused,
+            kept,
+            of: before.len(),
+        })
+    }
+
+    /// The first `n` events (of every step known) without those that exist only
+    /// because of this history's architecture: on x86 and riscv the flush IPIs
+    /// taken and each sender's step that finished its wait (arm64's flush is one
+    /// step). What is left is a schedule any architecture can adapt.
+    fn portable_schedule(&self, n: usize) -> Vec<Event> {
+        if !self.model.arch().uses_ipis() {
+            return self.steps[..n].iter().map(|s| s.event).collect();
+        }
+        let mut before = &*self.initial;
+        let mut out = Vec::with_capacity(n);
+        for step in &self.steps[..n] {
+            let finishing = matches!(step.event, Event::Step(cpu) if before.ipi_of(cpu).is_some());
+            if !finishing && !matches!(step.event, Event::Ipi { .. }) {
+                out.push(step.event);
+            }
+            before = &step.machine;
+        }
+        out
+    }
+
     /// The same schedule replayed on another model, as far as it goes.
     pub fn with_model(&self, model: Model) -> History {
         let mut h = History::replay_while_enabled(model, &self.full_schedule());
         h.cursor = self.cursor.min(h.steps.len());
         h
+    }
+}
+
+#[cfg(test)]
+mod arch_switch_tests {
+    use super::*;
+    use crate::event::{format_schedule, parse_schedule};
+    use crate::op::CpuId;
+    use crate::scenario;
+
+    fn seed(mitigation: Mitigation, schedule: &str) -> History {
+        let model = Model::new(scenario::builtin("seed-race").unwrap(), mitigation);
+        History::replay(model, &parse_schedule(schedule).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn arm64_to_x86_keeps_the_steps_and_drops_deliveries() {
+        let h = seed(Mitigation::Dsb, "s1,s0,s0,d0>1,s1,s1");
+        let switch = h.on_arch(Arch::X86).unwrap();
+        assert_eq!(switch.history.model().arch(), Arch::X86);
+        assert_eq!(switch.history.model().mitigation(), Mitigation::FlushTlbMm);
+        assert!(switch.kernel_refused.is_some(), "x86 has no dsb kernel");
+        assert_eq!(format_schedule(&switch.history.schedule()), "s1,s0,s0,s1,s1");
+        assert_eq!((switch.kept, switch.of), (6, 6));
+        assert!(switch.text().contains("Kept 6 of 6"), "{}", switch.text());
+    }
+
+    #[test]
+    fn x86_to_arm64_drops_ipis_and_finishing_steps() {
+        let h = seed(Mitigation::FlushTlbMm, "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0");
+        let mut x86 = h.on_arch(Arch::X86).unwrap().history;
+        // Reclaim's flush on x86, completed at once: the IPI taken and the
+        // sender's finishing step.
+        assert!(
+            format_schedule(&x86.schedule()).ends_with("s0,i0>1,s0"),
+            "{}",
+            format_schedule(&x86.schedule())
+        );
+        x86.apply(Event::Step(CpuId(0))).unwrap();
+        let back = x86.on_arch(Arch::Arm64).unwrap();
+        assert_eq!(back.history.model().mitigation(), Mitigation::FlushTlbMm);
+        assert_eq!(
+            format_schedule(&back.history.schedule()),
+            "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0"
+        );
+        assert_eq!((back.kept, back.of), (12, 12));
+    }
+
+    #[test]
+    fn a_scenario_that_makes_no_sense_on_x86_is_refused_with_the_reason() {
+        let model = Model::new(
+            scenario::builtin("migration-no-switch-dsb").unwrap(),
+            Mitigation::Dsb,
+        );
+        let why = History::new(model).on_arch(Arch::X86).unwrap_err();
+        assert!(why.contains("__switch_to()"), "{why}");
+    }
+
+    #[test]
+    fn the_cursor_stays_on_the_same_event() {
+        let mut h = seed(Mitigation::FlushTlbMm, "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0");
+        h.jump(3);
+        let x86 = h.on_arch(Arch::X86).unwrap().history;
+        assert_eq!(x86.cursor(), 3);
+        assert!(x86.all_steps().len() > 12, "the redo list carried over with its IPIs");
     }
 }

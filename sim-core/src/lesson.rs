@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::Arch;
 use crate::event::{parse_schedule, Event};
 use crate::history::History;
 use crate::limits::{MAX_LESSON_TEXT_CHARS, MAX_QUESTION_CHARS, MAX_TITLE_CHARS};
@@ -34,6 +35,9 @@ pub struct LessonFile {
     /// The kernel the lesson starts with.
     #[serde(default)]
     pub mitigation: Mitigation,
+    /// The architecture the lesson starts on (the scenario's own unless named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<Arch>,
     /// The steps, in order.
     pub steps: Vec<StepFile>,
 }
@@ -91,6 +95,11 @@ pub struct StepFile {
     /// Switch to this kernel at this step (the events so far are replayed under it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mitigation: Option<Mitigation>,
+    /// Switch to this architecture at this step; it starts again, so the step
+    /// must also say `restart` (a schedule of one architecture is not one of
+    /// another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<Arch>,
     /// Start again from the initial state before playing this step's events.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restart: bool,
@@ -123,6 +132,8 @@ pub struct LessonStep {
     pub text: String,
     /// The kernel from this step on, if it changes here.
     pub mitigation: Option<Mitigation>,
+    /// The architecture from this step on, if it changes here (always with a restart).
+    pub arch: Option<Arch>,
     /// Whether the step starts again from the initial state.
     pub restart: bool,
     /// The events it plays.
@@ -141,6 +152,8 @@ pub struct Lesson {
     pub scenario: Arc<Scenario>,
     /// The kernel at the start.
     pub mitigation: Mitigation,
+    /// The architecture at the start.
+    pub arch: Arch,
     /// The steps.
     pub steps: Vec<LessonStep>,
 }
@@ -223,10 +236,14 @@ impl LessonFile {
                 format!("must list 1 to {MAX_STEPS} steps, not {}", self.steps.len()),
             ));
         }
+        let arch = self.arch.unwrap_or(scenario.arch());
+        let scenario = Arc::new(scenario);
+        Model::on(scenario.clone(), self.mitigation, arch).map_err(|why| invalid("arch", why))?;
         let mut lesson = Lesson {
             title: self.title.clone(),
-            scenario: Arc::new(scenario),
+            scenario,
             mitigation: self.mitigation,
+            arch,
             steps: Vec::with_capacity(self.steps.len()),
         };
         for (i, step) in self.steps.iter().enumerate() {
@@ -283,13 +300,27 @@ impl LessonFile {
                     MAX_LESSON_TEXT_CHARS,
                 )?;
             }
+            if step.arch.is_some() && !step.restart {
+                return Err(invalid(
+                    format!("{at}.arch"),
+                    "switching architecture starts the story again: add \"restart\": true",
+                ));
+            }
             lesson.steps.push(LessonStep {
                 text: step.text.clone(),
                 mitigation: step.mitigation,
+                arch: step.arch,
                 restart: step.restart,
                 events,
                 question: step.question.clone(),
             });
+            // The kernel must exist on the architecture, and the scenario make
+            // sense there.
+            let (mitigation, arch, _) = lesson.played(i + 1);
+            Model::on(lesson.scenario.clone(), mitigation, arch).map_err(|why| {
+                let field = if step.arch.is_some() { "arch" } else { "mitigation" };
+                invalid(format!("{at}.{field}"), why)
+            })?;
             // Every event must be enabled where the lesson plays it.
             let before = lesson.history_before(i);
             let mut all = before.schedule();
@@ -313,41 +344,48 @@ impl Lesson {
         parse::<LessonFile>(text)?.validate()
     }
 
-    /// The kernel and the events played once steps `0..n` are revealed.
-    fn played(&self, n: usize) -> (Mitigation, Vec<Event>) {
+    /// The kernel, the architecture and the events played once steps `0..n`
+    /// are revealed.
+    fn played(&self, n: usize) -> (Mitigation, Arch, Vec<Event>) {
         let mut mitigation = self.mitigation;
+        let mut arch = self.arch;
         let mut events = Vec::new();
         for step in self.steps.iter().take(n) {
             if step.restart {
                 events.clear();
             }
             mitigation = step.mitigation.unwrap_or(mitigation);
+            arch = step.arch.unwrap_or(arch);
             events.extend(&step.events);
         }
-        (mitigation, events)
+        (mitigation, arch, events)
     }
 
     /// What the view shows while step `n`'s question is open: steps `0..n`
     /// revealed, then step `n`'s kernel switch and restart, but not its events.
     pub fn history_before(&self, n: usize) -> History {
-        let (mut mitigation, mut events) = self.played(n);
+        let (mut mitigation, mut arch, mut events) = self.played(n);
         if let Some(step) = self.steps.get(n) {
             mitigation = step.mitigation.unwrap_or(mitigation);
+            arch = step.arch.unwrap_or(arch);
             if step.restart {
                 events.clear();
             }
         }
-        self.replay(mitigation, &events)
+        self.replay(mitigation, arch, &events)
     }
 
     /// What the view shows once step `n` is revealed (its events played).
     pub fn history_after(&self, n: usize) -> History {
-        let (mitigation, events) = self.played(n + 1);
-        self.replay(mitigation, &events)
+        let (mitigation, arch, events) = self.played(n + 1);
+        self.replay(mitigation, arch, &events)
     }
 
-    fn replay(&self, mitigation: Mitigation, events: &[Event]) -> History {
-        let model = Model::shared(self.scenario.clone(), mitigation);
+    fn replay(&self, mitigation: Mitigation, arch: Arch, events: &[Event]) -> History {
+        // Validation checked every step's kernel on its architecture; a lesson
+        // built by hand with a refused pair shows the scenario's own.
+        let model = Model::on(self.scenario.clone(), mitigation, arch)
+            .unwrap_or_else(|_| Model::shared(self.scenario.clone(), mitigation));
         // Validation played every step, so this stops early only for a lesson
         // built by hand; the history so far is still a faithful view.
         match History::replay(model, events) {
@@ -357,7 +395,14 @@ impl Lesson {
 }
 
 /// The built-in lessons' files, embedded at compile time.
-const BUILTIN_FILES: [(&str, &str); 1] = [("seed-race", include_str!("../lessons/seed-race.json"))];
+const BUILTIN_FILES: [(&str, &str); 2] = [
+    ("seed-race", include_str!("../lessons/seed-race.json")),
+    ("arm64-vs-x86", include_str!("../lessons/arm64-vs-x86.json")),
+];
+
+/// Names of the built-in lessons, in [`builtin`]'s order (a list of names
+/// alone, so naming a lesson embeds none of the files).
+pub const BUILTIN_NAMES: [&str; 2] = ["seed-race", "arm64-vs-x86"];
 
 /// Names of the built-in lessons.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
@@ -424,6 +469,42 @@ mod tests {
         // The question before the stale write asks whether the write succeeds.
         let q = lesson.steps[stale].question.as_ref().unwrap();
         assert!(q.prompt.contains("succeed"), "{}", q.prompt);
+    }
+
+    #[test]
+    fn arm64_vs_x86_shows_the_stale_write_on_arm64_and_none_on_x86() {
+        use crate::Arch;
+        let lesson = builtin("arm64-vs-x86").unwrap();
+        assert_eq!(BUILTIN_NAMES.to_vec(), builtin_names().collect::<Vec<_>>());
+        let after: Vec<History> = (0..lesson.steps.len())
+            .map(|i| lesson.history_after(i))
+            .collect();
+        let stale = after
+            .iter()
+            .position(|h| matches!(Outcome::of(h.model(), h.current()), Outcome::StaleWrite(_)))
+            .expect("a stale write on arm64 dsb");
+        assert_eq!(after[stale].model().arch(), Arch::Arm64);
+        assert!(lesson.steps[stale].question.is_some(), "predicted first");
+        let last = after.last().unwrap();
+        assert_eq!(last.model().arch(), Arch::X86);
+        assert_eq!(Outcome::of(last.model(), last.current()), Outcome::FinishedSafely);
+        assert_eq!(last.current().stats[1].ipis_received, 1);
+        // The step before the IPI is taken leaves CPU0 waiting for it.
+        let waiting = &after[after.len() - 2];
+        assert!(waiting.current().ipi_of(crate::op::CpuId(0)).is_some());
+    }
+
+    #[test]
+    fn an_arch_switch_without_a_restart_is_refused() {
+        let e = edited(|v| {
+            v["steps"][2]["arch"] = "x86".into();
+        });
+        assert_eq!(field(e), "steps[2].arch");
+        let e = edited(|v| {
+            v["steps"][2]["arch"] = "x86".into();
+            v["steps"][2]["restart"] = true.into();
+        });
+        assert_eq!(field(e), "steps[2].arch", "dsb is not an x86 kernel");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub use arch::Arch;
 pub use effect::{Effect, FaultKind};
 pub use event::{format_schedule, parse_schedule, Event, TlbiRef};
 pub use explorer::{explore, ExploreConfig, ExploreReport, Explorer, Verdict};
-pub use history::{History, ReplayError, Step};
+pub use history::{ArchSwitch, History, ReplayError, Step};
 pub use machine::{KindSet, Machine, MmapLock, TlbEntry, Violation, ViolationKind};
 pub use mitigation::Mitigation;
 pub use model::{Applied, CpuAction, CpuStatus, EventError, Model, TaskStatus};

@@ -137,3 +137,18 @@ fn every_palette_entry_has_a_constructor() {
     }
     assert_eq!(Call::of_kind("nope", &defaults), None);
 }
+
+#[test]
+fn tlb_cost_on_x86_pays_in_ipis_where_arm64_pays_in_misses() {
+    use sim_core::facts::cost_of;
+    use sim_core::{Arch, Model};
+    let scenario = std::sync::Arc::new(sim_core::scenario::builtin("tlb-cost").unwrap());
+    let arm = cost_of(&Model::shared(scenario.clone(), Mitigation::FlushTlbMm)).unwrap();
+    let x86 = cost_of(&Model::on(scenario, Mitigation::FlushTlbMm, Arch::X86).unwrap()).unwrap();
+    assert_eq!(arm.ipis_received.iter().sum::<u32>(), 0);
+    assert!(x86.ipis_received.iter().sum::<u32>() > 0, "{x86:?}");
+    assert_eq!(
+        x86.ipis_sent.iter().sum::<u32>(),
+        x86.ipis_received.iter().sum::<u32>()
+    );
+}
