@@ -12,7 +12,7 @@ use yew::prelude::*;
 use crate::browser;
 use crate::capabilities::{Capabilities, Opened, FULL_FLAG};
 use crate::components::board::Board;
-use crate::components::controls::{MitigationPicker, Playback, ScenarioPicker};
+use crate::components::controls::{ArchPicker, MitigationPicker, Playback, ScenarioPicker};
 use crate::components::cost::CostChart;
 use crate::components::explorer::ExplorerPanel;
 use crate::components::help::ShortcutHelp;
@@ -22,7 +22,7 @@ use crate::components::narrative::HistoryList;
 use crate::components::outcome::OutcomeBar;
 use crate::components::share::{embed_code, link_text, ShareBar};
 use crate::context::{Config, Ctx};
-use crate::keyboard::{oldest_delivery, use_shortcuts, Shortcut};
+use crate::keyboard::{oldest_delivery, oldest_ipi, use_shortcuts, Shortcut};
 use crate::route::{Mode, Route};
 use crate::state::{Action, AppState, Copy, Intent, Store, DEFAULT_SCENARIO};
 use crate::view::View;
@@ -47,6 +47,7 @@ pub fn initial_state(caps: &Capabilities) -> (AppState, bool) {
     let route = Route::parse(&browser::search());
     state.mode = route.mode;
     state.lesson_step = route.lesson_step;
+    state.lesson = route.lesson;
     state.present = route.present;
     (state, handed_over)
 }
@@ -56,6 +57,7 @@ fn route_of(state: &AppState) -> Route {
     Route {
         mode: state.mode,
         lesson_step: state.lesson_step,
+        lesson: state.lesson,
         present: state.present,
     }
 }
@@ -76,6 +78,7 @@ fn shortcut_action(shortcut: Shortcut, state: &AppState) -> Option<Action> {
         Shortcut::Deliver => {
             Action::Apply(oldest_delivery(state.model(), state.history.current())?)
         }
+        Shortcut::TakeIpi => Action::Apply(oldest_ipi(state.model(), state.history.current())?),
         Shortcut::Back => Action::Back,
         Shortcut::Forward => Action::Forward,
         Shortcut::TogglePlay => Action::TogglePlay,
@@ -462,6 +465,7 @@ fn layout(
         Mode::Visualizer => html! { <>
                 <div class="setup">
                     <ScenarioPicker view={view.clone()} />
+                    <ArchPicker view={view.clone()} />
                     <MitigationPicker view={view.clone()} />
                 </div>
                 <OutcomeBar view={view.clone()} />
@@ -475,7 +479,7 @@ fn layout(
                         <PageTable view={view.clone()} />
                         <BatchState view={view.clone()} />
                         <ExplorerPanel view={view.clone()} />
-                        <CostChart scenario={view.state.model().scenario_arc().clone()} />
+                        <CostChart scenario={view.state.model().scenario_arc().clone()} arch={view.state.model().arch()} />
                     </div>
                 }
         </> },

@@ -8,11 +8,15 @@ use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 /// The shortcuts, as shown in the help dialog.
-pub const SHORTCUTS: [(&str, &str); 10] = [
+pub const SHORTCUTS: [(&str, &str); 11] = [
     ("0-7", "step that CPU"),
     (
         "d",
-        "deliver the oldest TLBI in flight to a CPU it has not reached",
+        "deliver the oldest TLBI in flight to a CPU it has not reached (arm64)",
+    ),
+    (
+        "i",
+        "a CPU that owes a handler takes the oldest flush IPI (x86, riscv)",
     ),
     ("Tab", "reach a TLBI's own Deliver buttons, to pick another"),
     ("\u{2190} / \u{2192}", "back / forward"),
@@ -32,6 +36,8 @@ pub enum Shortcut {
     Step(CpuId),
     /// Deliver the oldest TLBI in flight ([`oldest_delivery`]).
     Deliver,
+    /// Take the oldest flush IPI not yet taken ([`oldest_ipi`]).
+    TakeIpi,
     /// One step back.
     Back,
     /// One step forward (redo).
@@ -60,6 +66,7 @@ pub fn shortcut_for_key(key: &str, help_open: bool) -> Option<Shortcut> {
         "ArrowRight" => Some(Shortcut::Forward),
         " " => Some(Shortcut::TogglePlay),
         "d" | "D" => Some(Shortcut::Deliver),
+        "i" | "I" => Some(Shortcut::TakeIpi),
         "m" | "M" => Some(Shortcut::CycleMitigation),
         "r" | "R" => Some(Shortcut::Reset),
         "p" | "P" => Some(Shortcut::TogglePresent),
@@ -91,6 +98,20 @@ pub fn pick_delivery(events: &[Event]) -> Option<Event> {
         .filter(to_oldest)
         .find(|e| matches!(e, Event::Deliver { to, .. } if *to != oldest.issuer))
         .or_else(|| events.iter().find(to_oldest))
+        .copied()
+}
+
+/// The flush IPI `i` takes: the first the model lists as enabled (x86 and
+/// riscv; none on arm64).
+pub fn oldest_ipi(model: &Model, machine: &Machine) -> Option<Event> {
+    pick_ipi(&model.enabled_events(machine))
+}
+
+/// [`oldest_ipi`] among `events`, enabled events in the model's order.
+pub fn pick_ipi(events: &[Event]) -> Option<Event> {
+    events
+        .iter()
+        .find(|e| matches!(e, Event::Ipi { .. }))
         .copied()
 }
 

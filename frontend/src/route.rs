@@ -1,5 +1,6 @@
-//! The URL of a view, besides its permalink: the mode, the lesson's step and the
-//! lecture-hall layout, in the query (`?mode=lesson&step=3`, `?present`). Mode
+//! The URL of a view, besides its permalink: the mode, the lesson and its step
+//! and the lecture-hall layout, in the query (`?mode=lesson&step=3`,
+//! `?mode=lesson&lesson=arm64-vs-x86`, `?present`). Mode
 //! and lesson-step changes are browser history entries, so Back and Forward
 //! move between them (app.rs pushes; a popstate reads the route back).
 
@@ -58,6 +59,9 @@ pub struct Route {
     pub mode: Mode,
     /// The lesson's step, 0-based (the URL counts from 1, as the page does).
     pub lesson_step: usize,
+    /// The built-in lesson, when it is not the first one
+    /// (`sim_core::lesson::BUILTIN_NAMES`); only in lesson mode.
+    pub lesson: Option<&'static str>,
     /// The lecture-hall layout.
     pub present: bool,
 }
@@ -75,7 +79,17 @@ fn pairs(query: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
 }
 
 /// The keys a route writes; other parameters (`embed`) are kept as they are.
-const KEYS: [&str; 3] = ["mode", "step", "present"];
+const KEYS: [&str; 4] = ["mode", "lesson", "step", "present"];
+
+/// A built-in lesson's name as the route keeps it: `None` for the first one
+/// (the default, left out of the URL) and for a name that is not built in.
+pub fn lesson_name(name: &str) -> Option<&'static str> {
+    sim_core::lesson::BUILTIN_NAMES
+        .iter()
+        .skip(1)
+        .find(|n| **n == name)
+        .copied()
+}
 
 impl Route {
     /// The route a query names; what it does not name is the default.
@@ -84,6 +98,7 @@ impl Route {
         for (key, value) in pairs(query) {
             match (key, value) {
                 ("mode", Some(v)) => route.mode = Mode::from_param(v),
+                ("lesson", Some(v)) => route.lesson = lesson_name(v),
                 ("step", Some(v)) => {
                     route.lesson_step = v.parse::<usize>().map_or(0, |n| n.saturating_sub(1))
                 }
@@ -93,6 +108,7 @@ impl Route {
         }
         if route.mode != Mode::Lesson {
             route.lesson_step = 0;
+            route.lesson = None;
         }
         route
     }
@@ -107,6 +123,9 @@ impl Route {
             .collect();
         if let Some(mode) = self.mode.param() {
             out.push(format!("mode={mode}"));
+        }
+        if let Some(lesson) = self.lesson.filter(|_| self.mode == Mode::Lesson) {
+            out.push(format!("lesson={lesson}"));
         }
         if self.mode == Mode::Lesson && self.lesson_step > 0 {
             out.push(format!("step={}", self.lesson_step + 1));

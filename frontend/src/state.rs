@@ -11,8 +11,8 @@
 use std::rc::Rc;
 
 use sim_core::{
-    explore, scenario, CpuId, Event, ExploreConfig, ExploreReport, History, Mitigation, Model,
-    Scenario,
+    explore, scenario, Arch, CpuId, Event, ExploreConfig, ExploreReport, History, Mitigation,
+    Model, Scenario,
 };
 
 use crate::route::{Mode, Route};
@@ -45,6 +45,8 @@ pub struct AppState {
     pub mode: Mode,
     /// The lesson's step (0-based), in lesson mode.
     pub lesson_step: usize,
+    /// The built-in lesson shown in lesson mode (`None`: the first one).
+    pub lesson: Option<&'static str>,
     /// The lecture-hall layout (`?present`, the `p` key).
     pub present: bool,
     /// Explorer results for the current scenario, one per mitigation; empty until
@@ -74,6 +76,8 @@ pub enum Action {
     SetMode(Mode),
     /// Go to a step of the lesson (a new browser history entry).
     LessonStep(usize),
+    /// Open a built-in lesson at its first step (a new browser history entry).
+    OpenLesson(Option<&'static str>),
     /// Switch the lecture-hall layout on or off.
     TogglePresent,
     /// Browser Back or Forward reached this view (its permalink is opened apart).
@@ -90,6 +94,9 @@ pub enum Action {
     LoadScenario(String),
     /// Switch mitigation, keeping the schedule where it can.
     SetMitigation(Mitigation),
+    /// Switch architecture, keeping the schedule as far as it stays valid
+    /// (`History::on_arch`), or say why the scenario cannot run there.
+    SetArch(Arch),
     /// Cycle to the next mitigation.
     CycleMitigation,
     /// Start or stop playing.
@@ -257,14 +264,17 @@ impl AppState {
             error: None,
             mode: Mode::Visualizer,
             lesson_step: 0,
+            lesson: None,
             present: false,
             race_wanted: None,
         }
     }
 
-    /// Replaces the history, keeping the explorer rows when the scenario is the same.
+    /// Replaces the history, keeping the explorer rows when the scenario and
+    /// the architecture are the same.
     fn show(&mut self, history: History) {
-        let same = history.model().scenario() == self.model().scenario();
+        let same = history.model().scenario() == self.model().scenario()
+            && history.model().arch() == self.model().arch();
         if same {
             self.history = history;
         } else {
@@ -286,7 +296,13 @@ impl AppState {
     }
 
     fn load_counterexample(&mut self, mitigation: Mitigation) {
-        let row = self.explorer.iter().find(|r| r.mitigation == mitigation);
+        // The panel's rows are the scenario's own architecture's (arm64 for the
+        // built-ins); on another one the explorer runs here for this kernel.
+        let own = self.model().arch() == self.model().scenario().arch();
+        let row = self
+            .explorer
+            .iter()
+            .find(|r| own && r.mitigation == mitigation);
         // Asked before the panel finished (or with the panel not shown): explore this
         // one mitigation now, as the user is waiting for exactly this answer.
         let fresh;
@@ -371,9 +387,24 @@ impl AppState {
                 if name == next.model().scenario().name() {
                     return unchanged;
                 }
-                let mitigation = next.model().mitigation();
+                let (mitigation, arch) = (next.model().mitigation(), next.model().arch());
                 let fresh = AppState::new(&name, mitigation);
-                next.show(fresh.history);
+                let scenario = fresh.model().scenario_arc().clone();
+                // The architecture stays; a scenario that makes no sense there
+                // opens on its own, and says why.
+                let model = Model::on(scenario.clone(), mitigation, arch).unwrap_or_else(|why| {
+                    let own = scenario.arch();
+                    next.notice = Some(format!(
+                        "{} cannot run on {arch}: {why}. Showing it on {own}.",
+                        scenario.name()
+                    ));
+                    let m = match own.check(mitigation) {
+                        Ok(()) => mitigation,
+                        Err(_) => own.default_mitigation(),
+                    };
+                    Model::shared(scenario.clone(), m)
+                });
+                next.show(History::new(model));
             }
             Action::SetMode(mode) => {
                 if mode == next.mode {
@@ -383,10 +414,15 @@ impl AppState {
                 next.playing = false;
             }
             Action::LessonStep(step) => next.lesson_step = step,
+            Action::OpenLesson(lesson) => {
+                next.lesson = lesson;
+                next.lesson_step = 0;
+            }
             Action::TogglePresent => next.present = !next.present,
             Action::Navigate(route) => {
                 next.mode = route.mode;
                 next.lesson_step = route.lesson_step;
+                next.lesson = route.lesson;
                 next.present = route.present;
                 next.playing = false;
             }
@@ -397,12 +433,33 @@ impl AppState {
                 if m == next.model().mitigation() {
                     return unchanged;
                 }
+                if let Err(why) = next.model().arch().check(m) {
+                    next.notice = Some(format!("No {m} kernel here: {why}."));
+                    return (Some(next), Vec::new());
+                }
                 next.history = next.history.with_mitigation(m);
             }
             Action::CycleMitigation => {
                 next.race_wanted = None;
-                let m = next.model().mitigation().next();
+                let m = next.model().mitigation().next_on(next.model().arch());
                 next.history = next.history.with_mitigation(m);
+            }
+            Action::SetArch(arch) => {
+                if arch == next.model().arch() {
+                    return unchanged;
+                }
+                match next.history.on_arch(arch) {
+                    Ok(switch) => {
+                        next.show(switch.history.clone());
+                        next.notice = Some(switch.text());
+                    }
+                    Err(why) => {
+                        next.notice = Some(format!(
+                            "{} cannot run on {arch}: {why}.",
+                            next.model().scenario().name()
+                        ))
+                    }
+                }
             }
             Action::TogglePlay => {
                 next.playing = !next.playing && next.next_play_event().is_some();

@@ -48,7 +48,8 @@ fn render_mode(mode: Mode, view: &View) -> Html {
         },
         Mode::Lesson => html! {
             <div class="lesson-layout">
-                <LessonPanel step={view.state.lesson_step} />
+                <LessonPanel step={view.state.lesson_step}
+                    name={view.state.lesson.unwrap_or(sim_core::lesson::BUILTIN_NAMES[0])} />
                 <div class="lesson-view">
                     <OutcomeBar view={view.clone()} />
                     { board(view) }

@@ -56,10 +56,7 @@ impl ArchSwitch {
         let model = self.history.model();
         let mut text = format!("Now on {}: {}", model.arch(), model.arch().summary());
         if let Some(why) = &self.kernel_refused {
-            text.push_str(&format!(
-                " Kernel {} instead: {why}.",
-                model.mitigation()
-            ));
+            text.push_str(&format!(" Kernel {} instead: {why}.", model.mitigation()));
         }
         if self.of > 0 {
             text.push_str(&format!(
@@ -350,7 +347,10 @@ mod arch_switch_tests {
         assert_eq!(switch.history.model().arch(), Arch::X86);
         assert_eq!(switch.history.model().mitigation(), Mitigation::FlushTlbMm);
         assert!(switch.kernel_refused.is_some(), "x86 has no dsb kernel");
-        assert_eq!(format_schedule(&switch.history.schedule()), "s1,s0,s0,s1,s1");
+        assert_eq!(
+            format_schedule(&switch.history.schedule()),
+            "s1,s0,s0,s1,s1"
+        );
         assert_eq!((switch.kept, switch.of), (6, 6));
         assert!(switch.text().contains("Kept 6 of 6"), "{}", switch.text());
     }
@@ -388,10 +388,16 @@ mod arch_switch_tests {
 
     #[test]
     fn the_cursor_stays_on_the_same_event() {
-        let mut h = seed(Mitigation::FlushTlbMm, "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0");
+        let mut h = seed(
+            Mitigation::FlushTlbMm,
+            "s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,s0",
+        );
         h.jump(3);
         let x86 = h.on_arch(Arch::X86).unwrap().history;
         assert_eq!(x86.cursor(), 3);
-        assert!(x86.all_steps().len() > 12, "the redo list carried over with its IPIs");
+        assert!(
+            x86.all_steps().len() > 12,
+            "the redo list carried over with its IPIs"
+        );
     }
 }

@@ -318,7 +318,11 @@ impl LessonFile {
             // sense there.
             let (mitigation, arch, _) = lesson.played(i + 1);
             Model::on(lesson.scenario.clone(), mitigation, arch).map_err(|why| {
-                let field = if step.arch.is_some() { "arch" } else { "mitigation" };
+                let field = if step.arch.is_some() {
+                    "arch"
+                } else {
+                    "mitigation"
+                };
                 invalid(format!("{at}.{field}"), why)
             })?;
             // Every event must be enabled where the lesson plays it.
@@ -487,7 +491,10 @@ mod tests {
         assert!(lesson.steps[stale].question.is_some(), "predicted first");
         let last = after.last().unwrap();
         assert_eq!(last.model().arch(), Arch::X86);
-        assert_eq!(Outcome::of(last.model(), last.current()), Outcome::FinishedSafely);
+        assert_eq!(
+            Outcome::of(last.model(), last.current()),
+            Outcome::FinishedSafely
+        );
         assert_eq!(last.current().stats[1].ipis_received, 1);
         // The step before the IPI is taken leaves CPU0 waiting for it.
         let waiting = &after[after.len() - 2];

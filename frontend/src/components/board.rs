@@ -1,13 +1,15 @@
 //! The board: one column per CPU (its lane, the TLBIs it issued that are still
 //! in flight, its TLB and counters), and over the columns an SVG arrow for each
 //! TLBI in flight, from its issuer to every CPU it has not reached, ending on the
-//! entries it will remove. Every fact is sim-core's: the machine's in-flight
+//! entries it will remove. On x86 and riscv a CPU's flush IPI that some CPU has
+//! not taken yet is a chip in the sender's column, with a "Take IPI" button and
+//! an arrow to each CPU that still owes the handler (`Machine::ipi_of`). Every fact is sim-core's: the machine's in-flight
 //! TLBIs and [`sim_core::Machine::tlbis_removing`], the last step's effects (a
 //! delivery, a DSB) and its narrative. The arrows' ends are measured from the
 //! DOM after each render and whenever the columns change size, relative to the
 //! columns themselves, so they stay right on resize and on sideways scroll.
 
-use sim_core::machine::{InFlightTlbi, Machine, TlbiTarget};
+use sim_core::machine::{FlushRange, InFlightTlbi, Machine, TlbiTarget};
 use sim_core::{CpuId, Effect, Event, History, Scenario, TlbiRef};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -32,6 +34,21 @@ pub fn tlbi_name(scenario: &Scenario, target: TlbiTarget) -> String {
     match target {
         TlbiTarget::Va { page, .. } => format!("tlbi vale1is {}", scenario.page_name(page)),
         TlbiTarget::Asid { asid } => format!("tlbi aside1is ASID {asid}"),
+    }
+}
+
+/// A flush IPI as the board names it: `flush IPI (whole mm)` or `flush IPI (P)`.
+pub fn ipi_name(scenario: &Scenario, range: FlushRange) -> String {
+    match range {
+        FlushRange::All => "flush IPI (whole mm)".to_string(),
+        FlushRange::Pages { pages } => format!(
+            "flush IPI ({})",
+            pages
+                .iter()
+                .map(|p| scenario.page_name(p).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -156,6 +173,48 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                 });
             }
         }
+    }
+    let sent_now: Vec<CpuId> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::IpiSend { cpu, .. } => Some(*cpu),
+            _ => None,
+        })
+        .collect();
+    for ipi in &machine.ipis {
+        let what = ipi_name(scenario, ipi.range);
+        let kind = if sent_now.contains(&ipi.sender) {
+            ArrowKind::Issued
+        } else {
+            ArrowKind::InFlight
+        };
+        for to in ipi.pending.iter() {
+            out.push(ArrowSpec {
+                key: format!("i{}-{}", ipi.sender.0, to.0),
+                from: format!("ipi-{}", ipi.sender.0),
+                to: format!("tlb-{}", to.0),
+                kind,
+                label: None,
+                name: format!(
+                    "{what} from {}, not yet taken by {to}: {} waits for it",
+                    ipi.sender, ipi.sender
+                ),
+            });
+        }
+    }
+    for e in effects {
+        let Effect::IpiHandled { from, cpu, range } = *e else {
+            continue;
+        };
+        let what = ipi_name(scenario, range);
+        out.push(ArrowSpec {
+            key: format!("l{step}-i{}-{}", from.0, cpu.0),
+            from: format!("strip-{}", from.0),
+            to: format!("tlb-{}", cpu.0),
+            kind: ArrowKind::Landing,
+            label: Some("handler ran".into()),
+            name: format!("{what} from {from} taken by {cpu}: its handler flushed {cpu}'s TLB"),
+        });
     }
     for e in effects {
         let Effect::TlbiDeliver { issuer, to, target } = *e else {
@@ -388,6 +447,35 @@ pub fn Issued(props: &IssuedProps) -> Html {
             }
         })
         .collect::<Vec<_>>();
+    let ipi = machine.ipi_of(cpu).map(|ipi| {
+        let what = ipi_name(scenario, ipi.range);
+        let buttons = ipi.pending.iter().map(|to| {
+            let event = Event::Ipi { from: cpu, to };
+            let on_event = props.on_event.clone();
+            html! {
+                <button class="deliver take-ipi" key={to.0} disabled={!enabled.contains(&event)}
+                    onclick={Callback::from(move |_| on_event.emit(event))}
+                    aria-keyshortcuts="i"
+                    title={format!("{to} takes the IPI and runs the flush handler on its own TLB (event {event})")}>
+                    <span class="verb">{ "Take IPI on " }</span>{ to.to_string() }
+                </button>
+            }
+        });
+        let owed = ipi
+            .pending
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        html! {
+            <li class="chip ipi" key="ipi" data-anchor={format!("ipi-{}", cpu.0)}>
+                <div class="chip-body" role="group" aria-label={format!("{what} from {cpu}")}>
+                    <span class="what"><strong>{ what }</strong><span class="in-flight">{ format!(" not yet taken by {owed}") }</span></span>
+                    <span class="buttons">{ for buttons }</span>
+                </div>
+            </li>
+        }
+    });
     let dsb = last_dsb(effects).filter(|(c, _)| *c == cpu).map(|(_, completed)| {
         let what = match completed {
             0 => "none in flight".to_string(),
@@ -410,6 +498,9 @@ pub fn Issued(props: &IssuedProps) -> Html {
             { for dsb }
             if !chips.is_empty() {
                 <ul class="chips" aria-label={format!("TLBIs in flight from {cpu}")}>{ for chips }</ul>
+            }
+            if ipi.is_some() {
+                <ul class="chips" aria-label={format!("Flush IPIs from {cpu} not yet taken")}>{ for ipi }</ul>
             }
         </div>
     }

@@ -1,18 +1,20 @@
-//! Two kernels side by side: one schedule, one set of step and deliver buttons
-//! driving both, the first event where they differ highlighted, and each side's
-//! outcome, TLB misses and TLBs. Lockstep play and the divergence are sim-core's
+//! Two kernels side by side, on one architecture or two (arm64 `dsb` against
+//! x86 `flush_tlb_mm`): one schedule, one set of step, deliver and take-IPI
+//! buttons driving both, the first event where they differ highlighted, and
+//! each side's outcome, TLB misses, flush IPIs and TLBs. Lockstep play, which
+//! events an architecture has, and the divergence are sim-core's
 //! (`sim_core::compare`).
 
 use std::rc::Rc;
 
 use sim_core::compare::{divergence, enabled_on_either, DivergenceKind, Row, Side};
-use sim_core::{Event, Mitigation, Model};
+use sim_core::{Arch, Event, Mitigation, Model};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::components::outcome::OutcomeBar;
 use crate::components::tlb_table::TlbTable;
-use crate::keyboard::{pick_delivery, use_shortcuts, Shortcut};
+use crate::keyboard::{pick_delivery, pick_ipi, use_shortcuts, Shortcut};
 use crate::view::View;
 
 /// Props of the comparison.
@@ -36,26 +38,59 @@ pub fn event_label(event: Event) -> String {
     }
 }
 
-fn kernel_select(
-    label: &'static str,
-    current: Mitigation,
-    state: UseStateHandle<Mitigation>,
-) -> Html {
-    let onchange = Callback::from(move |e: yew::Event| {
+/// What one side runs: an architecture and one of its kernels.
+type Kernel = (Arch, Mitigation);
+
+fn kernel_select(label: &'static str, current: Kernel, state: UseStateHandle<Kernel>) -> Html {
+    let (arch, mitigation) = current;
+    let on_kernel = {
+        let state = state.clone();
+        Callback::from(move |e: yew::Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(m) = select.value().parse() {
+                state.set((arch, m));
+            }
+        })
+    };
+    let on_arch = Callback::from(move |e: yew::Event| {
         let select: HtmlSelectElement = e.target_unchecked_into();
-        if let Ok(m) = select.value().parse() {
-            state.set(m);
+        if let Ok(a) = select.value().parse::<Arch>() {
+            // The kernel stays if the architecture has it (sim-core's list).
+            let m = match a.check(mitigation) {
+                Ok(()) => mitigation,
+                Err(_) => a.default_mitigation(),
+            };
+            state.set((a, m));
         }
     });
     html! {
-        <label class="kernel-select">
-            { label }{ " " }
-            <select {onchange}>
-                { for Mitigation::ALL.into_iter().map(|m| html! {
-                    <option key={m.name()} value={m.name()} selected={m == current}>{ m.name() }</option>
-                }) }
-            </select>
-        </label>
+        <div class="kernel-select">
+            <label>
+                { format!("{label} architecture ") }
+                <select onchange={on_arch}>
+                    { for Arch::ALL.into_iter().map(|a| html! {
+                        <option key={a.name()} value={a.name()} selected={a == arch}>{ a.name() }</option>
+                    }) }
+                </select>
+            </label>
+            <label>
+                { format!("{label} kernel ") }
+                <select onchange={on_kernel}>
+                    { for arch.mitigations().iter().map(|&m| html! {
+                        <option key={m.name()} value={m.name()} selected={m == mitigation}>{ m.name() }</option>
+                    }) }
+                </select>
+            </label>
+        </div>
+    }
+}
+
+/// A side's kernel as the page names it: `dsb`, or `x86 flush_tlb_mm`.
+fn kernel_name((arch, m): Kernel) -> String {
+    if arch.is_arm64() {
+        m.to_string()
+    } else {
+        format!("{arch} {m}")
     }
 }
 
@@ -73,15 +108,25 @@ fn summary(step: &sim_core::Step) -> String {
 #[component]
 pub fn ComparePanel(props: &CompareProps) -> Html {
     let view = &props.view;
-    let left_m = use_state(|| Mitigation::Dsb);
-    let right_m = use_state(|| Mitigation::FlushTlbMm);
+    let own = view.state.model().scenario().arch();
+    let left_m = use_state(|| (own, Mitigation::Dsb));
+    let right_m = use_state(|| (own, Mitigation::FlushTlbMm));
     let schedule = {
         let start = view.state.history.schedule();
         use_state(move || Rc::new(start))
     };
     let scenario = view.state.model().scenario_arc().clone();
-    let left = Side::play(Model::shared(scenario.clone(), *left_m), &schedule);
-    let right = Side::play(Model::shared(scenario.clone(), *right_m), &schedule);
+    // A side whose architecture refuses the scenario shows the reason, and
+    // plays the scenario's own architecture meanwhile.
+    let side = |(arch, m): Kernel| match Model::on(scenario.clone(), m, arch) {
+        Ok(model) => (Side::play(model, &schedule), None),
+        Err(why) => (
+            Side::play(Model::shared(scenario.clone(), m), &schedule),
+            Some(why),
+        ),
+    };
+    let (left, left_refused) = side(*left_m);
+    let (right, right_refused) = side(*right_m);
     let diverge = divergence(&left, &right);
 
     let set = |events: Vec<Event>| {
@@ -109,13 +154,13 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         }
     });
     let only = |event: &Event| match (left_enabled.contains(event), right_enabled.contains(event)) {
-        (true, false) => format!(" ({} only)", *left_m),
-        (false, true) => format!(" ({} only)", *right_m),
+        (true, false) => format!(" ({} only)", kernel_name(*left_m)),
+        (false, true) => format!(" ({} only)", kernel_name(*right_m)),
         _ => String::new(),
     };
     let deliveries = enabled
         .iter()
-        .filter(|e| matches!(e, Event::Deliver { .. }))
+        .filter(|e| matches!(e, Event::Deliver { .. } | Event::Ipi { .. }))
         .map(|e| {
             html! {
                 <button key={e.to_string()} class="deliver" onclick={with(*e)}>
@@ -142,11 +187,13 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         let enabled = enabled.clone();
         // Oldest first as the left kernel lists them (the union is sorted by issuer).
         let deliver = pick_delivery(&left_enabled).or_else(|| pick_delivery(&enabled));
+        let ipi = pick_ipi(&enabled);
         let on_shortcut = Callback::from(move |shortcut: Shortcut| {
             let mut events = (**schedule).clone();
             let next = match shortcut {
                 Shortcut::Step(cpu) => Some(Event::Step(cpu)),
                 Shortcut::Deliver => deliver,
+                Shortcut::TakeIpi => ipi,
                 Shortcut::Forward => story_next,
                 Shortcut::Back => {
                     events.pop();
@@ -180,6 +227,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
             let what = |side: &Side| match &side.rows[d.index] {
                 Row::Applied(step) => summary(step),
                 Row::NotEnabled(e) => format!("not possible: {e}"),
+                Row::OtherArch => "not on this architecture".into(),
             };
             let how = match d.kind {
                 DivergenceKind::Effects => "does different things",
@@ -189,15 +237,20 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
                 <p>
                     <strong>{ format!("The kernels diverge at event {} ({event}): ", d.index + 1) }</strong>
                     { format!("it {how}. ") }
-                    <code>{ left_m.name() }</code>{ format!(": {}. ", what(&left)) }
-                    <code>{ right_m.name() }</code>{ format!(": {}.", what(&right)) }
+                    <code>{ kernel_name(*left_m) }</code>{ format!(": {}. ", what(&left)) }
+                    <code>{ kernel_name(*right_m) }</code>{ format!(": {}.", what(&right)) }
                 </p>
             }
         }
     };
 
-    let column = |side: &Side, label: &'static str, handle: &UseStateHandle<Mitigation>| {
-        let m = **handle;
+    let column = |side: &Side,
+                  label: &'static str,
+                  handle: &UseStateHandle<Kernel>,
+                  refused: &Option<String>| {
+        let kernel = **handle;
+        let (arch, m) = kernel;
+        let name = kernel_name(kernel);
         let side_view = View {
             state: Rc::new(crate::state::AppState {
                 history: side.history.clone(),
@@ -210,6 +263,13 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
             let (class, text) = match row {
                 Row::Applied(step) => ("applied", summary(step)),
                 Row::NotEnabled(_) => ("skipped", "not enabled under this kernel: skipped".into()),
+                Row::OtherArch => (
+                    "skipped other-arch",
+                    match schedule[i] {
+                        Event::Ipi { .. } => format!("no flush IPIs on {arch}: skipped"),
+                        _ => format!("no TLBI in flight on {arch}: skipped"),
+                    },
+                ),
             };
             html! {
                 <li key={i} class={classes!(class, here.then_some("diverge"))}>
@@ -222,13 +282,21 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         html! {
             <section class="compare-side" aria-labelledby={id.clone()}>
                 <header>
-                    <h2 id={id}>{ format!("{label}: ") }<code>{ m.name() }</code></h2>
-                    { kernel_select(if label == "Left" { "Left kernel" } else { "Right kernel" }, m, handle.clone()) }
+                    <h2 id={id}>{ format!("{label}: ") }<code>{ name.clone() }</code></h2>
+                    { kernel_select(label, kernel, handle.clone()) }
                 </header>
-                <p class="summary">{ m.summary() }</p>
+                <p class="summary">{ arch.kernel_summary(m) }</p>
+                if let Some(why) = refused {
+                    <p class="refused" role="note">{ format!("{} cannot run on {arch}: {why}. This side shows {} instead.", scenario.name(), scenario.arch()) }</p>
+                }
                 <OutcomeBar view={side_view.clone()} />
-                <p class="misses"><strong>{ format!("TLB misses: {}", side.misses()) }</strong>{ " (all CPUs)" }</p>
-                <ol class="compare-steps" aria-label={format!("Events under {m}")}>{ for rows }</ol>
+                <p class="misses">
+                    <strong>{ format!("TLB misses: {}", side.misses()) }</strong>{ " (all CPUs)" }
+                    if arch.uses_ipis() {
+                        { "; " }<strong>{ format!("flush IPIs taken: {}", side.ipis()) }</strong>
+                    }
+                </p>
+                <ol class="compare-steps" aria-label={format!("Events under {name}")}>{ for rows }</ol>
                 <div class="tlb-grid">
                     { for (0..cpus).map(|c| html! {
                         <TlbTable key={c} history={side.history.clone()} cpu={sim_core::CpuId(c as u8)} />
@@ -251,8 +319,8 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
             </div>
             <div class={classes!("divergence", diverge.is_some().then_some("found"))} role="note">{ banner }</div>
             <div class="compare-sides">
-                { column(&left, "Left", &left_m) }
-                { column(&right, "Right", &right_m) }
+                { column(&left, "Left", &left_m, &left_refused) }
+                { column(&right, "Right", &right_m, &right_refused) }
             </div>
         </section>
     }

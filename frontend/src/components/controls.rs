@@ -1,6 +1,7 @@
-//! The scenario picker, the mitigation choice and the playback buttons.
+//! The scenario picker, the architecture and kernel choices and the playback
+//! buttons.
 
-use sim_core::{scenario, Mitigation};
+use sim_core::{scenario, Arch};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -49,16 +50,50 @@ fn option(s: &sim_core::Scenario, current: &str) -> Html {
     }
 }
 
-/// The three kernels: no pending flush, arm64's bare DSB, and the fix.
+/// The architecture: arm64's broadcast TLBIs, or x86's and riscv's flush
+/// IPIs, each explained in one line (`Arch::summary`). Switching keeps the
+/// schedule as far as it stays valid (`Action::SetArch`).
+#[component]
+pub fn ArchPicker(props: &ControlProps) -> Html {
+    let view = &props.view;
+    let current = view.state.model().arch();
+    html! {
+        <fieldset class="mitigation arch">
+            <legend>{ "Architecture: how other CPUs' TLBs are flushed" }</legend>
+            <div class="options">
+            { for Arch::ALL.into_iter().map(|a| {
+                let onchange = view.send::<Event>(Action::SetArch(a));
+                let id = format!("arch-{}", a.name());
+                html! {
+                    <div class={classes!("option", (a == current).then_some("chosen"))} key={a.name()}>
+                        <input type="radio" name="arch" id={id.clone()} value={a.name()}
+                            checked={a == current} {onchange} aria-describedby={format!("{id}-summary")} />
+                        <label for={id}><code>{ a.name() }</code></label>
+                    </div>
+                }
+            }) }
+            </div>
+            { for Arch::ALL.into_iter().map(|a| html! {
+                <p class={classes!("summary", (a == current).then_some("chosen"))} key={a.name()}
+                    id={format!("arch-{}-summary", a.name())}>{ a.summary() }</p>
+            }) }
+        </fieldset>
+    }
+}
+
+/// The kernels the architecture has (`Arch::mitigations`): on arm64 no pending
+/// flush, the bare DSB and the fix; on x86 and riscv none, flush_tlb_mm and
+/// the teaching kernel local_flush.
 #[component]
 pub fn MitigationPicker(props: &ControlProps) -> Html {
     let view = &props.view;
-    let current = view.state.model().mitigation();
+    let model = view.state.model();
+    let (current, arch) = (model.mitigation(), model.arch());
     html! {
         <fieldset class="mitigation">
             <legend>{ "Kernel: what flush_tlb_batched_pending() does" }</legend>
             <div class="options">
-            { for Mitigation::ALL.into_iter().map(|m| {
+            { for arch.mitigations().iter().map(|&m| {
                 let onchange = view.send::<Event>(Action::SetMitigation(m));
                 let id = format!("mitigation-{}", m.name());
                 html! {
@@ -71,9 +106,9 @@ pub fn MitigationPicker(props: &ControlProps) -> Html {
             }) }
             </div>
             // Every kernel's summary describes its radio; the chosen one's shows.
-            { for Mitigation::ALL.into_iter().map(|m| html! {
+            { for arch.mitigations().iter().map(|&m| html! {
                 <p class={classes!("summary", (m == current).then_some("chosen"))} key={m.name()}
-                    id={format!("mitigation-{}-summary", m.name())}>{ m.summary() }</p>
+                    id={format!("mitigation-{}-summary", m.name())}>{ arch.kernel_summary(m) }</p>
             }) }
         </fieldset>
     }

@@ -301,6 +301,20 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     } else {
         html! {}
     };
+    let model = view.state.model();
+    if model.arch() != model.scenario().arch() {
+        // The panel's rows are the scenario's own architecture's; "Show the
+        // race" explores this architecture's kernel on its own.
+        return html! {
+            <section class="panel explorer" aria-labelledby="explorer-title">
+                <h2 id="explorer-title">{ "Every interleaving" }</h2>
+                <p class="hint">{ format!(
+                    "The table explores {}'s kernels. On {}, \u{201c}Show the race\u{201d} explores the kernel shown ({}); tlbsim explore {} --arch {} checks every kernel, and docs/architectures.md has the verdicts.",
+                    model.scenario().arch(), model.arch(), model.mitigation(), model.scenario().name(), model.arch()
+                ) }</p>
+            </section>
+        };
+    }
     let rows = view.state.explorer.iter().map(|row| {
         let r = &row.report;
         let verdict = r.verdict();

@@ -53,7 +53,9 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
         let dispatch = dispatch.clone();
         let heading = heading.clone();
         let (choice, answered) = (choice.clone(), answered.clone());
-        use_effect_with((at, *generation), move |&(at, _)| {
+        // A new lesson (the picker) starts its walk even at the same step.
+        use_effect_with((at, *generation, lesson.clone()), move |(at, _, _)| {
+            let at = *at;
             choice.set(None);
             answered.set(false);
             if let Some(step) = lesson
@@ -112,11 +114,32 @@ pub fn LessonPanel(props: &LessonProps) -> Html {
             });
         })
     };
+    let pick = {
+        let dispatch = dispatch.clone();
+        let loaded = loaded.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            loaded.set(None);
+            dispatch.emit(Action::OpenLesson(crate::route::lesson_name(
+                &select.value(),
+            )));
+        })
+    };
     let open = html! {
-        <label class="import lesson-open">
-            { "Open a lesson file\u{2026}" }
-            <input type="file" accept=".json,application/json" onchange={open_file} />
-        </label>
+        <div class="lesson-pick">
+            <label>
+                { "Built-in lesson " }
+                <select onchange={pick}>
+                    { for sim_core::lesson::BUILTIN_NAMES.iter().map(|n| html! {
+                        <option key={*n} value={*n} selected={loaded.is_none() && props.name == *n}>{ *n }</option>
+                    }) }
+                </select>
+            </label>
+            <label class="import lesson-open">
+                { "Open a lesson file\u{2026}" }
+                <input type="file" accept=".json,application/json" onchange={open_file} />
+            </label>
+        </div>
     };
     let Some(lesson) = lesson.as_ref() else {
         return html! { <><p>{ format!("No lesson named {}.", props.name) }</p>{ open }</> };

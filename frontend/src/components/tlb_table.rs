@@ -123,7 +123,8 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
                     }
                 </tbody>
             </table>
-            <Counters stats={machine.stats[cpu.index()]} previous={previous.stats[cpu.index()]} step={step_no} />
+            <Counters stats={machine.stats[cpu.index()]} previous={previous.stats[cpu.index()]} step={step_no}
+                ipis={props.history.model().arch().uses_ipis()} />
         </section>
     }
 }
@@ -137,9 +138,14 @@ pub struct CountersProps {
     pub previous: CpuStats,
     /// The step number (so a change re-triggers the animation).
     pub step: usize,
+    /// x86 and riscv: flush IPIs sent and taken instead of TLBIs, which these
+    /// architectures never broadcast.
+    #[prop_or_default]
+    pub ipis: bool,
 }
 
-/// Hits, misses, TLBIs issued and received.
+/// Hits, misses, and TLBIs issued and received (arm64) or flush IPIs sent and
+/// taken (x86, riscv).
 #[component]
 pub fn Counters(props: &CountersProps) -> Html {
     let item = |name: &'static str, now: u32, before: u32| {
@@ -157,8 +163,13 @@ pub fn Counters(props: &CountersProps) -> Html {
         <dl class="counters">
             { item("hits", s.hits, p.hits) }
             { item("misses", s.misses, p.misses) }
-            { item("TLBIs issued", s.tlbis_issued, p.tlbis_issued) }
-            { item("TLBIs received", s.tlbis_received, p.tlbis_received) }
+            if props.ipis {
+                { item("IPIs sent", s.ipis_sent, p.ipis_sent) }
+                { item("IPIs taken", s.ipis_received, p.ipis_received) }
+            } else {
+                { item("TLBIs issued", s.tlbis_issued, p.tlbis_issued) }
+                { item("TLBIs received", s.tlbis_received, p.tlbis_received) }
+            }
         </dl>
     }
 }
