@@ -431,7 +431,7 @@ fn layout(
             <div class="embed" {ondragover} {ondrop}>
                 <header class="embed-top">
                     <strong>{ "tlbrace" }</strong>
-                    <span class="title">{ format!("{} \u{2014} {}", view.state.model().scenario().name(), view.state.model().mitigation()) }</span>
+                    <span class="title">{ format!("{} \u{2014} {}", view.state.model().scenario().name(), view.state.model().kernel_name()) }</span>
                     <a href={full} target="_blank" rel="noopener">{ "open full view" }</a>
                 </header>
                 { for error }

@@ -81,7 +81,13 @@ async fn x86_board_shows_the_flush_ipi_not_yet_taken() {
 #[wasm_bindgen_test]
 async fn once_taken_the_chip_goes_and_the_counter_moves() {
     let div = mount_board(x86_after("s1,s0,s0,s1,s1,s1,s1,s1,s1,s1,s0,i0>1")).await;
-    assert!(texts(&div, "li.chip.ipi").is_empty());
+    let chips = texts(&div, "li.chip.ipi");
+    assert!(
+        chips.len() == 1
+            && chips[0].contains("taken by every CPU: CPU0's next step finishes the call"),
+        "{chips:?}"
+    );
+    assert!(div.query_selector("button.take-ipi").unwrap().is_none());
     let counters = texts(&div, "dl.counters");
     assert!(counters[1].contains("IPIs taken1"), "{counters:?}");
     assert!(

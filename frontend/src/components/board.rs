@@ -470,7 +470,13 @@ pub fn Issued(props: &IssuedProps) -> Html {
         html! {
             <li class="chip ipi" key="ipi" data-anchor={format!("ipi-{}", cpu.0)}>
                 <div class="chip-body" role="group" aria-label={format!("{what} from {cpu}")}>
-                    <span class="what"><strong>{ what }</strong><span class="in-flight">{ format!(" not yet taken by {owed}") }</span></span>
+                    <span class="what"><strong>{ what }</strong><span class="in-flight">{
+                        if owed.is_empty() {
+                            format!(" taken by every CPU: {cpu}'s next step finishes the call")
+                        } else {
+                            format!(" not yet taken by {owed}")
+                        }
+                    }</span></span>
                     <span class="buttons">{ for buttons }</span>
                 </div>
             </li>
