@@ -16,6 +16,42 @@ pub enum FaultKind {
     Permission,
 }
 
+/// What x86's `flush_tlb_func()` did on a CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlushOutcome {
+    /// `f->mm` is this mm, but it is not the CPU's `loaded_mm`: the CPU leaves
+    /// `mm_cpumask(mm)` and flushes nothing.
+    Trimmed,
+    /// The CPU has `init_mm` loaded: nothing to do.
+    NotLoaded,
+    /// The CPU is lazy: `switch_mm_irqs_off(NULL, &init_mm, NULL)`; the mm's
+    /// entries stay under its ASID until the mm is loaded again.
+    LeftLazy,
+    /// `f->new_tlb_gen <= local_tlb_gen`: already flushed that far.
+    AlreadyFlushed,
+    /// `local_tlb_gen == mm_tlb_gen`: up to date, nothing to flush.
+    UpToDate,
+    /// A partial flush of the range (exactly one generation behind, and the
+    /// flush is the latest).
+    Partial,
+    /// A full flush (`flush_tlb_local()`).
+    Full,
+}
+
+/// What x86's `switch_mm_irqs_off()` did when a thread of the mm went onto a CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SwitchMmHow {
+    /// Back from lazy mode, and the CPU's generation is the mm's: no flush.
+    LazyUpToDate,
+    /// Back from lazy mode, and the generation moved: a full flush.
+    LazyFlush,
+    /// The mm was not loaded (`prev != next`): loaded now, flushed if the CPU's
+    /// generation for its ASID was behind (`choose_new_asid()`).
+    Load { flushed: bool },
+}
+
 /// One change made by an event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
@@ -151,6 +187,36 @@ pub enum Effect {
     /// x86 and riscv: a thread of the mm runs on `cpu` for the first time, which
     /// sets the CPU's bit in `mm_cpumask(mm)` (`switch_mm_irqs_off()`).
     MmCpumask { cpu: CpuId },
+    /// x86: `inc_mm_tlb_gen()` bumped `mm->context.tlb_gen` to `gen`.
+    TlbGenBump { gen: u8 },
+    /// x86: what `flush_tlb_func()` did on `cpu` (locally or in the IPI
+    /// handler), with the generations it compared; the entries it removed
+    /// follow as [`Effect::TlbInvalidate`].
+    FlushFunc {
+        cpu: CpuId,
+        outcome: FlushOutcome,
+        /// The CPU's generation before (`local_tlb_gen`).
+        local: u8,
+        /// `mm->context.tlb_gen` when it ran.
+        mm: u8,
+        /// `f->new_tlb_gen` (0: `TLB_GENERATION_INVALID`).
+        new: u8,
+    },
+    /// x86: `should_flush_tlb()` sent no IPI to these CPUs of the mask: `lazy`
+    /// ones (a kernel thread runs there with the mm loaded; they catch up in
+    /// `switch_mm_irqs_off()`), and `not_loaded` ones (the mm is no longer
+    /// their `loaded_mm`; `trim_cpumask` is taken to be off).
+    IpiSkipped {
+        cpu: CpuId,
+        lazy: CpuSet,
+        not_loaded: CpuSet,
+    },
+    /// x86: `flush_tlb_func()` found the mm not loaded on `cpu` and cleared the
+    /// CPU's bit in `mm_cpumask(mm)`.
+    MmCpumaskTrim { cpu: CpuId },
+    /// x86: `switch_mm_irqs_off()` put a thread of the mm on `cpu` and `how`
+    /// says what it did to the TLB.
+    SwitchMm { cpu: CpuId, how: SwitchMmHow },
     /// A promise was broken.
     Violation(Violation),
 }

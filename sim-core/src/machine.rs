@@ -140,6 +140,42 @@ pub struct FlushIpi {
     /// `mm->tlb_flush_batched` it read before flushing, which its `cmpxchg()`
     /// after the flush compares against (0 for other flushes).
     pub batch_seen: u8,
+    /// Whether the flush names the mm (x86 `info->mm`, riscv the ASID): false
+    /// for a reclaim batch (`arch_tlbbatch_flush()` passes `NULL`).
+    pub mm: bool,
+    /// x86: `info->new_tlb_gen`, the mm's TLB generation the flush brings a CPU
+    /// up to (0, `TLB_GENERATION_INVALID`, for a batch; always 0 on riscv).
+    pub new_tlb_gen: u8,
+}
+
+/// x86: the TLB generations of `arch/x86/mm/tlb.c`. Each flush of the mm first
+/// bumps `mm->context.tlb_gen` (`inc_mm_tlb_gen()`: in
+/// `arch_tlbbatch_add_pending()` and `flush_tlb_mm_range()`); each CPU records
+/// the generation its TLB has caught up to (`cpu_tlbstate.ctxs[asid].tlb_gen`),
+/// and whether the mm is its `cpu_tlbstate.loaded_mm`. A CPU that has the mm
+/// loaded while a kernel thread (or the idle task) runs there is lazy
+/// (`cpu_tlbstate_shared.is_lazy`, set by `enter_lazy_tlb()`); that is derived
+/// from the CPU's current task, not stored. All zero on arm64 and riscv.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct TlbGen {
+    /// `mm->context.tlb_gen`.
+    pub mm: u8,
+    /// Per CPU: the generation its TLB has caught up to for this mm.
+    pub cpu: [u8; crate::scenario::MAX_CPUS],
+    /// The CPUs whose `cpu_tlbstate.loaded_mm` is this mm.
+    pub loaded: CpuSet,
+}
+
+impl TlbGen {
+    /// Whether nothing is recorded (arm64, riscv).
+    pub fn is_unused(&self) -> bool {
+        *self == TlbGen::default()
+    }
+
+    /// The generation `cpu`'s TLB has caught up to.
+    pub fn of(&self, cpu: CpuId) -> u8 {
+        self.cpu[cpu.index()]
+    }
 }
 
 /// A page-table entry.
@@ -531,6 +567,9 @@ pub struct Machine {
     /// most, by sender.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ipis: Vec<FlushIpi>,
+    /// x86: the mm's and each CPU's TLB generation ([`TlbGen`]).
+    #[serde(skip_serializing_if = "TlbGen::is_unused")]
+    pub tlb_gen: TlbGen,
 }
 
 impl Clone for Machine {
@@ -554,6 +593,7 @@ impl Clone for Machine {
             stats: self.stats.clone(),
             mm_cpumask: self.mm_cpumask,
             ipis: self.ipis.clone(),
+            tlb_gen: self.tlb_gen,
         }
     }
 
@@ -577,6 +617,7 @@ impl Clone for Machine {
         self.stats.clone_from(&source.stats);
         self.mm_cpumask = source.mm_cpumask;
         self.ipis.clone_from(&source.ipis);
+        self.tlb_gen = source.tlb_gen;
     }
 }
 

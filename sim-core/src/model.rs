@@ -5,16 +5,30 @@
 use std::sync::Arc;
 
 use crate::arch::Arch;
-use crate::effect::{Effect, FaultKind};
+use crate::effect::{Effect, FaultKind, FlushOutcome, SwitchMmHow};
 use crate::event::{Event, TlbiRef};
 use crate::machine::{
     CpuSet, CpuState, CpuStats, FlushIpi, FlushRange, Frame, Gather, InFlightTlbi, Machine,
-    MmapLock, Pte, TaskState, Tlb, TlbEntry, TlbFlushBatched, TlbUbc, TlbiTarget, Violation,
-    ViolationKind,
+    MmapLock, Pte, TaskState, Tlb, TlbEntry, TlbFlushBatched, TlbGen, TlbUbc, TlbiTarget,
+    Violation, ViolationKind,
 };
 use crate::mitigation::Mitigation;
 use crate::op::{CpuId, FlagId, Op, PageId, PageSet, Syscall, TableId, TaskId};
 use crate::scenario::Scenario;
+
+/// x86 and riscv: one flush as its caller asks for it (x86 `struct
+/// flush_tlb_info`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Flush {
+    /// What it covers.
+    range: FlushRange,
+    /// Whether it names the mm (`info->mm`; a reclaim batch passes `NULL`).
+    mm: bool,
+    /// x86: the generation it brings CPUs up to (0: `TLB_GENERATION_INVALID`).
+    new_tlb_gen: u8,
+    /// x86 `info->freed_tables`: interrupt lazy CPUs too (`flush_tlb_mm()`).
+    freed_tables: bool,
+}
 
 /// A scenario run on one kernel: the static half of the simulation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -273,9 +287,21 @@ impl Model {
                 }
             }
         }
+        // x86: every CPU of mm_cpumask has the mm loaded (one that caches its
+        // entries without running a thread of it ran one before a kernel thread
+        // took over: it is lazy); every generation starts at 0.
+        let tlb_gen = if self.arch == Arch::X86 {
+            TlbGen {
+                loaded: mm_cpumask,
+                ..TlbGen::default()
+            }
+        } else {
+            TlbGen::default()
+        };
         Machine {
             mm_cpumask,
             ipis: Vec::new(),
+            tlb_gen,
             cpus,
             tasks: s
                 .tasks()
@@ -585,7 +611,17 @@ impl Model {
                     range: ipi.range,
                 });
                 m.stats[to.index()].ipis_received += 1;
-                self.flush_own_tlb(m, to, ipi.range, from, effects);
+                if self.arch == Arch::X86 {
+                    let flush = Flush {
+                        range: ipi.range,
+                        mm: ipi.mm,
+                        new_tlb_gen: ipi.new_tlb_gen,
+                        freed_tables: false,
+                    };
+                    self.flush_tlb_func(m, to, flush, from, effects);
+                } else {
+                    self.flush_own_tlb(m, to, ipi.range, from, effects);
+                }
                 m.ipis[index].pending = ipi.pending.without(to);
                 Ok(())
             }
@@ -636,7 +672,7 @@ impl Model {
                 let state = &mut m.cpus[cpu.index()];
                 state.queue.retain(|t| *t != to);
                 state.current = Some(to);
-                self.enter_mm(m, cpu, to, fx);
+                self.enter_mm(m, cpu, from, to, fx);
                 // A task that sleeps in a wait runs again when its turn comes.
                 if let Some(from) = from.filter(|t| !self.is_done(m, *t)) {
                     m.cpus[cpu.index()].queue.push(from);
@@ -696,8 +732,11 @@ impl Model {
                 };
                 if self.arch.uses_ipis() {
                     // arch_tlbbatch_add_pending(): no TLBI, no IPI; the batch
-                    // remembers which CPUs to flush (inc_mm_tlb_gen() bumps the
-                    // mm's TLB generation, which the model does not keep).
+                    // remembers which CPUs to flush (on x86 after
+                    // inc_mm_tlb_gen(), so that lazy CPUs catch up on switch).
+                    if self.arch == Arch::X86 {
+                        self.inc_mm_tlb_gen(m, fx);
+                    }
                     let mask = m.mm_cpumask;
                     let ubc = &mut m.tasks[task.index()].tlb_ubc;
                     ubc.cpumask = ubc.cpumask.union(mask);
@@ -772,20 +811,29 @@ impl Model {
                     Mitigation::None => fx.push(Effect::NothingToDo { task }),
                     _ if !m.tlb_flush_batched.flush_owed() => fx.push(Effect::NothingToDo { task }),
                     Mitigation::FlushTlbMm => {
-                        // flush_tlb_mm(mm): the mm's CPUs, this one locally.
+                        // flush_tlb_mm(mm): flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL,
+                        // 0, true) on the mm's CPUs, this one locally.
                         let mask = m.mm_cpumask.with(cpu);
-                        if self.flush_cpus(m, cpu, mask, FlushRange::All, seen, fx) {
+                        let flush = self.mm_flush(m, FlushRange::All, true, fx);
+                        if self.flush_cpus(m, cpu, mask, flush, seen, fx) {
                             m.tasks[task.index()].pc -= 1;
                         } else {
                             mark_flushed(m, seen, fx);
                         }
                     }
                     Mitigation::LocalFlush => {
+                        // flush_tlb_mm() with a mask of this CPU alone (on x86:
+                        // inc_mm_tlb_gen(), then flush_tlb_func() here).
+                        let flush = self.mm_flush(m, FlushRange::All, true, fx);
                         fx.push(Effect::LocalFlush {
                             cpu,
                             range: FlushRange::All,
                         });
-                        self.flush_own_tlb(m, cpu, FlushRange::All, cpu, fx);
+                        if self.arch == Arch::X86 {
+                            self.flush_tlb_func(m, cpu, flush, cpu, fx);
+                        } else {
+                            self.flush_own_tlb(m, cpu, FlushRange::All, cpu, fx);
+                        }
                         mark_flushed(m, seen, fx);
                     }
                     // Refused by Model::on: a bare barrier has nothing in flight
@@ -895,7 +943,8 @@ impl Model {
                         let range = FlushRange::Pages {
                             pages: PageSet::default().with(page),
                         };
-                        if self.flush_cpus(m, cpu, mask, range, 0, fx) {
+                        let flush = self.mm_flush(m, range, false, fx);
+                        if self.flush_cpus(m, cpu, mask, flush, 0, fx) {
                             m.tasks[task.index()].pc -= 1;
                         }
                     } else {
@@ -952,7 +1001,7 @@ impl Model {
                         from: Some(task),
                         to: next,
                     });
-                    self.enter_mm(m, cpu, next, fx);
+                    self.enter_mm(m, cpu, Some(task), next, fx);
                 }
             }
             Op::CondResched => {
@@ -969,7 +1018,7 @@ impl Model {
                             from: Some(task),
                             to: next,
                         });
-                        self.enter_mm(m, cpu, next, fx);
+                        self.enter_mm(m, cpu, Some(task), next, fx);
                     }
                     None => fx.push(Effect::NothingToDo { task }),
                 }
@@ -990,15 +1039,249 @@ impl Model {
         }
     }
 
-    /// x86 and riscv: `task` becomes current on `cpu`; if it is a thread of the mm,
-    /// `switch_mm_irqs_off()` sets the CPU's bit in `mm_cpumask(mm)`.
-    fn enter_mm(&self, m: &mut Machine, cpu: CpuId, task: TaskId, fx: &mut Vec<Effect>) {
-        if self.arch.uses_ipis()
-            && self.scenario.task(task).uses_mm()
-            && !m.mm_cpumask.contains(cpu)
-        {
+    /// x86 and riscv: `to` becomes current on `cpu` after `from`. riscv: a
+    /// thread of the mm sets the CPU's bit in `mm_cpumask(mm)` (`switch_mm()`,
+    /// which returns at once for the same mm). x86 (`switch_mm_irqs_off()`): a
+    /// kernel thread is `enter_lazy_tlb()` (the mm stays loaded, the CPU is lazy:
+    /// nothing to do here); a thread of the mm after another thread of it flushes
+    /// nothing; after a kernel thread or the idle task (`was_lazy`) the CPU
+    /// flushes its TLB if the mm's generation moved; on a CPU without the mm
+    /// loaded it sets the CPU's bit and loads the mm, flushing if the CPU's
+    /// generation for it is behind (`choose_new_asid()`).
+    fn enter_mm(
+        &self,
+        m: &mut Machine,
+        cpu: CpuId,
+        from: Option<TaskId>,
+        to: TaskId,
+        fx: &mut Vec<Effect>,
+    ) {
+        if !self.arch.uses_ipis() || !self.scenario.task(to).uses_mm() {
+            return;
+        }
+        if self.arch == Arch::X86 && m.tlb_gen.loaded.contains(cpu) {
+            let was_lazy = !from.is_some_and(|t| self.scenario.task(t).uses_mm());
+            if !was_lazy {
+                return;
+            }
+            let how = if m.tlb_gen.of(cpu) == m.tlb_gen.mm {
+                SwitchMmHow::LazyUpToDate
+            } else {
+                SwitchMmHow::LazyFlush
+            };
+            fx.push(Effect::SwitchMm { cpu, how });
+            if how == SwitchMmHow::LazyFlush {
+                self.flush_own_tlb(m, cpu, FlushRange::All, cpu, fx);
+                m.tlb_gen.cpu[cpu.index()] = m.tlb_gen.mm;
+            }
+            return;
+        }
+        if !m.mm_cpumask.contains(cpu) {
             m.mm_cpumask = m.mm_cpumask.with(cpu);
             fx.push(Effect::MmCpumask { cpu });
+        }
+        if self.arch == Arch::X86 {
+            let flushed = m.tlb_gen.of(cpu) != m.tlb_gen.mm;
+            fx.push(Effect::SwitchMm {
+                cpu,
+                how: SwitchMmHow::Load { flushed },
+            });
+            if flushed {
+                self.flush_own_tlb(m, cpu, FlushRange::All, cpu, fx);
+            }
+            m.tlb_gen.cpu[cpu.index()] = m.tlb_gen.mm;
+            m.tlb_gen.loaded = m.tlb_gen.loaded.with(cpu);
+        }
+    }
+
+    /// x86: whether `cpu` is in lazy TLB mode: it has the mm loaded while a
+    /// kernel thread, or no task (the idle task), runs there. Always false on
+    /// arm64 and riscv.
+    pub fn is_lazy(&self, m: &Machine, cpu: CpuId) -> bool {
+        self.arch == Arch::X86
+            && m.tlb_gen.loaded.contains(cpu)
+            && !m
+                .current(cpu)
+                .is_some_and(|t| self.scenario.task(t).uses_mm())
+    }
+
+    /// x86: `inc_mm_tlb_gen()`; returns the new generation.
+    fn inc_mm_tlb_gen(&self, m: &mut Machine, fx: &mut Vec<Effect>) -> u8 {
+        m.tlb_gen.mm = m.tlb_gen.mm.wrapping_add(1);
+        fx.push(Effect::TlbGenBump { gen: m.tlb_gen.mm });
+        m.tlb_gen.mm
+    }
+
+    /// A flush of the mm (`flush_tlb_mm_range()`; on x86 it bumps the mm's
+    /// generation first).
+    fn mm_flush(
+        &self,
+        m: &mut Machine,
+        range: FlushRange,
+        freed_tables: bool,
+        fx: &mut Vec<Effect>,
+    ) -> Flush {
+        let new_tlb_gen = if self.arch == Arch::X86 {
+            self.inc_mm_tlb_gen(m, fx)
+        } else {
+            0
+        };
+        Flush {
+            range,
+            mm: true,
+            new_tlb_gen,
+            freed_tables,
+        }
+    }
+
+    /// x86 and riscv: a flush on the CPUs of `mask` from `cpu`. riscv
+    /// (`__flush_tlb_range()`): `cpu` flushes its own TLB if it is in the mask,
+    /// and asks each other CPU of the mask. x86 (`flush_tlb_multi()` when
+    /// another CPU is in the mask, else a local `flush_tlb_func()`): with
+    /// `freed_tables` every CPU of the mask runs `flush_tlb_func()`
+    /// (`on_each_cpu_mask()`); otherwise `should_flush_tlb()` leaves out lazy
+    /// CPUs, and for a flush that names the mm those that do not have it loaded
+    /// (`trim_cpumask` is taken to be off). The IPIs are sent first, then `cpu`
+    /// runs the flush itself, then it waits. Returns whether it sent any: then
+    /// `cpu` waits.
+    fn flush_cpus(
+        &self,
+        m: &mut Machine,
+        cpu: CpuId,
+        mask: CpuSet,
+        flush: Flush,
+        batch_seen: u8,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
+        let all_others = mask.without(cpu);
+        let x86 = self.arch == Arch::X86;
+        let (others, local) = if !x86 {
+            (all_others, mask.contains(cpu))
+        } else if all_others.is_empty() {
+            // The local path: a batch flushes here if this CPU is in its mask,
+            // flush_tlb_mm_range() if the mm is loaded here.
+            let local = if flush.mm {
+                m.tlb_gen.loaded.contains(cpu)
+            } else {
+                mask.contains(cpu)
+            };
+            (CpuSet::default(), local)
+        } else {
+            let cond = |c: CpuId| {
+                flush.freed_tables
+                    || (!self.is_lazy(m, c) && (!flush.mm || m.tlb_gen.loaded.contains(c)))
+            };
+            let mut others = CpuSet::default();
+            let mut lazy = CpuSet::default();
+            let mut not_loaded = CpuSet::default();
+            for c in all_others.iter() {
+                if cond(c) {
+                    others = others.with(c);
+                } else if self.is_lazy(m, c) {
+                    lazy = lazy.with(c);
+                } else {
+                    not_loaded = not_loaded.with(c);
+                }
+            }
+            if !lazy.is_empty() || !not_loaded.is_empty() {
+                fx.push(Effect::IpiSkipped {
+                    cpu,
+                    lazy,
+                    not_loaded,
+                });
+            }
+            (others, mask.contains(cpu) && cond(cpu))
+        };
+        if !others.is_empty() {
+            m.stats[cpu.index()].ipis_sent += others.len() as u32;
+            m.ipis.push(FlushIpi {
+                sender: cpu,
+                range: flush.range,
+                pending: others,
+                batch_seen,
+                mm: flush.mm,
+                new_tlb_gen: flush.new_tlb_gen,
+            });
+            m.ipis.sort_by_key(|i| i.sender);
+            fx.push(Effect::IpiSend {
+                cpu,
+                to: others,
+                range: flush.range,
+            });
+        }
+        if local {
+            fx.push(Effect::LocalFlush {
+                cpu,
+                range: flush.range,
+            });
+            if x86 {
+                self.flush_tlb_func(m, cpu, flush, cpu, fx);
+            } else {
+                self.flush_own_tlb(m, cpu, flush.range, cpu, fx);
+            }
+        }
+        !others.is_empty()
+    }
+
+    /// x86 `flush_tlb_func()` on `cpu` (locally, or in the handler of `from`'s
+    /// IPI), as arch/x86/mm/tlb.c has it: a CPU no longer running the mm leaves
+    /// `mm_cpumask` (when the flush names the mm) or does nothing; a lazy CPU
+    /// switches to `init_mm`; a CPU already flushed as far as `new_tlb_gen`, or up
+    /// to the mm's generation, does nothing; one exactly one generation behind a
+    /// range flush that is the latest flushes the range; any other flushes its
+    /// whole TLB. Both flushes bring the CPU up to the mm's generation.
+    fn flush_tlb_func(
+        &self,
+        m: &mut Machine,
+        cpu: CpuId,
+        flush: Flush,
+        from: CpuId,
+        fx: &mut Vec<Effect>,
+    ) {
+        let loaded = m.tlb_gen.loaded.contains(cpu);
+        let local = m.tlb_gen.of(cpu);
+        let mm = m.tlb_gen.mm;
+        let new = flush.new_tlb_gen;
+        let outcome = if flush.mm && !loaded {
+            FlushOutcome::Trimmed
+        } else if !loaded {
+            FlushOutcome::NotLoaded
+        } else if self.is_lazy(m, cpu) {
+            FlushOutcome::LeftLazy
+        } else if new != 0 && new <= local {
+            FlushOutcome::AlreadyFlushed
+        } else if local == mm {
+            FlushOutcome::UpToDate
+        } else if matches!(flush.range, FlushRange::Pages { .. })
+            && new == local.wrapping_add(1)
+            && new == mm
+        {
+            FlushOutcome::Partial
+        } else {
+            FlushOutcome::Full
+        };
+        fx.push(Effect::FlushFunc {
+            cpu,
+            outcome,
+            local,
+            mm,
+            new,
+        });
+        match outcome {
+            FlushOutcome::Trimmed => {
+                m.mm_cpumask = m.mm_cpumask.without(cpu);
+                fx.push(Effect::MmCpumaskTrim { cpu });
+            }
+            FlushOutcome::LeftLazy => m.tlb_gen.loaded = m.tlb_gen.loaded.without(cpu),
+            FlushOutcome::Partial => {
+                self.flush_own_tlb(m, cpu, flush.range, from, fx);
+                m.tlb_gen.cpu[cpu.index()] = mm;
+            }
+            FlushOutcome::Full => {
+                self.flush_own_tlb(m, cpu, FlushRange::All, from, fx);
+                m.tlb_gen.cpu[cpu.index()] = mm;
+            }
+            _ => {}
         }
     }
 
@@ -1020,42 +1303,6 @@ impl Model {
                 issuer: from,
             })
         });
-    }
-
-    /// x86 and riscv: a flush of `range` on the CPUs of `mask` from `cpu`, as
-    /// `flush_tlb_multi()` (x86) and `__flush_tlb_range()` (riscv) do it: `cpu`
-    /// flushes its own TLB if it is in the mask, and sends a flush IPI to each
-    /// other CPU of the mask. Returns whether it sent any: then `cpu` waits.
-    fn flush_cpus(
-        &self,
-        m: &mut Machine,
-        cpu: CpuId,
-        mask: CpuSet,
-        range: FlushRange,
-        batch_seen: u8,
-        fx: &mut Vec<Effect>,
-    ) -> bool {
-        let others = mask.without(cpu);
-        if !others.is_empty() {
-            m.stats[cpu.index()].ipis_sent += others.len() as u32;
-            m.ipis.push(FlushIpi {
-                sender: cpu,
-                range,
-                pending: others,
-                batch_seen,
-            });
-            m.ipis.sort_by_key(|i| i.sender);
-            fx.push(Effect::IpiSend {
-                cpu,
-                to: others,
-                range,
-            });
-        }
-        if mask.contains(cpu) {
-            fx.push(Effect::LocalFlush { cpu, range });
-            self.flush_own_tlb(m, cpu, range, cpu, fx);
-        }
-        !others.is_empty()
     }
 
     /// x86 and riscv: what `task`'s step `op` does once every flush IPI it sent
@@ -1104,7 +1351,13 @@ impl Model {
         if self.arch.uses_ipis() {
             // arch_tlbbatch_flush(): a full flush of the batch's CPUs.
             let mask = m.tasks[task.index()].tlb_ubc.cpumask;
-            if self.flush_cpus(m, cpu, mask, FlushRange::All, 0, fx) {
+            let flush = Flush {
+                range: FlushRange::All,
+                mm: false,
+                new_tlb_gen: 0,
+                freed_tables: false,
+            };
+            if self.flush_cpus(m, cpu, mask, flush, 0, fx) {
                 m.tasks[task.index()].pc -= 1;
             } else {
                 self.after_wait(m, task, Op::TryToUnmapFlush, 0, fx);
@@ -1209,7 +1462,10 @@ impl Model {
         };
         if let Some(range) = range {
             let mask = m.mm_cpumask.with(cpu);
-            if self.flush_cpus(m, cpu, mask, range, 0, fx) {
+            // tlb->freed_tables is taken to be false: the model frees no page
+            // table (its pages share their tables with mappings that stay).
+            let flush = self.mm_flush(m, range, false, fx);
+            if self.flush_cpus(m, cpu, mask, flush, 0, fx) {
                 m.tasks[task.index()].pc -= 1;
                 return;
             }

@@ -189,6 +189,9 @@ pub(crate) struct Codec {
     /// x86 and riscv: keys also hold `mm_cpumask`, each batch's cpumask and the
     /// flush IPIs whose senders wait (arm64 keys stay as they were, bit for bit).
     ipis: bool,
+    /// x86: keys also hold the TLB generations (`Machine::tlb_gen`) and each
+    /// IPI's `new_tlb_gen`.
+    tlb_gen: bool,
 }
 
 impl Codec {
@@ -244,6 +247,7 @@ impl Codec {
             remaps_left,
             reduce,
             ipis: model.arch().uses_ipis(),
+            tlb_gen: model.arch() == crate::arch::Arch::X86,
         }
     }
 
@@ -387,9 +391,19 @@ impl Codec {
                             (ipi.pending.len() as u64) << 2
                                 | u64::from(ipi.batch_seen) << 8
                                 | range << 16
+                                | u64::from(ipi.mm) << 40
+                                | u64::from(ipi.new_tlb_gen) << 41
                         } else {
                             0
                         },
+                );
+            }
+            if self.tlb_gen {
+                h = mix(
+                    h,
+                    u64::from(m.tlb_gen.mm)
+                        | u64::from(m.tlb_gen.of(me)) << 8
+                        | u64::from(m.tlb_gen.loaded.contains(me)) << 16,
                 );
             }
         }
@@ -432,7 +446,18 @@ impl Codec {
                     w.put(perm.cpus(ipi.pending), self.cpus as u32);
                     self.range(w, ipi.range);
                     w.put(u32::from(ipi.batch_seen), 8);
+                    w.put(u32::from(ipi.mm), 1);
+                    if self.tlb_gen {
+                        w.put(u32::from(ipi.new_tlb_gen), 8);
+                    }
                 }
+            }
+        }
+        if self.tlb_gen {
+            w.put(u32::from(m.tlb_gen.mm), 8);
+            w.put(perm.cpus(m.tlb_gen.loaded), self.cpus as u32);
+            for p in 0..self.cpus {
+                w.put(u32::from(m.tlb_gen.cpu[usize::from(perm.from_cpu[p])]), 8);
             }
         }
     }
@@ -672,12 +697,24 @@ impl Codec {
                         pages: crate::op::PageSet(r.get(pages) as u16),
                     },
                 };
+                let batch_seen = r.get(8) as u8;
+                let mm = r.get(1) != 0;
+                let new_tlb_gen = if self.tlb_gen { r.get(8) as u8 } else { 0 };
                 m.ipis.push(FlushIpi {
                     sender: CpuId(c as u8),
                     range,
                     pending,
-                    batch_seen: r.get(8) as u8,
+                    batch_seen,
+                    mm,
+                    new_tlb_gen,
                 });
+            }
+            if self.tlb_gen {
+                m.tlb_gen.mm = r.get(8) as u8;
+                m.tlb_gen.loaded = CpuSet(r.get(self.cpus as u32) as u16);
+                for c in 0..self.cpus {
+                    m.tlb_gen.cpu[c] = r.get(8) as u8;
+                }
             }
         }
     }
