@@ -4,13 +4,17 @@
 //! CPU itself flushes it, in its own access or in its flush-IPI handler, and the
 //! sender waits for every handler.
 //!
-//! x86 and riscv behave alike for this race (docs/architectures.md): both record a
-//! CPU mask in the reclaim batch and send nothing when a flush is queued
+//! x86 and riscv share the design (docs/architectures.md): both record a CPU
+//! mask in the reclaim batch and send nothing when a flush is queued
 //! (`arch_tlbbatch_add_pending()`), both complete the batch in
-//! `arch_tlbbatch_flush()` by flushing locally and interrupting every other CPU of
-//! the mask, waiting until each has flushed, and both had `flush_tlb_mm()` as
-//! `arch_flush_tlb_batched_pending()`. They share one implementation in
-//! `model.rs`; only the names in the narrative differ.
+//! `arch_tlbbatch_flush()` by interrupting other CPUs of the mask and flushing
+//! locally, waiting until each has flushed, and both have `flush_tlb_mm()` as
+//! `arch_flush_tlb_batched_pending()`. They differ in what a flush does: x86
+//! keeps TLB generations (`mm->context.tlb_gen`, one per CPU) and lazy CPUs, so
+//! its `flush_tlb_func()` may flush more than asked (or nothing, when up to
+//! date), it skips lazy CPUs, and a CPU coming back from lazy mode flushes if
+//! the generation moved; riscv flushes the range asked for on every CPU of the
+//! mask and never on a context switch. `model.rs` has both.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -32,7 +36,7 @@ pub enum Arch {
     /// x86: flush IPIs (`flush_tlb_multi()`); the sender waits for every handler.
     X86,
     /// riscv: remote `sfence.vma` through SBI or IPIs, completed before the sender
-    /// goes on; for this race the same as x86.
+    /// goes on; like x86 without its TLB generations and lazy CPUs.
     Riscv,
 }
 
@@ -77,10 +81,10 @@ impl Arch {
                 "arm64: a broadcast TLBI reaches other CPUs' TLBs on its own time; only a DSB on the issuing CPU waits for it."
             }
             Arch::X86 => {
-                "x86: each CPU flushes its own TLB in a flush IPI handler; the sender waits until every handler has run."
+                "x86: each CPU flushes its own TLB in a flush IPI handler (by the mm's TLB generation: a range, all, or nothing); the sender waits until every handler has run."
             }
             Arch::Riscv => {
-                "riscv: remote sfence.vma through SBI or IPIs, finished before the sender goes on (for this race, like x86)."
+                "riscv: remote sfence.vma of the range through IPIs or SBI, finished before the sender goes on (x86's design without its TLB generations)."
             }
         }
     }
@@ -115,9 +119,13 @@ impl Arch {
         }
         Err(match (self, mitigation) {
             (_, Mitigation::Dsb) => format!(
-                "the dsb kernel is arm64's alone: its arch_flush_tlb_batched_pending() was a bare dsb(ish) (43b3dfdd0455), completing TLBIs that arm64 leaves in flight; {} leaves nothing in flight (its batch is a CPU mask, flushed by IPIs the sender waits for), and its arch_flush_tlb_batched_pending() has always been flush_tlb_mm(){}; choose none, flush_tlb_mm or local_flush",
+                "the dsb kernel is arm64's alone: its arch_flush_tlb_batched_pending() was a bare dsb(ish) (43b3dfdd0455), completing TLBIs that arm64 leaves in flight; {} leaves nothing in flight (its batch is a CPU mask, flushed by IPIs the sender waits for), and {}; choose none, flush_tlb_mm or local_flush",
                 self.name(),
-                if self == Arch::X86 { " (db6c1f6f236d)" } else { "" }
+                if self == Arch::X86 {
+                    "x86 has flushed the mm here since 3ea277194daa: core code called flush_tlb_mm(), and since db6c1f6f236d (v6.6) x86's arch_flush_tlb_batched_pending() is flush_tlb_mm()"
+                } else {
+                    "riscv's arch_flush_tlb_batched_pending() has been flush_tlb_mm() since riscv got batched unmap flushing (54d7431af73e, v6.8)"
+                }
             ),
             (Arch::Arm64, Mitigation::LocalFlush) => "the local_flush kernel is a teaching variant of x86 and riscv (flush the caller's TLB and nobody else's); on arm64 choose none, dsb or flush_tlb_mm".to_string(),
             _ => format!("{} has no {mitigation} kernel", self.name()),
@@ -128,11 +136,17 @@ impl Arch {
     pub fn kernel_summary(self, mitigation: Mitigation) -> &'static str {
         match (self, mitigation) {
             (Arch::Arm64, m) => m.summary(),
+            (Arch::Riscv, Mitigation::None) => {
+                "Hypothetical on riscv: no walker calls flush_tlb_batched_pending() (riscv's batching, 54d7431af73e in v6.8, always had the flush_tlb_mm() hook); Nadav Amit's race, found on x86."
+            }
             (_, Mitigation::None) => {
-                "Before 3ea277194daa: no walker calls flush_tlb_batched_pending() (Nadav Amit's original race, found on x86)."
+                "Without 3ea277194daa: no walker calls flush_tlb_batched_pending() (Nadav Amit's original race, found on x86); otherwise v6.15's x86 code."
             }
             (_, Mitigation::FlushTlbMm) => {
                 "Since 3ea277194daa: flush_tlb_batched_pending() calls flush_tlb_mm(): a local flush plus flush IPIs to the mm's other CPUs, and the caller waits for them."
+            }
+            (Arch::X86, Mitigation::LocalFlush) => {
+                "Teaching variant: flush_tlb_batched_pending() is flush_tlb_mm() with a mask of the caller's CPU alone (the generation is bumped, only the caller's TLB flushed): enough for the caller's write, not for another running thread's."
             }
             (_, Mitigation::LocalFlush) => {
                 "Teaching variant: flush_tlb_batched_pending() flushes only the caller's own TLB: enough for the caller's write, not for another thread's."

@@ -260,7 +260,10 @@ pub fn render_with(model: &Model, steps: &[impl AsRef<Step>], options: &Options)
     let m = model.mitigation();
     push_lines(
         &mut out,
-        wrap(&format!("{}: {}", s.name(), s.title()), width),
+        wrap(
+            &format!("{}: {}", s.name(), s.title_on(model.arch())),
+            width,
+        ),
     );
     push_lines(
         &mut out,

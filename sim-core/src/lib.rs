@@ -8,6 +8,7 @@
 //! no randomness: the same schedule always gives the same trace.
 
 pub mod arch;
+mod arch_story;
 pub mod compare;
 pub mod effect;
 pub mod event;

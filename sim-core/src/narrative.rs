@@ -316,10 +316,11 @@ fn switch_narrative(
             None => "the idle task".to_string(),
         };
         n.function = Some(ipi::switch_fn(model.arch()));
-        n.notes.push("no TLB flush".into());
+        let (switch, note) = ipi::switch_text(model, after, cpu, Some(to), effects);
+        n.notes.push(note.into());
         n.text = join(&[
             format!("The scheduler on {cpu} switches from {prev} to {to_name}."),
-            ipi::switch_text(model, cpu, Some(to), effects),
+            switch,
         ]);
         return n;
     }

@@ -102,11 +102,22 @@ impl Outcome {
                     kept.push("no access went through an address after it was unmapped");
                 }
                 kept.push("no write was lost");
-                let why = if model.arch().uses_ipis() {
-                    format!(
-                        " On {} no DSB-style hole exists: a CPU's TLB entries leave only when that CPU flushes them, in its own step or in a flush IPI handler, and whoever asks for a flush waits for every handler, so nothing is ever in flight between queueing a flush and completing it.",
-                        model.arch()
-                    )
+                let arch = model.arch();
+                let why = if arch.uses_ipis() {
+                    let mut why = format!(
+                        " On {arch} no DSB-style hole exists: a CPU's TLB entries leave only when that CPU flushes them, in its own step, in a flush IPI handler{}, and whoever asks for a flush waits for every handler, so nothing is ever in flight between queueing a flush and completing it.",
+                        if arch == crate::arch::Arch::X86 { " or when it switches back from lazy mode" } else { "" }
+                    );
+                    if arch == crate::arch::Arch::X86 {
+                        why.push_str(" (That is the design; the model takes every step as atomic and in order, so it cannot show that v6.15 itself lacked a barrier between switch_mm_irqs_off()'s loaded_mm store and its tlb_gen load, since 209954cbc7d0, fixed by 83b0177a6c48.)");
+                    }
+                    if matches!(
+                        model.mitigation(),
+                        crate::mitigation::Mitigation::None | crate::mitigation::Mitigation::LocalFlush
+                    ) {
+                        why.push_str(" This schedule finished safely, but this kernel leaves CPUs unflushed that flush_tlb_mm() would flush: whether another schedule of this scenario breaks a promise, the explorer says (tlbsim explore tries every schedule).");
+                    }
+                    why
                 } else {
                     String::new()
                 };

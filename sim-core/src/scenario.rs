@@ -358,6 +358,29 @@ impl Scenario {
     pub fn story(&self) -> &str {
         &self.story
     }
+
+    /// The title as told on `arch`: a built-in's arm64 title is retold for x86
+    /// and riscv where it says something only arm64 does
+    /// (`crate::arch_story`); otherwise [`Scenario::title`].
+    pub fn title_on(&self, arch: Arch) -> String {
+        self.retold(arch)
+            .map(|(t, _)| t)
+            .unwrap_or_else(|| self.title.clone())
+    }
+
+    /// The story as told on `arch` (see [`Scenario::title_on`]).
+    pub fn story_on(&self, arch: Arch) -> String {
+        self.retold(arch)
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| self.story.clone())
+    }
+
+    fn retold(&self, arch: Arch) -> Option<(String, String)> {
+        if arch == self.arch || !self.is_builtin() {
+            return None;
+        }
+        crate::arch_story::retold(&self.name, arch)
+    }
     /// The mm's ASID.
     pub fn asid(&self) -> u16 {
         self.asid

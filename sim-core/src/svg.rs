@@ -150,7 +150,7 @@ pub fn render(model: &Model, steps: &[impl AsRef<Step>]) -> String {
         &format!(
             "{}: {} [mitigation: {}]",
             s.name(),
-            s.title(),
+            s.title_on(model.arch()),
             model.mitigation()
         ),
         wrap_chars,

@@ -1,11 +1,13 @@
 //! The narrative of x86 and riscv: IPI-based shootdown, where a CPU's TLB
-//! changes only when that CPU flushes it (locally, or in the handler of a flush
-//! IPI) and the sender waits for every handler. x86 and riscv share the rules
-//! (`model.rs`); only the names of their functions differ here.
+//! changes only when that CPU flushes it (locally, in the handler of a flush
+//! IPI, or on x86 in `switch_mm_irqs_off()`) and the sender waits for every
+//! handler. x86 also keeps TLB generations and lazy CPUs (`model.rs`), which
+//! decide what its `flush_tlb_func()` and context switches flush; riscv has
+//! neither.
 
 use super::{join, list, removed_notes, syscall_call, Narrative};
 use crate::arch::Arch;
-use crate::effect::Effect;
+use crate::effect::{Effect, FlushOutcome, SwitchMmHow};
 use crate::kernel::{self, KernelRef};
 use crate::machine::{CpuSet, FlushRange, Machine, TlbEntry};
 use crate::mitigation::Mitigation;
@@ -24,7 +26,7 @@ pub fn rule(arch: Arch) -> &'static str {
 pub const X86_RULE: &str = "Intel SDM Vol. 3A, 4.10.5 (propagation of paging-structure changes to multiple processors): INVLPG, MOV to CR3 and INVPCID invalidate only the executing processor's TLBs; software that changes a translation other processors may cache must have each of them invalidate its own, typically by an IPI, and wait for them.";
 
 /// riscv: `sfence.vma` orders and invalidates only the executing hart's caches.
-pub const RISCV_RULE: &str = "RISC-V Privileged ISA, SFENCE.VMA: the fence affects only the address-translation caches of the hart that executes it; other harts must execute their own, which Linux asks for by IPI or an SBI remote fence and waits for.";
+pub const RISCV_RULE: &str = "RISC-V Privileged ISA, SFENCE.VMA: the fence affects only the address-translation caches of the hart that executes it; other harts must execute their own. Linux asks for them by IPI and waits (on_each_cpu_mask(..., 1)), or through the SBI remote fence, whose specification promises only that the request was sent (SBI_SUCCESS: \"IPI was sent to all the targeted harts successfully\"); Linux relies on the firmware returning only after the remote fences ran, as OpenSBI does (tlb_sync() spins until the targets acknowledge).";
 
 /// A set of CPUs in words: `CPU1`, `CPU1 and CPU2`.
 fn cpus_text(set: CpuSet) -> String {
@@ -32,9 +34,14 @@ fn cpus_text(set: CpuSet) -> String {
     list(names.iter().map(String::as_str))
 }
 
-/// What a flush covers, in words.
-fn range_text(model: &Model, range: FlushRange) -> String {
+/// What a flush covers, in words; `mm` is whether it names the mm (a reclaim
+/// batch does not).
+fn range_text(model: &Model, range: FlushRange, mm: bool) -> String {
     match range {
+        FlushRange::All if !mm => match model.arch() {
+            Arch::Riscv => "every entry of every address space (the batch passes no mm, so FLUSH_TLB_NO_ASID)".to_string(),
+            _ => "the whole TLB of the mm each CPU has loaded (the batch names no mm: info->mm is NULL)".to_string(),
+        },
         FlushRange::All => "every entry of this mm".to_string(),
         FlushRange::Pages { pages } => {
             let names: Vec<&str> = pages
@@ -99,15 +106,85 @@ fn local_fn(arch: Arch) -> &'static str {
 }
 
 /// How a sender reaches other CPUs, per architecture.
-fn send_text(arch: Arch) -> &'static str {
+fn send_text(arch: Arch, to: CpuSet) -> String {
     match arch {
-        Arch::Riscv => "asks each other CPU of the mask for a remote sfence.vma (sbi_remote_sfence_vma_asid(), or on_each_cpu_mask() with __ipi_flush_tlb_range_asid() as handler)",
-        _ => "sends a flush IPI to each other CPU of the mask (flush_tlb_multi() -> smp_call_function_many_cond())",
+        Arch::Riscv => format!("asks {} for a remote sfence.vma (sbi_remote_sfence_vma_asid(), or on_each_cpu_mask() with __ipi_flush_tlb_range_asid() as handler)", cpus_text(to)),
+        _ => format!("sends a flush IPI to {} (flush_tlb_multi() -> smp_call_function_many_cond())", cpus_text(to)),
     }
 }
 
-/// Explains one flush of [`Model`]'s `flush_cpus`: local part, IPIs, and whether
-/// the CPU now waits. `what` names the caller (`arch_tlbbatch_flush()`).
+/// x86: what `flush_tlb_func()` did on `cpu` in these effects, in words, with
+/// the entries it removed; `None` if it did not run there (or not on x86).
+fn flush_func_text(model: &Model, effects: &[Effect], cpu: CpuId) -> Option<String> {
+    let (outcome, local, mm, new) = effects.iter().find_map(|e| match *e {
+        Effect::FlushFunc {
+            cpu: c,
+            outcome,
+            local,
+            mm,
+            new,
+        } if c == cpu => Some((outcome, local, mm, new)),
+        _ => None,
+    })?;
+    let range = effects.iter().find_map(|e| match *e {
+        Effect::IpiSend { range, .. } | Effect::LocalFlush { range, .. } => Some(range),
+        _ => None,
+    });
+    let gens = format!("{cpu}'s TLB generation is {local}, the mm's {mm}");
+    Some(match outcome {
+        FlushOutcome::Trimmed => format!("flush_tlb_func() finds that this mm is no longer {cpu}'s loaded_mm: it clears {cpu}'s bit in mm_cpumask(mm) and flushes nothing (the entries it may still hold under the mm's ASID are flushed before the mm runs there again, since its generation is behind)."),
+        FlushOutcome::NotLoaded => format!("flush_tlb_func(): {cpu} has init_mm loaded, not this mm, so there is nothing to flush."),
+        FlushOutcome::LeftLazy => format!("{cpu} is in lazy TLB mode (a kernel thread runs there with the mm still loaded), so flush_tlb_func() does not flush: it switches {cpu} to init_mm (switch_mm_irqs_off(NULL, &init_mm, NULL)). The mm's entries stay under its ASID, unusable until the mm is loaded there again; {gens}, and switch_mm_irqs_off() flushes them then if the generation is still behind."),
+        FlushOutcome::AlreadyFlushed => format!("flush_tlb_func(): {gens}, already at least this flush's new_tlb_gen ({new}): a flush handled earlier caught {cpu} up, so it returns at once."),
+        FlushOutcome::UpToDate => format!("flush_tlb_func(): {gens}, so {cpu} is already up to date and flushes nothing."),
+        FlushOutcome::Partial => join(&[
+            format!("flush_tlb_func(): {gens} and this flush's new_tlb_gen is {new}: exactly one behind, and the latest flush, so {cpu} flushes only {} (invlpg) and catches up to generation {mm}.", range.map(|r| range_text(model, r, true)).unwrap_or_default()),
+            lost(model, effects, cpu),
+        ]),
+        FlushOutcome::Full => {
+            let why = match range {
+                Some(FlushRange::Pages { .. }) if new != local.wrapping_add(1) => format!(": the flush asks for a range, but {cpu} is more than one generation behind it (new_tlb_gen {new}), so flushing the range would skip the flushes in between"),
+                Some(FlushRange::Pages { .. }) => format!(": the flush asks for a range, but a later flush has bumped the mm to {mm}, so flushing the range would not bring {cpu} up to date"),
+                _ if new == 0 => String::new(),
+                _ => ": the flush is TLB_FLUSH_ALL".to_string(),
+            };
+            join(&[
+                format!("flush_tlb_func(): {gens}, so {cpu} does a full flush of its loaded mm (flush_tlb_local()){why}; it catches up to generation {mm}."),
+                lost(model, effects, cpu),
+            ])
+        }
+    })
+}
+
+/// The CPUs x86's `should_flush_tlb()` left out of a flush, in words.
+fn skipped_text(effects: &[Effect]) -> String {
+    let Some((lazy, not_loaded)) = effects.iter().find_map(|e| match *e {
+        Effect::IpiSkipped {
+            lazy, not_loaded, ..
+        } => Some((lazy, not_loaded)),
+        _ => None,
+    }) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if !lazy.is_empty() {
+        parts.push(format!("{} (lazy: a kernel thread or the idle task runs there with the mm loaded; it catches up in switch_mm_irqs_off() when a thread of the mm runs there again)", cpus_text(lazy)));
+    }
+    if !not_loaded.is_empty() {
+        parts.push(format!(
+            "{} (the mm is no longer loaded there)",
+            cpus_text(not_loaded)
+        ));
+    }
+    format!(
+        "No page table was freed, so should_flush_tlb() leaves out {}.",
+        list(parts.iter().map(String::as_str))
+    )
+}
+
+/// Explains one flush of [`Model`]'s `flush_cpus`: the IPIs, the caller's own
+/// flush meanwhile, and whether the CPU now waits. `what` names the caller
+/// (`arch_tlbbatch_flush()`).
 fn flush_sentence(model: &Model, cpu: CpuId, effects: &[Effect], what: &str) -> String {
     let arch = model.arch();
     let local = effects.iter().find_map(|e| match *e {
@@ -118,37 +195,64 @@ fn flush_sentence(model: &Model, cpu: CpuId, effects: &[Effect], what: &str) -> 
         Effect::IpiSend { to, range, .. } => Some((to, range)),
         _ => None,
     });
-    let mut parts = Vec::new();
+    let mm = what != "arch_tlbbatch_flush()";
+    let own = |range: FlushRange| -> String {
+        flush_func_text(model, effects, cpu).unwrap_or_else(|| {
+            join(&[
+                format!(
+                    "It flushes {} in {cpu}'s own TLB ({}).",
+                    range_text(model, range, mm),
+                    local_fn(arch)
+                ),
+                lost(model, effects, cpu),
+            ])
+        })
+    };
+    let mut parts = vec![skipped_text(effects)];
     match (local, sent) {
         (_, Some((to, range))) => {
             parts.push(format!(
-                "{what} {}{} for {}, and waits until each has run its handler: {cpu} cannot go on before {} has flushed its own TLB.",
+                "{what} {} for {}{}, then waits until each has run its handler: {cpu} cannot go on before {} has flushed its own TLB.",
+                send_text(arch, to),
+                range_text(model, range, mm),
                 if local.is_some() {
-                    format!("flushes {cpu}'s own TLB ({}), then ", local_fn(arch))
+                    format!(", runs the flush on {cpu} itself meanwhile ({})", local_fn(arch))
                 } else {
                     String::new()
                 },
-                send_text(arch),
-                range_text(model, range),
                 cpus_text(to)
             ));
-            if local.is_some() {
-                parts.push(lost(model, effects, cpu));
+            if let Some(range) = local {
+                parts.push(own(range));
             }
         }
         (Some(range), None) => {
             parts.push(format!(
-                "{what}: {cpu} is the only CPU to flush, so it flushes {} in its own TLB ({}) and sends no IPI.",
-                range_text(model, range),
+                "{what}: {cpu} is the only CPU to flush, so it sends no IPI and runs the flush itself ({}).",
                 local_fn(arch)
             ));
-            parts.push(lost(model, effects, cpu));
+            parts.push(own(range));
         }
         (None, None) => parts.push(format!(
-            "{what}: no CPU is in the mask, so there is nothing to flush."
+            "{what}: no CPU needs a flush now, so nothing is flushed and nobody waits."
         )),
     }
     join(&parts)
+}
+
+/// x86: the generation `inc_mm_tlb_gen()` bumped the mm to in these effects,
+/// as a clause (`, which first bumps the mm's TLB generation to 2
+/// (inc_mm_tlb_gen())`); empty elsewhere.
+fn bump_text(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .find_map(|e| match *e {
+            Effect::TlbGenBump { gen } => Some(format!(
+                ", which first bumps the mm's TLB generation to {gen} (inc_mm_tlb_gen())"
+            )),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// Whether `effects` include this CPU giving up its wait (the second half of a
@@ -185,17 +289,31 @@ pub fn ipi_event(
     after: &Machine,
 ) -> Narrative {
     let arch = model.arch();
-    let range = before
+    let (range, mm) = before
         .ipi_of(from)
-        .map(|i| i.range)
-        .unwrap_or(FlushRange::All);
+        .map(|i| (i.range, i.mm))
+        .unwrap_or((FlushRange::All, true));
     let handler = arch.ipi_handler().unwrap_or(kernel::X86_FLUSH_TLB_FUNC);
     let mut n = base(to, format!("{to} takes {from}'s flush IPI"), Some(handler));
-    n.notes.push(format!(
-        "{}: {}",
-        handler.function,
-        short_range(model, range)
-    ));
+    let outcome = effects.iter().find_map(|e| match *e {
+        Effect::FlushFunc { outcome, .. } => Some(outcome),
+        _ => None,
+    });
+    n.notes.push(match outcome {
+        Some(o) => format!(
+            "{}: {}",
+            handler.function,
+            match o {
+                FlushOutcome::Trimmed => "leaves mm_cpumask".to_string(),
+                FlushOutcome::NotLoaded => "mm not loaded".to_string(),
+                FlushOutcome::LeftLazy => "lazy: to init_mm".to_string(),
+                FlushOutcome::AlreadyFlushed | FlushOutcome::UpToDate => "up to date".to_string(),
+                FlushOutcome::Partial => short_range(model, range),
+                FlushOutcome::Full => "full flush".to_string(),
+            }
+        ),
+        None => format!("{}: {}", handler.function, short_range(model, range)),
+    });
     removed_notes(model, effects, &mut n.notes);
     let left = after.ipi_of(from).map(|i| i.pending).unwrap_or_default();
     let waiting = if left.is_empty() {
@@ -203,17 +321,31 @@ pub fn ipi_event(
     } else {
         format!("{from} still waits for {}.", cpus_text(left))
     };
+    let handled = match flush_func_text(model, effects, to) {
+        Some(text) => join(&[
+            format!("{to} takes the flush IPI {from} sent it and runs flush_tlb_func() in interrupt context."),
+            text,
+        ]),
+        None => join(&[
+            format!(
+                "{to} takes the flush IPI {from} sent it and runs {}() in interrupt context, flushing {} in its own TLB{}.",
+                handler.function,
+                range_text(model, range, mm),
+                if arch == Arch::Riscv {
+                    " (through SBI, the firmware executes the sfence.vma on it instead)"
+                } else {
+                    ""
+                }
+            ),
+            lost(model, effects, to),
+        ]),
+    };
     n.text = join(&[
-        format!(
-            "{to} takes the flush IPI {from} sent it and runs {}() in interrupt context, flushing {} in its own TLB.",
-            handler.function,
-            range_text(model, range)
-        ),
-        lost(model, effects, to),
-        format!(
-            "{from} is spinning in {}() until every CPU it interrupted has done this.",
-            arch.ipi_sender().function
-        ),
+        handled,
+        match arch {
+            Arch::Riscv => format!("{from} is waiting in on_each_cpu_mask() (smp_call_function_many_cond(), csd_lock_wait()), or inside the SBI call, until every CPU it asked has done this."),
+            _ => format!("{from} is waiting in smp_call_function_many_cond() (csd_lock_wait()) until every CPU it interrupted has run the handler."),
+        },
         waiting,
         "Only the CPU that holds an entry removes it, and the sender's wait is the completion: no invalidation is in flight without its sender waiting for it.".to_string(),
     ]);
@@ -221,25 +353,87 @@ pub fn ipi_event(
     n
 }
 
-/// A context switch (`__switch_to()`, `cond_resched()` or a migration) on x86 or
-/// riscv: no barrier, no flush between threads of one mm.
-pub fn switch_text(model: &Model, cpu: CpuId, to: Option<TaskId>, effects: &[Effect]) -> String {
+/// A context switch (`__switch_to()`, `cond_resched()` or a migration) on x86
+/// or riscv, in words, with a short note for the ladder: no barrier; on x86
+/// what `switch_mm_irqs_off()` or `enter_lazy_tlb()` did (a flush only when the
+/// CPU comes back from lazy mode behind the mm's generation, or loads the mm
+/// behind it). `to` is the task now current (`None`: the CPU is idle).
+pub fn switch_text(
+    model: &Model,
+    after: &Machine,
+    cpu: CpuId,
+    to: Option<TaskId>,
+    effects: &[Effect],
+) -> (String, &'static str) {
+    let s = model.scenario();
     let joins = effects
         .iter()
         .any(|e| matches!(e, Effect::MmCpumask { cpu: c } if *c == cpu));
-    join(&[
-        match model.arch() {
-            Arch::Riscv => "On riscv a context switch has no barrier for TLBs, and switch_mm() returns at once between threads of one mm: nothing is flushed.".to_string(),
-            _ => "On x86 a context switch has no barrier for TLBs, and switch_mm_irqs_off() flushes nothing when it switches between threads of one mm: the TLB stays as it is.".to_string(),
-        },
-        match (joins, to) {
-            (true, Some(t)) => format!(
-                "{} is a thread of the mm and runs on {cpu} for the first time, so {cpu}'s bit is set in mm_cpumask(mm): later flushes of the mm will include {cpu}.",
-                model.scenario().task(t).name
-            ),
-            _ => String::new(),
-        },
-    ])
+    let to_mm = to.is_some_and(|t| s.task(t).uses_mm());
+    let name = to.map(|t| s.task(t).name.clone()).unwrap_or_else(|| "the idle task".into());
+    if model.arch() == Arch::Riscv {
+        return (
+            join(&[
+                "On riscv a context switch has no barrier for TLBs: switch_mm() returns at once between threads of one mm, and a kernel thread borrows the mm it finds (enter_lazy_tlb() does nothing): nothing is flushed.".to_string(),
+                if joins && to_mm {
+                    format!("{name} is a thread of the mm and runs on {cpu} for the first time, so {cpu}'s bit is set in mm_cpumask(mm): later flushes of the mm will include {cpu}.")
+                } else {
+                    String::new()
+                },
+            ]),
+            "no TLB flush",
+        );
+    }
+    let how = effects.iter().find_map(|e| match *e {
+        Effect::SwitchMm { cpu: c, how } if c == cpu => Some(how),
+        _ => None,
+    });
+    let gen = after.tlb_gen.of(cpu);
+    let barrier = "x86 has no TLB barrier on a context switch";
+    match how {
+        Some(SwitchMmHow::LazyUpToDate) => (
+            format!("{name} is a thread of the mm, and {cpu} was in lazy TLB mode with the mm loaded: switch_mm_irqs_off() reads mm->context.tlb_gen, finds {cpu} up to date (generation {gen}), and flushes nothing ({barrier})."),
+            "lazy, up to date: no flush",
+        ),
+        Some(SwitchMmHow::LazyFlush) => (
+            join(&[
+                format!("{name} is a thread of the mm, and {cpu} was in lazy TLB mode with the mm loaded. While it was lazy the mm's TLB generation moved (flushes skipped {cpu}), so switch_mm_irqs_off() flushes {cpu}'s TLB for the mm (\"TLB contents went out of date while we were in lazy mode\") and catches up to generation {gen}."),
+                lost(model, effects, cpu),
+            ]),
+            "back from lazy: TLB flushed",
+        ),
+        Some(SwitchMmHow::Load { flushed }) => (
+            join(&[
+                format!(
+                    "{cpu} does not have the mm loaded, so switch_mm_irqs_off() loads it for {name} (prev != next){}",
+                    if joins {
+                        format!(", setting {cpu}'s bit in mm_cpumask(mm): later flushes of the mm will include {cpu}")
+                    } else {
+                        String::new()
+                    }
+                ),
+                if flushed {
+                    format!("The generation {cpu} recorded for the mm's ASID is behind the mm's, so choose_new_asid() asks for a flush: the CR3 load flushes the ASID and {cpu} is at generation {gen}.")
+                } else {
+                    format!("{cpu}'s generation for the mm is the mm's ({gen}): no flush.")
+                },
+                if flushed { lost(model, effects, cpu) } else { String::new() },
+            ]),
+            if flushed { "mm loaded, TLB flushed" } else { "mm loaded, no flush" },
+        ),
+        None if to_mm => (
+            format!("switch_mm_irqs_off() between two threads of one mm, with {cpu} not lazy, returns at once (\"just switching from one thread in a process to another\"): no flush ({barrier})."),
+            "no TLB flush",
+        ),
+        None if after.tlb_gen.loaded.contains(cpu) => (
+            format!("{name} is {} kernel thread, so the scheduler calls enter_lazy_tlb(), not switch_mm_irqs_off(): the mm stays loaded on {cpu}, which is now in lazy TLB mode. Nothing is flushed; flushes that free no page tables skip {cpu} from now on (should_flush_tlb()), and it catches up when a thread of the mm runs there again.", "a"),
+            "enter_lazy_tlb: lazy",
+        ),
+        None => (
+            format!("{name} is a kernel thread, and {cpu} does not have the mm loaded: enter_lazy_tlb() has nothing to do, and nothing is flushed."),
+            "no TLB flush",
+        ),
+    }
 }
 
 /// The function a context switch stands for on this architecture.
@@ -306,10 +500,10 @@ pub fn step(
                 .push(format!("batch cpumask: {}", cpus_text(ubc.cpumask)));
             n.notes.push(format!("{lock} dropped"));
             n.text = format!(
-                "set_tlb_ubc_flush_pending() defers the flush. On {arch}, arch_tlbbatch_add_pending() sends nothing: it ORs mm_cpumask(mm) ({}) into the batch's cpumask (now {}){}. Nothing is in flight: every CPU that cached {} keeps its entry until it flushes its own TLB. {tname}'s own batch (current->tlb_ubc) now needs a flush (flush_required{}), and mm->tlb_flush_batched records a pending batch (pending {}, flushed {}). page_vma_mapped_walk_done() drops {lock}.",
+                "set_tlb_ubc_flush_pending() defers the flush. On {arch}, arch_tlbbatch_add_pending() sends nothing: {}it ORs mm_cpumask(mm) ({}) into the batch's cpumask (now {}). Nothing is in flight: every CPU that cached {} keeps its entry until it flushes its own TLB. {tname}'s own batch (current->tlb_ubc) now needs a flush (flush_required{}), and mm->tlb_flush_batched records a pending batch (pending {}, flushed {}). page_vma_mapped_walk_done() drops {lock}.",
+                if arch == Arch::X86 { format!("it bumps the mm's TLB generation to {} (inc_mm_tlb_gen(), so that a CPU the flush will not interrupt, a lazy one, sees it is behind when a thread of the mm runs there again), then ", after.tlb_gen.mm) } else { String::new() },
                 if after.mm_cpumask.is_empty() { "no CPU".to_string() } else { cpus_text(after.mm_cpumask) },
                 if ubc.cpumask.is_empty() { "empty".to_string() } else { cpus_text(ubc.cpumask) },
-                if arch == Arch::X86 { " and bumps the mm's TLB generation (inc_mm_tlb_gen())" } else { "" },
                 name(va),
                 if ubc.writable { ", writable: the cleared PTE was dirty" } else { "" },
                 after.tlb_flush_batched.pending,
@@ -377,7 +571,10 @@ pub fn step(
                 Mitigation::None => {
                     n.headline = "(no flush_tlb_batched_pending)".into();
                     n.notes.push("not called (pre-3ea277194daa)".into());
-                    n.text = format!("{walker}() on {cpu} goes straight on to the PTEs: this kernel predates 3ea277194daa, so no walker calls flush_tlb_batched_pending(), and a reclaim batch still owed to this mm is not flushed: CPUs that cached a page reclaim unmapped keep their entries. This is Nadav Amit's original race, found on x86.");
+                    n.text = match arch {
+                        Arch::Riscv => format!("{walker}() on {cpu} goes straight on to the PTEs: on this hypothetical riscv kernel no walker calls flush_tlb_batched_pending(), so a reclaim batch still owed to this mm is not flushed: CPUs that cached a page reclaim unmapped keep their entries. riscv never shipped such a kernel: its batched unmap flushing (54d7431af73e, v6.8) came long after 3ea277194daa, with arch_flush_tlb_batched_pending() = flush_tlb_mm() from the start. The race is the one Nadav Amit found on x86."),
+                        _ => format!("{walker}() on {cpu} goes straight on to the PTEs: on this kernel no walker calls flush_tlb_batched_pending() (the model runs v6.15's x86 code without the call 3ea277194daa added), so a reclaim batch still owed to this mm is not flushed: CPUs that cached a page reclaim unmapped keep their entries. This is the race Nadav Amit found on x86, which 3ea277194daa fixed."),
+                    };
                     n.commit = Some(kernel::COMMIT_GENERIC_FIX);
                     n.function = Some(syscall.walker());
                 }
@@ -394,7 +591,10 @@ pub fn step(
                     });
                     removed_notes(model, effects, &mut n.notes);
                     n.text = join(&[
-                        format!("{walker}() calls flush_tlb_batched_pending() under the lock. A reclaim batch is pending ({counters}), so it calls arch_flush_tlb_batched_pending(), which on {arch} is flush_tlb_mm(mm) (since 3ea277194daa core code called flush_tlb_mm() here; db6c1f6f236d made it {arch}'s hook): the mask is mm_cpumask(mm), {}.", cpus_text(after.mm_cpumask.with(cpu))),
+                        format!("{walker}() calls flush_tlb_batched_pending() under the lock. A reclaim batch is pending ({counters}), so it calls arch_flush_tlb_batched_pending(), which on {arch} is flush_tlb_mm(mm) ({}): the mask is mm_cpumask(mm), {}.", match arch {
+                            Arch::Riscv => "riscv's hook since its batched unmap flushing arrived, 54d7431af73e".to_string(),
+                            _ => format!("since 3ea277194daa core code called flush_tlb_mm() here, and db6c1f6f236d made it x86's hook; flush_tlb_mm() is flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, 0, true){}, and its freed_tables = true sends the IPI to every CPU of the mask, lazy ones included", bump_text(effects)),
+                        }, cpus_text(before.mm_cpumask.with(cpu))),
                         flush_sentence(model, cpu, effects, &format!("{}()", arch.flush_tlb_mm().function)),
                         if sends(effects) {
                             String::new()
@@ -408,21 +608,40 @@ pub fn step(
                 Mitigation::LocalFlush => {
                     n.notes.push(format!("local flush of {cpu} only"));
                     removed_notes(model, effects, &mut n.notes);
+                    // x86: a lazy CPU behind the mm's generation flushes before a
+                    // thread of the mm runs there again.
+                    let behind_lazy = |c: CpuId| {
+                        model.is_lazy(after, c) && after.tlb_gen.of(c) != after.tlb_gen.mm
+                    };
                     let others: Vec<String> = after
                         .cpus
                         .iter()
                         .enumerate()
                         .filter(|(c, st)| *c != cpu.index() && !st.tlb.entries.is_empty())
+                        .filter(|(c, _)| !behind_lazy(CpuId(*c as u8)))
                         .map(|(c, _)| format!("CPU{c}"))
                         .collect();
+                    let lazy: Vec<String> = (0..after.cpus.len())
+                        .map(|c| CpuId(c as u8))
+                        .filter(|c| *c != cpu && !after.cpus[c.index()].tlb.entries.is_empty() && behind_lazy(*c))
+                        .map(|c| c.to_string())
+                        .collect();
                     n.text = join(&[
-                        format!("{walker}() calls flush_tlb_batched_pending(). A reclaim batch is pending ({counters}). On this teaching kernel (never shipped) it flushes only {cpu}'s own TLB ({}) and sends no IPI.", local_fn(arch)),
-                        lost(model, effects, cpu),
+                        format!("{walker}() calls flush_tlb_batched_pending(). A reclaim batch is pending ({counters}). On this teaching kernel (never shipped) it flushes only {cpu}'s own TLB and sends no IPI{}.", match arch {
+                            Arch::Riscv => " (a local sfence.vma of the mm's ASID)".to_string(),
+                            _ => format!(": flush_tlb_mm() with a mask of {cpu} alone{}, then flush_tlb_func() on {cpu}", bump_text(effects)),
+                        }),
+                        flush_func_text(model, effects, cpu).unwrap_or_else(|| lost(model, effects, cpu)),
                         "The batch is marked flushed all the same.".to_string(),
                         if others.is_empty() {
                             String::new()
                         } else {
                             format!("{} {} entries of this mm: a thread there can still write through one. That is why the real fix flushes the whole mm (flush_tlb_mm()).", match others.as_slice() { [one] => format!("{one}'s TLB"), _ => format!("The TLBs of {}", list(others.iter().map(String::as_str))) }, if others.len() == 1 { "keeps its" } else { "keep their" })
+                        },
+                        if lazy.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{} {} in lazy TLB mode and behind the mm's TLB generation: {} in switch_mm_irqs_off() when a thread of the mm runs there again.", list(lazy.iter().map(String::as_str)), if lazy.len() == 1 { "is" } else { "are" }, if lazy.len() == 1 { "it flushes" } else { "each flushes" })
                         },
                     ]);
                 }
@@ -470,9 +689,9 @@ pub fn step(
                     format!(
                         "The mmu_gather's recorded range is flushed: on {arch}, {}.",
                         if arch == Arch::Riscv {
-                            "tlb_flush() calls flush_tlb_mm_range() -> __flush_tlb_range() on mm_cpumask(mm)"
+                            "tlb_flush() calls flush_tlb_mm_range() -> __flush_tlb_range() on mm_cpumask(mm)".to_string()
                         } else {
-                            "tlb_flush() calls flush_tlb_mm_range() on mm_cpumask(mm)"
+                            format!("tlb_flush() calls flush_tlb_mm_range() on mm_cpumask(mm){}, with freed_tables false (the model frees no page table)", bump_text(effects))
                         }
                     )
                 },
@@ -499,7 +718,7 @@ pub fn step(
             });
             removed_notes(model, effects, &mut n.notes);
             n.text = join(&[
-                format!("flush_tlb_range() for the old address of {}, still holding the locks (on {arch} flush_tlb_mm_range() on mm_cpumask(mm)).", name(page)),
+                format!("flush_tlb_range() for the old address of {}, still holding the locks (on {arch} flush_tlb_mm_range() on mm_cpumask(mm){}).", name(page), bump_text(effects)),
                 flush_sentence(model, cpu, effects, "The flush"),
             ]);
             n.architecture = Some(rule(arch));
@@ -508,14 +727,15 @@ pub fn step(
         Op::Migrate { to } => {
             n.headline = format!("{tname} migrates to {to}");
             n.function = Some(switch_fn(arch));
-            n.notes.push("no TLB flush".into());
             let next = effects.iter().find_map(|e| match *e {
                 Effect::ContextSwitch { to, .. } => Some(to),
                 _ => None,
             });
+            let (switch, note) = switch_text(model, after, cpu, next, effects);
+            n.notes.push(note.into());
             n.text = join(&[
                 format!("{tname} is moved from {cpu} to {to}. Its batch (current->tlb_ubc) goes with it: the cpumask it records names the CPUs to flush wherever the flush runs, so a migrated reclaim task is safe without a barrier on the CPU it left."),
-                switch_text(model, cpu, next, effects),
+                switch,
             ]);
             Some(n)
         }
@@ -529,13 +749,14 @@ pub fn step(
                 .unwrap_or(task);
             n.headline = format!("cond_resched: switch to {}", s.task(to).name);
             n.function = Some(switch_fn(arch));
-            n.notes.push("no TLB flush".into());
+            let (switch, note) = switch_text(model, after, cpu, Some(to), effects);
+            n.notes.push(note.into());
             n.text = join(&[
                 format!(
                     "cond_resched(): {tname} lets {} run on {cpu}.",
                     s.task(to).name
                 ),
-                switch_text(model, cpu, Some(to), effects),
+                switch,
             ]);
             Some(n)
         }
