@@ -458,7 +458,10 @@ fn tlb_generations_decide_where_x86_and_riscv_differ() {
         {
             let model = Model::on(s.clone(), m, arch).unwrap();
             let report = explore(&model, ExploreConfig::DEFAULT);
-            assert!(report.complete && !report.deadlock_reachable, "{name}/{arch}/{m}");
+            assert!(
+                report.complete && !report.deadlock_reachable,
+                "{name}/{arch}/{m}"
+            );
             assert_eq!(report.stale_write_reachable, stale, "{name}/{arch}/{m}");
             let kinds: Vec<ViolationKind> = if stale {
                 vec![ViolationKind::StaleWrite]
@@ -490,7 +493,11 @@ fn tlb_generations_decide_where_x86_and_riscv_differ() {
                 .effects
                 .iter()
                 .any(|e| matches!(e, Effect::Fault { .. }));
-            assert_eq!((stale, fault), (arch == Arch::Riscv, arch == Arch::X86), "{name}/{arch}");
+            assert_eq!(
+                (stale, fault),
+                (arch == Arch::Riscv, arch == Arch::X86),
+                "{name}/{arch}"
+            );
         }
     }
 }
@@ -501,11 +508,9 @@ fn tlb_generations_decide_where_x86_and_riscv_differ() {
 #[test]
 fn x86_flush_tlb_func_follows_the_generation() {
     use sim_core::effect::FlushOutcome;
-    let text = std::fs::read_to_string(format!(
-        "{}/tests/x86/gen.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let text =
+        std::fs::read_to_string(format!("{}/tests/x86/gen.json", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
     let s = Arc::new(Scenario::from_json(&text).unwrap());
     let model = Model::on(s, Mitigation::LocalFlush, Arch::X86).unwrap();
     let events = sim_core::parse_schedule("s2,s0,s0,s1,s1,s1,s1,s1,s1,i1>2").unwrap();
@@ -518,7 +523,11 @@ fn x86_flush_tlb_func_follows_the_generation() {
         .iter()
         .find_map(|e| match *e {
             Effect::FlushFunc {
-                outcome, local, mm, new, ..
+                outcome,
+                local,
+                mm,
+                new,
+                ..
             } => Some((outcome, local, mm, new)),
             _ => None,
         });
@@ -548,4 +557,26 @@ fn x86_flush_tlb_func_follows_the_generation() {
         .flat_map(|s| &s.effects)
         .any(|e| matches!(e, Effect::IpiSkipped { lazy, .. } if lazy.contains(CpuId(1)))));
     assert_eq!(h.current().cpus[1].tlb.entries.len(), 1);
+}
+
+/// Issue 16 item 7: built-ins whose arm64 story is wrong elsewhere are retold
+/// (same-cpu is not "safe on every kernel" on x86), the others say what changes,
+/// and arm64 keeps the file's text.
+#[test]
+fn arm64_stories_are_retold_off_arm64() {
+    let same = scenario::builtin("same-cpu").unwrap();
+    assert_eq!(same.title_on(Arch::Arm64), same.title());
+    assert_eq!(same.story_on(Arch::Arm64), same.story());
+    for arch in [Arch::X86, Arch::Riscv] {
+        assert!(!same.title_on(arch).contains("completes the TLBI"));
+        assert!(!same.story_on(arch).contains("Safe on every kernel"));
+        let migration = scenario::builtin("migration").unwrap();
+        assert!(!migration
+            .story_on(arch)
+            .contains("__switch_to() executes dsb(ish) on CPU0 as"));
+        let seed = scenario::builtin("seed-race").unwrap();
+        assert!(seed
+            .story_on(arch)
+            .contains(&format!("Told for arm64. On {arch}")));
+    }
 }

@@ -370,7 +370,9 @@ pub fn switch_text(
         .iter()
         .any(|e| matches!(e, Effect::MmCpumask { cpu: c } if *c == cpu));
     let to_mm = to.is_some_and(|t| s.task(t).uses_mm());
-    let name = to.map(|t| s.task(t).name.clone()).unwrap_or_else(|| "the idle task".into());
+    let name = to
+        .map(|t| s.task(t).name.clone())
+        .unwrap_or_else(|| "the idle task".into());
     if model.arch() == Arch::Riscv {
         return (
             join(&[
@@ -623,7 +625,11 @@ pub fn step(
                         .collect();
                     let lazy: Vec<String> = (0..after.cpus.len())
                         .map(|c| CpuId(c as u8))
-                        .filter(|c| *c != cpu && !after.cpus[c.index()].tlb.entries.is_empty() && behind_lazy(*c))
+                        .filter(|c| {
+                            *c != cpu
+                                && !after.cpus[c.index()].tlb.entries.is_empty()
+                                && behind_lazy(*c)
+                        })
                         .map(|c| c.to_string())
                         .collect();
                     n.text = join(&[
