@@ -923,7 +923,9 @@ impl HerdAnswer {
             .next()?
             .to_string();
         let count: usize = lines.next()?.strip_prefix("States ")?.trim().parse().ok()?;
-        let mut states = Vec::with_capacity(count);
+        // The count is the input's word, not a size to allocate: a huge one
+        // simply runs out of lines.
+        let mut states = Vec::new();
         for _ in 0..count {
             states.push(HerdState::parse(lines.next()?));
         }

@@ -163,3 +163,12 @@ fn herd7_output_parses() {
     );
     assert!(HerdAnswer::parse("Warning: File \"x\", line 3: unexpected 'S1'").is_none());
 }
+
+/// A state count larger than the output (here the one `cargo xtask fuzz
+/// --cases 1000000` found, which made the reader ask for 10 TB) is no answer,
+/// not an allocation.
+#[test]
+fn a_huge_state_count_is_no_answer() {
+    let out = "Test t Allowed\nStates 10666666666656\n1:X4=0;\nObservation t Sometimes 1 3\n";
+    assert_eq!(HerdAnswer::parse(out), None);
+}
