@@ -177,3 +177,24 @@ test('axe-core: no serious or critical violation on the x86 board mid-flush', as
   assert.deepEqual(violations, []);
   assertClean(app);
 });
+
+test('on x86 the explorer panel explores x86\'s kernels, and "Load the race" loads an x86 race', async (t) => {
+  const app = await openApp('#v2/seed-race/x86.flush_tlb_mm/');
+  t.after(() => app.close());
+  const { page } = app;
+  const table = page.getByRole('table', { name: 'Explorer: seed-race' });
+  // Every x86 kernel gets its row; dsb (arm64's alone) none.
+  await page.waitForFunction(() => [...document.querySelectorAll('.explorer tbody tr')].length === 3
+    && [...document.querySelectorAll('.explorer tbody tr')].every((tr) => / ms$/.test(tr.cells[3]?.textContent ?? '')));
+  const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent]));
+  assert.deepEqual(rows, [
+    ['none', 'stale write reachable'],
+    ['flush_tlb_mm', 'safe'],
+    ['local_flush', 'safe'],
+  ]);
+  await table.getByRole('button', { name: /^Load the \d+-event race$/ }).click();
+  // The race loads on x86 under none: the link says so, and the write went through.
+  await page.waitForFunction(() => decodeURIComponent(location.hash).startsWith('#v2/seed-race/x86.none/'));
+  await page.getByRole('status').filter({ hasText: 'STALE WRITE:' }).waitFor();
+  assertClean(app);
+});

@@ -26,7 +26,9 @@ pub struct Config {
 /// Starts the explorer's Web Worker on a scenario, with a bound on states per
 /// kernel (`ExplorerWorker::start` on the scenario's JSON).
 #[derive(Clone, Copy)]
-pub struct Worker(pub fn(&Scenario, usize, OnReply) -> Result<ExplorerWorker, String>);
+pub struct Worker(
+    pub fn(&Scenario, sim_core::Arch, usize, OnReply) -> Result<ExplorerWorker, String>,
+);
 
 impl PartialEq for Worker {
     /// One page has one way to start the worker, fixed for its life.

@@ -127,6 +127,8 @@ pub enum Action {
     ExplorerDone {
         /// The scenario explored: rows for another one (the user switched) are dropped.
         scenario: Rc<Scenario>,
+        /// The architecture it was explored on: rows for another one are dropped too.
+        arch: sim_core::Arch,
         /// One row per mitigation.
         rows: Rc<Vec<ExplorerRow>>,
     },
@@ -513,8 +515,12 @@ impl AppState {
             Action::ShowError(message) => next.error = Some(message),
             Action::DismissError => next.error = None,
             Action::Notify(message) => next.notice = Some(message),
-            Action::ExplorerDone { scenario, rows } => {
-                if *scenario != *next.model().scenario() {
+            Action::ExplorerDone {
+                scenario,
+                arch,
+                rows,
+            } => {
+                if *scenario != *next.model().scenario() || arch != next.model().arch() {
                     return unchanged;
                 }
                 next.explorer = rows;

@@ -29,10 +29,11 @@ pub static FULL: Full = Full {
             .map(|t| t.text)
             .map_err(|e| format!("No litmus test for this run: {e}"))
     },
-    worker: Worker(|scenario, max_states, on_reply| {
+    worker: Worker(|scenario, arch, max_states, on_reply| {
         let request = Request {
             scenario: sim_core::permalink::inline_json(scenario),
-            kernels: sim_core::Mitigation::ALL.to_vec(),
+            arch: Some(arch),
+            kernels: arch.mitigations().to_vec(),
             max_states,
             max_memory: sim_core::ExploreConfig::DEFAULT.max_memory,
         };

@@ -309,6 +309,7 @@ fn worker_replies_round_trip() {
     }
     let request = Request {
         scenario: "{}".into(),
+        arch: Some(sim_core::Arch::X86),
         kernels: vec![Mitigation::FlushTlbMm, Mitigation::None],
         max_states: 7,
         max_memory: 1 << 20,
@@ -349,6 +350,7 @@ fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
         .collect();
     let (loaded, _) = waiting.update(Action::ExplorerDone {
         scenario: Rc::new(scenario),
+        arch: sim_core::Arch::Arm64,
         rows: Rc::new(rows),
     });
     let loaded = loaded.expect("a new state");

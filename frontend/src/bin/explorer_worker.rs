@@ -54,7 +54,8 @@ fn explore(request: &Request, post: &impl Fn(Reply)) {
             })
         }
     };
-    let mut runner = Runner::new(scenario, request.config(), &request.kernels, now_ms);
+    let arch = request.arch.unwrap_or(scenario.arch());
+    let mut runner = Runner::on(scenario, arch, request.config(), &request.kernels, now_ms);
     while !runner.is_done() {
         if let Some(row) = runner.run(SLICE) {
             post(Reply::Report(row.clone()));

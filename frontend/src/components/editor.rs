@@ -207,7 +207,8 @@ enum Run {
 struct Runs(Vec<(Mitigation, Run)>);
 
 enum RunsAction {
-    Start,
+    /// A run of these kernels begins.
+    Start(&'static [Mitigation]),
     Clear,
     Reply(Reply),
     Cancel,
@@ -218,9 +219,10 @@ impl Reducible for Runs {
     fn reduce(self: Rc<Self>, action: RunsAction) -> Rc<Self> {
         let mut runs = (*self).clone();
         match action {
-            RunsAction::Start => {
-                runs.0 = Mitigation::ALL
-                    .into_iter()
+            RunsAction::Start(kernels) => {
+                runs.0 = kernels
+                    .iter()
+                    .copied()
                     .map(|m| (m, Run::Running(0)))
                     .collect();
             }
@@ -294,10 +296,11 @@ pub fn ScenarioEditor(props: &EditorProps) -> Html {
             match scenario {
                 None => runs.dispatch(RunsAction::Clear),
                 Some(scenario) => {
-                    runs.dispatch(RunsAction::Start);
+                    runs.dispatch(RunsAction::Start(scenario.arch().mitigations()));
                     let request = Request {
                         scenario: sim_core::permalink::inline_json(scenario),
-                        kernels: sim_core::Mitigation::ALL.to_vec(),
+                        arch: None,
+                        kernels: scenario.arch().mitigations().to_vec(),
                         max_states: EDITOR_MAX_STATES,
                         max_memory: sim_core::ExploreConfig::DEFAULT.max_memory,
                     };

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
 use sim_core::explorer::runner::{Progress, Row, Runner};
-use sim_core::{Mitigation, Scenario};
+use sim_core::{Arch, Mitigation, Scenario};
 use yew::prelude::*;
 
 use crate::browser::now_ms;
@@ -30,12 +30,19 @@ const SLICE_MS: f64 = 8.0;
 /// reporting progress, until done or `cancel` is set; then dispatches the rows.
 async fn run_sliced(
     scenario: Scenario,
+    arch: Arch,
     cancel: Rc<Cell<bool>>,
     progress: UseStateHandle<Vec<Progress>>,
     dispatch: Callback<Action>,
 ) {
     let shared = Arc::new(scenario);
-    let mut runner = Runner::new(shared.clone(), EXPLORER_CONFIG, &Mitigation::ALL, now_ms);
+    let mut runner = Runner::on(
+        shared.clone(),
+        arch,
+        EXPLORER_CONFIG,
+        arch.mitigations(),
+        now_ms,
+    );
     let mut budget = 256usize;
     while !runner.is_done() {
         // Yield first: the first slice runs after the page painted.
@@ -57,6 +64,7 @@ async fn run_sliced(
     let rows = runner.into_rows().into_iter().map(row).collect();
     dispatch.emit(Action::ExplorerDone {
         scenario: Rc::new((*shared).clone()),
+        arch,
         rows: Rc::new(rows),
     });
 }
@@ -77,6 +85,7 @@ fn row(r: Row) -> ExplorerRow {
 fn run_in_worker(
     worker: Worker,
     scenario: &Scenario,
+    arch: Arch,
     progress: UseStateHandle<Vec<Progress>>,
     dispatch: Callback<Action>,
     stopped: Callback<()>,
@@ -102,12 +111,13 @@ fn run_in_worker(
                     .retain(|p| p.mitigation != r.mitigation);
                 progress.set(running.borrow().clone());
                 rows.borrow_mut().push(row(r));
-                if rows.borrow().len() == Mitigation::ALL.len() {
+                if rows.borrow().len() == arch.mitigations().len() {
                     progress.set(Vec::new());
                     let mut done = rows.take();
                     done.sort_by_key(|r: &ExplorerRow| kernel_order(r.mitigation));
                     dispatch.emit(Action::ExplorerDone {
                         scenario: shared.clone(),
+                        arch,
                         rows: Rc::new(done),
                     });
                 }
@@ -119,14 +129,19 @@ fn run_in_worker(
             }
         }
     };
-    (worker.0)(scenario, EXPLORER_CONFIG.max_states, Box::new(on_reply))
-        .map_err(|e| dispatch.emit(Action::ShowError(e)))
-        .ok()
+    (worker.0)(
+        scenario,
+        arch,
+        EXPLORER_CONFIG.max_states,
+        Box::new(on_reply),
+    )
+    .map_err(|e| dispatch.emit(Action::ShowError(e)))
+    .ok()
 }
 
-/// Where a kernel comes in the panel's table ([`Mitigation::ALL`]'s order).
+/// Where a kernel comes in the panel's table ([`Mitigation::EVERY`]'s order).
 fn kernel_order(m: Mitigation) -> usize {
-    Mitigation::ALL
+    Mitigation::EVERY
         .iter()
         .position(|k| *k == m)
         .unwrap_or(usize::MAX)
@@ -218,6 +233,7 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     let cancelled = use_state(|| None::<Scenario>);
     let restart = use_state(|| 0u32);
     let scenario = view.state.model().scenario().clone();
+    let arch = view.state.model().arch();
     let pending = view.state.explorer.is_empty();
     // A race the user is waiting for runs again even after a Cancel.
     let stopped =
@@ -241,8 +257,9 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
         let stop = stop.clone();
         let tool = use_worker();
         use_effect_with(
-            (scenario.clone(), pending && !stopped, *restart),
-            move |(scenario, run, _)| {
+            (scenario.clone(), arch, pending && !stopped, *restart),
+            move |(scenario, arch, run, _)| {
+                let arch = *arch;
                 let cancel = Rc::new(Cell::new(false));
                 // A scenario that may take long goes to the worker (when this
                 // build has one; otherwise in slices here, with Cancel).
@@ -253,10 +270,11 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
                     (false, _) => {}
                     (true, Some(tool)) => {
                         *worker.borrow_mut() =
-                            run_in_worker(tool, scenario, progress, dispatch, stop);
+                            run_in_worker(tool, scenario, arch, progress, dispatch, stop);
                     }
                     (true, None) => wasm_bindgen_futures::spawn_local(run_sliced(
                         scenario.clone(),
+                        arch,
                         cancel.clone(),
                         progress,
                         dispatch,
@@ -301,20 +319,6 @@ pub fn ExplorerPanel(props: &ExplorerProps) -> Html {
     } else {
         html! {}
     };
-    let model = view.state.model();
-    if model.arch() != model.scenario().arch() {
-        // The panel's rows are the scenario's own architecture's; "Show the
-        // race" explores this architecture's kernel on its own.
-        return html! {
-            <section class="panel explorer" aria-labelledby="explorer-title">
-                <h2 id="explorer-title">{ "Every interleaving" }</h2>
-                <p class="hint">{ format!(
-                    "The table explores {}'s kernels. On {}, \u{201c}Show the race\u{201d} explores the kernel shown ({}); tlbsim explore {} --arch {} checks every kernel, and docs/architectures.md has the verdicts.",
-                    model.scenario().arch(), model.arch(), model.mitigation(), model.scenario().name(), model.arch()
-                ) }</p>
-            </section>
-        };
-    }
     let rows = view.state.explorer.iter().map(|row| {
         let r = &row.report;
         let verdict = r.verdict();

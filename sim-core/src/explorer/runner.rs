@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{ExploreConfig, ExploreReport, Explorer};
+use crate::arch::Arch;
 use crate::mitigation::Mitigation;
 use crate::model::Model;
 use crate::scenario::Scenario;
@@ -55,6 +56,7 @@ pub struct Row {
 /// Explores a scenario under each of some kernels in turn.
 pub struct Runner {
     scenario: Arc<Scenario>,
+    arch: Arch,
     config: ExploreConfig,
     kernels: Vec<Mitigation>,
     clock: fn() -> f64,
@@ -64,16 +66,32 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A run of `scenario` under `kernels` (in that order), each with `config`,
-    /// timed with `clock` (milliseconds).
+    /// A run of `scenario` on its own architecture under `kernels` (in that
+    /// order), each with `config`, timed with `clock` (milliseconds).
     pub fn new(
         scenario: Arc<Scenario>,
         config: ExploreConfig,
         kernels: &[Mitigation],
         clock: fn() -> f64,
     ) -> Runner {
+        let arch = scenario.arch();
+        Runner::on(scenario, arch, config, kernels, clock)
+    }
+
+    /// [`Runner::new`] on architecture `arch`. A kernel `arch` does not have,
+    /// or a scenario that makes no sense there, is the caller's error: the
+    /// kernels should be `arch.mitigations()` of a scenario `Model::on` takes
+    /// (such a kernel is explored unchecked).
+    pub fn on(
+        scenario: Arc<Scenario>,
+        arch: Arch,
+        config: ExploreConfig,
+        kernels: &[Mitigation],
+        clock: fn() -> f64,
+    ) -> Runner {
         Runner {
             scenario,
+            arch,
             config,
             kernels: kernels.to_vec(),
             clock,
@@ -95,7 +113,7 @@ impl Runner {
         let start = (self.clock)();
         let explorer = self.current.get_or_insert_with(|| {
             Explorer::new(
-                Model::shared(self.scenario.clone(), mitigation),
+                Model::shared(self.scenario.clone(), mitigation).with_arch(self.arch),
                 self.config,
             )
         });
@@ -144,7 +162,10 @@ impl Runner {
 pub struct WorkerRequest {
     /// The scenario file, as JSON.
     pub scenario: String,
-    /// The kernels to explore it under (every kernel if left out).
+    /// The architecture to explore it on (the scenario's own if left out).
+    #[serde(default)]
+    pub arch: Option<Arch>,
+    /// The kernels to explore it under (every arm64 kernel if left out).
     #[serde(default = "every_kernel")]
     pub kernels: Vec<Mitigation>,
     /// The state bound of each run.
@@ -167,6 +188,7 @@ impl WorkerRequest {
         (0..n)
             .map(|w| WorkerRequest {
                 scenario: self.scenario.clone(),
+                arch: self.arch,
                 kernels: self.kernels.iter().skip(w).step_by(n).copied().collect(),
                 max_states: self.max_states,
                 max_memory: self.max_memory / n,
@@ -209,6 +231,7 @@ mod tests {
     fn request() -> WorkerRequest {
         WorkerRequest {
             scenario: "{}".into(),
+            arch: None,
             kernels: Mitigation::ALL.to_vec(),
             max_states: 10,
             max_memory: 300,
@@ -233,6 +256,38 @@ mod tests {
                 .iter()
                 .all(|p| p.max_states == 10 && p.scenario == "{}"));
         }
+    }
+
+    /// A runner on another architecture explores that architecture's kernels:
+    /// the seed race on x86 is a stale write without 3ea277194daa and safe with
+    /// it, as docs/architectures.md says.
+    #[test]
+    fn a_runner_explores_on_the_architecture_it_is_given() {
+        let scenario = Arc::new(crate::scenario::builtin("seed-race").unwrap());
+        let arch = Arch::X86;
+        let mut runner = Runner::on(
+            scenario,
+            arch,
+            ExploreConfig::DEFAULT,
+            arch.mitigations(),
+            || 0.0,
+        );
+        while !runner.is_done() {
+            runner.run(usize::MAX);
+        }
+        let verdicts: Vec<(Mitigation, &str)> = runner
+            .rows()
+            .iter()
+            .map(|r| (r.mitigation, r.report.verdict().name()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            vec![
+                (Mitigation::None, "stale_write_reachable"),
+                (Mitigation::FlushTlbMm, "safe"),
+                (Mitigation::LocalFlush, "safe"),
+            ]
+        );
     }
 
     /// A request written before `kernels` existed asks for every kernel.
