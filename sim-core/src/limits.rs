@@ -301,6 +301,23 @@ pub fn safe_message(message: &str) -> String {
     out
 }
 
+/// [`bound_message`] of `message`, cut further so that it fits after a prefix
+/// of `prefix` bytes (a field's path, a line and column) within
+/// [`MAX_MESSAGE_BYTES`]: the message as shown, prefix and all, stays bounded.
+pub fn bound_message_after(prefix: usize, message: &str) -> String {
+    let mut out = bound_message(message);
+    let room = MAX_MESSAGE_BYTES.saturating_sub(prefix).max(CUT.len() + 40);
+    if out.len() > room {
+        let mut cut = room - CUT.len();
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str(CUT);
+    }
+    out
+}
+
 /// Whether `quoted` is already an [`excerpt`] (of a longer text), so that a
 /// message quoting one is not cut again.
 fn is_excerpt(quoted: &str) -> bool {
@@ -380,6 +397,14 @@ mod tests {
         );
         // Unquoted floods are cut too.
         assert!(bound_message(&"y".repeat(10_000)).len() <= MAX_MESSAGE_BYTES);
+        // After a prefix, the whole still fits.
+        let after = bound_message_after(100, &"word ".repeat(1000));
+        assert!(
+            after.len() + 100 <= MAX_MESSAGE_BYTES && after.ends_with(CUT),
+            "{}",
+            after.len()
+        );
+        assert_eq!(bound_message_after(100, "short"), "short");
     }
 
     #[test]

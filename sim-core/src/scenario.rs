@@ -198,11 +198,17 @@ fn syntax(e: serde_json::Error, path: Option<String>) -> ScenarioError {
     let message = e.to_string();
     // serde quotes the offending input (an unknown field or variant, a string of
     // the wrong type): only an excerpt of it is kept, and of the path too.
-    let message = crate::limits::bound_message(match message.rfind(" at line ") {
-        Some(cut) => &message[..cut],
-        None => &message,
-    });
     let path = path.map(|p| excerpt(&p));
+    // Shown as "line L, column C: PATH: MESSAGE": the whole stays bounded.
+    let prefix = format!("line {}, column {}: ", e.line(), e.column()).len()
+        + path.as_ref().map_or(0, |p| p.len() + 2);
+    let message = crate::limits::bound_message_after(
+        prefix,
+        match message.rfind(" at line ") {
+            Some(cut) => &message[..cut],
+            None => &message,
+        },
+    );
     ScenarioError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -216,10 +222,10 @@ fn syntax(e: serde_json::Error, path: Option<String>) -> ScenarioError {
 /// A field's error. The message is bounded ([`crate::limits::bound_message`]):
 /// one that lists names from the file stays short whatever the file holds.
 pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
-    ScenarioError::Invalid {
-        field: field.into(),
-        message: crate::limits::bound_message(&message.into()),
-    }
+    let field = field.into();
+    // Shown as "FIELD: MESSAGE": the whole stays bounded.
+    let message = crate::limits::bound_message_after(field.len() + 2, &message.into());
+    ScenarioError::Invalid { field, message }
 }
 
 /// A page once validated.

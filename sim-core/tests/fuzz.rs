@@ -656,14 +656,33 @@ fn check_history(history: &History) -> Result<(), String> {
     let trace = serde_json::to_string(&Trace::of(history)).unwrap();
     let imported =
         scenario::import(&trace).map_err(|e| format!("its own trace is refused: {e}"))?;
-    ensure(&imported.scenario == history.model().scenario(), || {
-        "its trace imports another scenario".into()
-    })?;
     ensure(
         imported.schedule.as_deref() == Some(&history.schedule()[..]),
         || "its trace imports another schedule".into(),
     )?;
-    Ok(())
+    let model = history.model();
+    if model.arch() == model.scenario().arch() {
+        return ensure(&imported.scenario == model.scenario(), || {
+            "its trace imports another scenario".into()
+        });
+    }
+    // Played on another architecture than the scenario's own, the trace carries
+    // the scenario on the architecture played (Trace::of): it must import on
+    // it and replay to the same machine at every step.
+    ensure(imported.scenario.arch() == model.arch(), || {
+        "its trace imports another architecture".into()
+    })?;
+    let replayed = History::replay(
+        sim_core::Model::new(imported.scenario, model.mitigation()),
+        &history.schedule(),
+    )
+    .map_err(|(_, e)| format!("its trace does not replay: {e}"))?;
+    let same =
+        replayed.steps().len() == history.steps().len()
+            && replayed.steps().iter().zip(history.steps()).all(|(a, b)| {
+                a.event == b.event && a.effects == b.effects && a.machine == b.machine
+            });
+    ensure(same, || "its trace replays to another run".into())
 }
 
 /// One input of `target`: generated, then checked.
