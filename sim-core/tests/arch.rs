@@ -18,31 +18,13 @@ use sim_core::{
 /// the kernels in the order none, dsb, flush_tlb_mm, local_flush.
 fn doc_table() -> Vec<(String, Arch, [String; 4])> {
     const DOC: &str = include_str!("../../docs/architectures.md");
-    let section = DOC
-        .split("\n## Verdicts\n")
-        .nth(1)
-        .expect("the doc has the verdict section");
-    section
-        .lines()
-        .skip_while(|l| !l.starts_with("| scenario | arch |"))
-        .skip(2)
-        .take_while(|l| l.starts_with('|'))
-        .map(|l| {
-            let cells: Vec<String> = l
-                .trim_matches('|')
-                .split('|')
-                .map(|c| c.trim().trim_matches('`').to_string())
-                .collect();
-            assert_eq!(cells.len(), 6, "{l}");
+    common::doc_table_rows(DOC, "Verdicts", "| scenario | arch |", 6)
+        .into_iter()
+        .map(|c| {
             (
-                cells[0].clone(),
-                cells[1].parse().expect("an architecture"),
-                [
-                    cells[2].clone(),
-                    cells[3].clone(),
-                    cells[4].clone(),
-                    cells[5].clone(),
-                ],
+                c[0].clone(),
+                c[1].parse().expect("an architecture"),
+                [c[2].clone(), c[3].clone(), c[4].clone(), c[5].clone()],
             )
         })
         .collect()

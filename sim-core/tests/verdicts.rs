@@ -108,28 +108,10 @@ fn the_table_covers_every_builtin_in_order() {
 /// The table in docs/scenario-format.md, as (scenario, [cell; 3]) rows.
 fn doc_table() -> Vec<(String, [String; 3])> {
     const DOC: &str = include_str!("../../docs/scenario-format.md");
-    let section = DOC
-        .split("\n## Verdicts of the built-in scenarios\n")
-        .nth(1)
-        .expect("the doc has the verdict section");
-    section
-        .lines()
-        .skip_while(|l| !l.starts_with("| scenario |"))
-        .take_while(|l| l.starts_with('|'))
-        .map(|l| {
-            let cells: Vec<String> = l
-                .trim_matches('|')
-                .split('|')
-                .map(|c| c.trim().trim_matches('`').to_string())
-                .collect();
-            assert_eq!(cells.len(), 4, "{l}");
-            (
-                cells[0].clone(),
-                [cells[1].clone(), cells[2].clone(), cells[3].clone()],
-            )
-        })
-        .collect::<Vec<_>>()
-        .split_off(2) // header and --- line
+    common::doc_table_rows(DOC, "Verdicts of the built-in scenarios", "| scenario |", 4)
+        .into_iter()
+        .map(|c| (c[0].clone(), [c[1].clone(), c[2].clone(), c[3].clone()]))
+        .collect()
 }
 
 fn cell(kinds: &[ViolationKind]) -> String {

@@ -94,3 +94,28 @@ pub fn replays_to(model: &Model, c: &Counterexample, at: &str) {
         "{at}: a shorter prefix already broke it"
     );
 }
+
+/// The body rows of the first Markdown table after the heading `## {heading}`
+/// in `doc` whose header row starts with `header`, each row's cells trimmed of
+/// spaces and backquotes; every row must have `columns` cells.
+pub fn doc_table_rows(doc: &str, heading: &str, header: &str, columns: usize) -> Vec<Vec<String>> {
+    let section = doc
+        .split(&format!("\n## {heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("the doc has the section {heading:?}"));
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with(header))
+        .skip(2) // the header and its --- line
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect();
+            assert_eq!(cells.len(), columns, "{l}");
+            cells
+        })
+        .collect()
+}
