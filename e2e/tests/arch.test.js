@@ -96,6 +96,23 @@ test('x86 board: a waiting sender says so, the IPI not yet taken is drawn, i tak
   assertClean(app);
 });
 
+test('Play on x86 takes each flush IPI and plays the story to its end, where the promise held', async (t) => {
+  const app = await openApp('#v2/seed-race/x86.flush_tlb_mm/');
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('slider', { name: /^Delay/ }).fill('50');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  // Before the fix Play stopped at CPU0, waiting for CPU1 to take its IPI.
+  await page.waitForFunction(() => /i01\d+$/.test(location.hash), null, { timeout: 15_000 });
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor({ timeout: 15_000 });
+  const played = await fragment(page);
+  assert.match(played, /^#v2\/seed-race\/x86\.flush_tlb_mm\/10011111110i01\d+$/);
+  assert.match(await page.getByRole('slider', { name: 'Step in the history' }).getAttribute('aria-valuetext'), /^step (\d+) of \1$/);
+  assert.match(await page.getByRole('status').innerText(), /promise held/);
+  assert.match(await page.getByRole('region', { name: 'CPU1 TLB and counters' }).innerText(), /IPIs taken\s*1/);
+  assertClean(app);
+});
+
 test('tlb-cost on x86 shows flush IPIs beside TLB misses', async (t) => {
   const app = await openApp('#v2/tlb-cost/x86.flush_tlb_mm/');
   t.after(() => app.close());
@@ -140,6 +157,14 @@ test('compare across architectures by keyboard: arm64 dsb beside x86 flush_tlb_m
   assert.match(await right.innerText(), /flush IPIs taken: 1/);
   const leftEvents = await page.getByRole('list', { name: 'Events under dsb' }).innerText();
   assert.match(leftEvents, /i0>1 no flush IPIs on arm64: skipped/);
+  // "Next event of the story" (the right arrow) goes on with x86's story
+  // too, IPIs included, to the end, where the write faults under the fix.
+  const events = page.getByRole('list', { name: 'Events under dsb' }).getByRole('listitem');
+  const before = await events.count();
+  for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+  assert.ok(await events.count() > before, `the story went on from event ${before}`);
+  assert.match(await right.getByRole('status').innerText(), /promise held|Finished safely/i);
+  assert.ok(await page.getByRole('button', { name: 'Next event of the story' }).isDisabled());
   assertClean(app);
 });
 

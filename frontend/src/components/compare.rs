@@ -173,11 +173,12 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         events.pop();
         set(events)
     };
-    let default = scenario.default_schedule();
-    let story_next = default
-        .get(schedule.len())
-        .filter(|_| default.starts_with(&schedule))
-        .copied();
+    // The story as the left side's architecture tells it, or else as the
+    // right side's (arm64 against x86: the x86 side's story has the IPIs).
+    let story_next = [&left, &right]
+        .iter()
+        .filter_map(|side| sim_core::facts::story_next(side.history.model(), &schedule))
+        .find(|event| enabled.contains(event));
 
     {
         // The shortcuts that have an action here: a digit steps that CPU, `d`

@@ -15,3 +15,4 @@ pub mod outcome;
 pub mod share;
 pub mod timeline;
 pub mod tlb_table;
+pub mod wrap;

@@ -8,6 +8,8 @@ use sim_core::{
 };
 use yew::prelude::*;
 
+use super::wrap::breakable;
+
 fn pages(scenario: &Scenario, pages: &[PageId]) -> String {
     pages
         .iter()
@@ -107,11 +109,13 @@ fn step_item(op: &Op, i: usize, pc: usize, running: bool, scenario: &Scenario) -
     let function = op
         .kernel_ref()
         .filter(|k| !label.starts_with(k.function))
-        .map(|k| html! { <span class="function">{ format!("{}()", k.function) }</span> });
+        .map(
+            |k| html! { <span class="function">{ breakable(&format!("{}()", k.function)) }</span> },
+        );
     html! {
         <li class={classes!("op", class)} key={i} aria-current={next.then_some("step")}>
             <span class="marker" aria-hidden="true">{ marker }</span>
-            <span class="label">{ label }</span>
+            <span class="label">{ breakable(&label) }</span>
             { mode }
             { for function }
             if i < pc { <span class="visually-hidden">{ " (done)" }</span> }
@@ -147,7 +151,7 @@ fn program(scenario: &Scenario, machine: &Machine, task: TaskId, running: bool) 
             return html! {
                 <li class={classes!("call", "folded", class)} key={format!("call-{c}")}>
                     <span class="marker" aria-hidden="true">{ if done { "\u{2713}" } else { "" } }</span>
-                    <span class="call-label">{ call_label(call, scenario) }</span>
+                    <span class="call-label">{ breakable(&call_label(call, scenario)) }</span>
                     <span class="count">{ format!("{} steps", steps.len()) }</span>
                     if done { <span class="visually-hidden">{ " (done)" }</span> }
                 </li>
@@ -155,7 +159,7 @@ fn program(scenario: &Scenario, machine: &Machine, task: TaskId, running: bool) 
         }
         html! {
             <li class={classes!("call", class)} key={format!("call-{c}")}>
-                <span class="call-label">{ call_label(call, scenario) }</span>
+                <span class="call-label">{ breakable(&call_label(call, scenario)) }</span>
                 <ol class="steps">
                     { for steps.iter().map(|&i| step_item(&t.steps[i], i, pc, running, scenario)) }
                 </ol>
@@ -224,7 +228,7 @@ pub fn Lane(props: &LaneProps) -> Html {
                 aria-keyshortcuts={c.to_string()}>
                 { format!("Step CPU{c}") }
             </button>
-            <p class="cpu-status">{ sim_core::facts::cpu_status_text(model, machine, id) }</p>
+            <p class="cpu-status">{ breakable(&sim_core::facts::cpu_status_text(model, machine, id)) }</p>
             if let Some(t) = current {
                 { program(scenario, machine, t, running) }
             }
