@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::machine::{CpuSet, FlushRange, Pte, TlbEntry, TlbUbc, TlbiTarget, Violation};
+use crate::machine::{Count, CpuSet, FlushRange, Pte, TlbEntry, TlbUbc, TlbiTarget, Violation};
 use crate::op::{CpuId, FlagId, PageId, PageSet, Syscall, TableId, TaskId};
 
 /// Why an access faulted.
@@ -97,6 +97,9 @@ pub enum Effect {
     Recorded { task: TaskId, page: PageId },
     /// Reclaim's reverse-map walk found no present PTE for the folio.
     NotMapped { task: TaskId, page: PageId },
+    /// x86: reclaim did not defer the flush (no other CPU in `mm_cpumask`):
+    /// `ptep_clear_flush()` flushed the page on this CPU at once.
+    FlushNotDeferred { task: TaskId },
     /// The step had nothing to do in this state (no batch pending, nothing
     /// recorded, or not called on this kernel).
     NothingToDo { task: TaskId },
@@ -138,7 +141,7 @@ pub enum Effect {
         others_in_flight: u8,
     },
     /// `mm->tlb_flush_batched` changed.
-    BatchCounters { pending: u8, flushed: u8 },
+    BatchCounters { pending: Count, flushed: Count },
     /// A task's `tlb_ubc` changed.
     TlbUbc { task: TaskId, tlb_ubc: TlbUbc },
     /// The page's contents were written to swap (its frame stays until freed).
@@ -188,7 +191,7 @@ pub enum Effect {
     /// sets the CPU's bit in `mm_cpumask(mm)` (`switch_mm_irqs_off()`).
     MmCpumask { cpu: CpuId },
     /// x86: `inc_mm_tlb_gen()` bumped `mm->context.tlb_gen` to `gen`.
-    TlbGenBump { gen: u8 },
+    TlbGenBump { gen: Count },
     /// x86: what `flush_tlb_func()` did on `cpu` (locally or in the IPI
     /// handler), with the generations it compared; the entries it removed
     /// follow as [`Effect::TlbInvalidate`].
@@ -196,11 +199,11 @@ pub enum Effect {
         cpu: CpuId,
         outcome: FlushOutcome,
         /// The CPU's generation before (`local_tlb_gen`).
-        local: u8,
+        local: Count,
         /// `mm->context.tlb_gen` when it ran.
-        mm: u8,
+        mm: Count,
         /// `f->new_tlb_gen` (0: `TLB_GENERATION_INVALID`).
-        new: u8,
+        new: Count,
     },
     /// x86: `should_flush_tlb()` sent no IPI to these CPUs of the mask: `lazy`
     /// ones (a kernel thread runs there with the mm loaded; they catch up in

@@ -132,6 +132,11 @@ kref!(TLBI_ASID, "__tlbi", "arch/arm64/include/asm/tlbflush.h");
 kref!(DSB, "dsb", "arch/arm64/include/asm/barrier.h");
 
 kref!(
+    X86_ARCH_TLBBATCH_SHOULD_DEFER,
+    "arch_tlbbatch_should_defer",
+    "arch/x86/include/asm/tlbflush.h"
+);
+kref!(
     X86_ARCH_TLBBATCH_ADD_PENDING,
     "arch_tlbbatch_add_pending",
     "arch/x86/include/asm/tlbflush.h"

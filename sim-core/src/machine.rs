@@ -139,14 +139,26 @@ pub struct FlushIpi {
     /// For `flush_tlb_batched_pending()`: the pending count of
     /// `mm->tlb_flush_batched` it read before flushing, which its `cmpxchg()`
     /// after the flush compares against (0 for other flushes).
-    pub batch_seen: u8,
+    pub batch_seen: Count,
     /// Whether the flush names the mm (x86 `info->mm`, riscv the ASID): false
     /// for a reclaim batch (`arch_tlbbatch_flush()` passes `NULL`).
     pub mm: bool,
     /// x86: `info->new_tlb_gen`, the mm's TLB generation the flush brings a CPU
     /// up to (0, `TLB_GENERATION_INVALID`, for a batch; always 0 on riscv).
-    pub new_tlb_gen: u8,
+    pub new_tlb_gen: Count,
 }
+
+/// A counter the kernel keeps wide and never sees wrap: x86's TLB generations
+/// (`atomic64_t`/`u64`) and `mm->tlb_flush_batched`'s pending and flushed
+/// halves. Each is bumped at most once per step, and no scenario has more steps
+/// than fit, so the model's counters never wrap either (an 8-bit one did, after
+/// 256 flushes, and then a CPU 256 generations behind looked up to date).
+pub type Count = u16;
+
+const _: () = assert!(
+    crate::scenario::MAX_TASKS * crate::scenario::MAX_STEPS < Count::MAX as usize,
+    "a counter bumped once per step must not wrap"
+);
 
 /// x86: the TLB generations of `arch/x86/mm/tlb.c`. Each flush of the mm first
 /// bumps `mm->context.tlb_gen` (`inc_mm_tlb_gen()`: in
@@ -159,9 +171,9 @@ pub struct FlushIpi {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct TlbGen {
     /// `mm->context.tlb_gen`.
-    pub mm: u8,
+    pub mm: Count,
     /// Per CPU: the generation its TLB has caught up to for this mm.
-    pub cpu: [u8; crate::scenario::MAX_CPUS],
+    pub cpu: [Count; crate::scenario::MAX_CPUS],
     /// The CPUs whose `cpu_tlbstate.loaded_mm` is this mm.
     pub loaded: CpuSet,
 }
@@ -173,7 +185,7 @@ impl TlbGen {
     }
 
     /// The generation `cpu`'s TLB has caught up to.
-    pub fn of(&self, cpu: CpuId) -> u8 {
+    pub fn of(&self, cpu: CpuId) -> Count {
         self.cpu[cpu.index()]
     }
 }
@@ -304,9 +316,9 @@ pub struct InFlightTlbi {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
 pub struct TlbFlushBatched {
     /// Bumped by `set_tlb_ubc_flush_pending()`.
-    pub pending: u8,
+    pub pending: Count,
     /// Set to `pending` by `flush_tlb_batched_pending()`.
-    pub flushed: u8,
+    pub flushed: Count,
 }
 
 impl TlbFlushBatched {

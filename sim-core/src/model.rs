@@ -8,7 +8,7 @@ use crate::arch::Arch;
 use crate::effect::{Effect, FaultKind, FlushOutcome, SwitchMmHow};
 use crate::event::{Event, TlbiRef};
 use crate::machine::{
-    CpuSet, CpuState, CpuStats, FlushIpi, FlushRange, Frame, Gather, InFlightTlbi, Machine,
+    Count, CpuSet, CpuState, CpuStats, FlushIpi, FlushRange, Frame, Gather, InFlightTlbi, Machine,
     MmapLock, Pte, TaskState, Tlb, TlbEntry, TlbFlushBatched, TlbGen, TlbUbc, TlbiTarget,
     Violation, ViolationKind,
 };
@@ -25,7 +25,7 @@ struct Flush {
     /// Whether it names the mm (`info->mm`; a reclaim batch passes `NULL`).
     mm: bool,
     /// x86: the generation it brings CPUs up to (0: `TLB_GENERATION_INVALID`).
-    new_tlb_gen: u8,
+    new_tlb_gen: Count,
     /// x86 `info->freed_tables`: interrupt lazy CPUs too (`flush_tlb_mm()`).
     freed_tables: bool,
 }
@@ -717,17 +717,50 @@ impl Model {
                     writable: false,
                     ..before
                 };
+                // x86's should_defer_flush(): arch_tlbbatch_should_defer()
+                // batches only when another CPU is in mm_cpumask(mm) (asked
+                // before the PTE is cleared); otherwise try_to_unmap_one()
+                // uses ptep_clear_flush(), which flushes this CPU at once.
+                // arm64 and riscv always defer (their hooks return true).
+                let defer = self.arch != Arch::X86 || !m.mm_cpumask.without(cpu).is_empty();
                 m.ptes[va.index()] = after;
-                m.tasks[task.index()].rmap = Some((va, before.dirty));
                 fx.push(Effect::PteChange {
                     page: va,
                     before,
                     after,
                 });
+                if defer {
+                    m.tasks[task.index()].rmap = Some((va, before.dirty));
+                    return Ok(());
+                }
+                // ptep_clear_flush() -> flush_tlb_page() -> flush_tlb_mm_range()
+                // of the one page: a new generation, then the local flush (no
+                // other CPU is in the mask, so no IPI). page_vma_mapped_walk_done()
+                // drops the lock; set_tlb_ubc_flush_pending() is not called.
+                fx.push(Effect::FlushNotDeferred { task });
+                let flush = self.mm_flush(
+                    m,
+                    FlushRange::Pages {
+                        pages: PageSet::default().with(va),
+                    },
+                    false,
+                    fx,
+                );
+                let sent = self.flush_cpus(m, cpu, m.mm_cpumask.with(cpu), flush, 0, fx);
+                debug_assert!(!sent, "no other CPU in mm_cpumask, so no IPI");
+                // The lock stays held until the next step, as in the kernel
+                // (page_vma_mapped_walk_done()); that the task holds it with
+                // nothing recorded is how that step knows nothing was deferred.
+                m.tasks[task.index()].rmap = None;
             }
             Op::SetTlbUbcFlushPending { .. } => {
                 let Some((va, dirty)) = m.tasks[task.index()].rmap.take() else {
                     fx.push(Effect::NothingToDo { task });
+                    // x86, not deferred: ptep_clear_flush() flushed already;
+                    // page_vma_mapped_walk_done() drops the lock.
+                    if let Some(table) = m.ptl.iter().position(|h| *h == Some(task)) {
+                        self.unlock(m, cpu, task, TableId(table as u8), fx);
+                    }
                     return Ok(());
                 };
                 if self.arch.uses_ipis() {
@@ -750,7 +783,7 @@ impl Model {
                     task,
                     tlb_ubc: *ubc,
                 });
-                m.tlb_flush_batched.pending = m.tlb_flush_batched.pending.wrapping_add(1);
+                m.tlb_flush_batched.pending += 1;
                 fx.push(Effect::BatchCounters {
                     pending: m.tlb_flush_batched.pending,
                     flushed: m.tlb_flush_batched.flushed,
@@ -1106,8 +1139,8 @@ impl Model {
     }
 
     /// x86: `inc_mm_tlb_gen()`; returns the new generation.
-    fn inc_mm_tlb_gen(&self, m: &mut Machine, fx: &mut Vec<Effect>) -> u8 {
-        m.tlb_gen.mm = m.tlb_gen.mm.wrapping_add(1);
+    fn inc_mm_tlb_gen(&self, m: &mut Machine, fx: &mut Vec<Effect>) -> Count {
+        m.tlb_gen.mm += 1;
         fx.push(Effect::TlbGenBump { gen: m.tlb_gen.mm });
         m.tlb_gen.mm
     }
@@ -1150,7 +1183,7 @@ impl Model {
         cpu: CpuId,
         mask: CpuSet,
         flush: Flush,
-        batch_seen: u8,
+        batch_seen: Count,
         fx: &mut Vec<Effect>,
     ) -> bool {
         let all_others = mask.without(cpu);
@@ -1252,10 +1285,7 @@ impl Model {
             FlushOutcome::AlreadyFlushed
         } else if local == mm {
             FlushOutcome::UpToDate
-        } else if matches!(flush.range, FlushRange::Pages { .. })
-            && new == local.wrapping_add(1)
-            && new == mm
-        {
+        } else if matches!(flush.range, FlushRange::Pages { .. }) && new == local + 1 && new == mm {
             FlushOutcome::Partial
         } else {
             FlushOutcome::Full
@@ -1312,7 +1342,7 @@ impl Model {
         m: &mut Machine,
         task: TaskId,
         op: Op,
-        batch_seen: u8,
+        batch_seen: Count,
         fx: &mut Vec<Effect>,
     ) {
         match op {
@@ -1462,9 +1492,13 @@ impl Model {
         };
         if let Some(range) = range {
             let mask = m.mm_cpumask.with(cpu);
-            // tlb->freed_tables is taken to be false: the model frees no page
-            // table (its pages share their tables with mappings that stay).
-            let flush = self.mm_flush(m, range, false, fx);
+            // The model frees no page table (its pages share their tables with
+            // mappings that stay), so tlb->freed_tables is false, except after
+            // a nested gather: tlb_finish_mmu() then sets fullmm and
+            // freed_tables (mm/mmu_gather.c, `if (mm_tlb_flush_nested(tlb->mm))`),
+            // and native_flush_tlb_multi() interrupts lazy CPUs too.
+            let nested = matches!(range, FlushRange::All);
+            let flush = self.mm_flush(m, range, nested, fx);
             if self.flush_cpus(m, cpu, mask, flush, 0, fx) {
                 m.tasks[task.index()].pc -= 1;
                 return;
@@ -1608,7 +1642,7 @@ impl Model {
 /// `flush_tlb_batched_pending()`'s `atomic_cmpxchg()` after the flush: the batch is
 /// marked flushed up to the pending count read before it (`seen`), unless a new
 /// batch was queued meanwhile (then a flush stays owed).
-fn mark_flushed(m: &mut Machine, seen: u8, fx: &mut Vec<Effect>) {
+fn mark_flushed(m: &mut Machine, seen: Count, fx: &mut Vec<Effect>) {
     if m.tlb_flush_batched.pending == seen {
         m.tlb_flush_batched.flushed = seen;
     }

@@ -453,6 +453,30 @@ fn step_narrative(
                     .unwrap_or(page);
                 let table = s.page(va).table;
                 n.notes.push(format!("{} taken, PTE cleared", lock(table)));
+                if effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::FlushNotDeferred { .. }))
+                {
+                    let gen = effects.iter().find_map(|e| match e {
+                        Effect::TlbGenBump { gen } => Some(*gen),
+                        _ => None,
+                    });
+                    let local = effects
+                        .iter()
+                        .any(|e| matches!(e, Effect::LocalFlush { .. }));
+                    n.notes.push("not deferred: flushed at once".into());
+                    removed_notes(model, effects, &mut n.notes);
+                    n.function = Some(kernel::X86_ARCH_TLBBATCH_SHOULD_DEFER);
+                    n.text = format!(
+                        "Reclaim ({who}), in try_to_unmap_one(): page_vma_mapped_walk() takes {} (the lock of the PTE table that maps {}). should_defer_flush() asks arch_tlbbatch_should_defer(), which on x86 batches only when a CPU other than {cpu} is in mm_cpumask(mm): it holds {}, so the flush is not deferred. ptep_clear_flush() clears the PTE and flush_tlb_page() -> flush_tlb_mm_range() flushes it at once{}{}, with no IPI: no other CPU can have cached it. Nothing is batched, so mm->tlb_flush_batched is left as it was.",
+                        lock(table),
+                        page_va(model, va),
+                        if before.mm_cpumask.is_empty() { "no CPU".to_string() } else { format!("{} only", crate::narrative::ipi::cpus_text(before.mm_cpumask)) },
+                        gen.map(|g| format!(" (the mm's TLB generation becomes {g})")).unwrap_or_default(),
+                        if local { format!(", on {cpu} itself (its own flush_tlb_func())") } else { format!(" (the mm is not loaded on {cpu}, so there is nothing to flush here)") },
+                    );
+                    return n;
+                }
                 n.text = format!(
                     "Reclaim ({who}), in try_to_unmap_one(): page_vma_mapped_walk() takes {} (the lock of the PTE table that maps {}) and ptep_get_and_clear() clears the PTE. TLBs that cached {} keep their entries until {}.",
                     lock(table), page_va(model, va), name(va),
@@ -461,7 +485,15 @@ fn step_narrative(
             }
         }
         Op::SetTlbUbcFlushPending { .. } => {
-            if nothing {
+            if nothing
+                && effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::PtlRelease { .. }))
+            {
+                n.notes.push("not called: flushed already".into());
+                n.notes.push("ptl dropped".into());
+                n.text = "set_tlb_ubc_flush_pending() is not called: try_to_unmap_one() did not defer this flush (ptep_clear_flush() flushed the page already). page_vma_mapped_walk_done() drops the PTE table's lock.".into();
+            } else if nothing {
                 n.notes.push("nothing cleared".into());
                 n.text = "set_tlb_ubc_flush_pending() is not reached: no PTE was cleared.".into();
             } else {

@@ -15,8 +15,8 @@
 //! [`Perm`] renames CPUs and tasks while writing, for the symmetry reduction.
 
 use crate::machine::{
-    CpuSet, FlushIpi, FlushRange, InFlightTlbi, KindSet, Machine, MmapLock, TlbEntry, TlbiTarget,
-    Violation, ViolationKind,
+    Count, CpuSet, FlushIpi, FlushRange, InFlightTlbi, KindSet, Machine, MmapLock, TlbEntry,
+    TlbiTarget, Violation, ViolationKind,
 };
 use crate::model::Model;
 use crate::op::{CpuId, Op, PageId, PageSet, TaskId};
@@ -192,6 +192,8 @@ pub(crate) struct Codec {
     /// x86: keys also hold the TLB generations (`Machine::tlb_gen`) and each
     /// IPI's `new_tlb_gen`.
     tlb_gen: bool,
+    /// Bits of a [`Count`] (batch counters, TLB generations).
+    w_count: u32,
 }
 
 impl Codec {
@@ -241,6 +243,9 @@ impl Codec {
             w_pc: width(max_steps),
             w_tlb_len: width(s.tlb_capacity()),
             w_queue: width(tasks),
+            // Eight bits, as before, unless the scenario has more steps than that
+            // (each bumps a counter at most once): built-in keys stay as they were.
+            w_count: width(s.tasks().iter().map(|t| t.steps.len()).sum()).max(8),
             pfns,
             accesses_left,
             migrations_left,
@@ -389,10 +394,10 @@ impl Codec {
                         | u64::from(ipi.pending.contains(me)) << 1
                         | if mine {
                             (ipi.pending.len() as u64) << 2
-                                | u64::from(ipi.batch_seen) << 8
-                                | range << 16
-                                | u64::from(ipi.mm) << 40
-                                | u64::from(ipi.new_tlb_gen) << 41
+                                | u64::from(ipi.mm) << 8
+                                | range << 9
+                                | u64::from(ipi.batch_seen) << 32
+                                | u64::from(ipi.new_tlb_gen) << 48
                         } else {
                             0
                         },
@@ -402,8 +407,8 @@ impl Codec {
                 h = mix(
                     h,
                     u64::from(m.tlb_gen.mm)
-                        | u64::from(m.tlb_gen.of(me)) << 8
-                        | u64::from(m.tlb_gen.loaded.contains(me)) << 16,
+                        | u64::from(m.tlb_gen.of(me)) << 16
+                        | u64::from(m.tlb_gen.loaded.contains(me)) << 32,
                 );
             }
         }
@@ -445,19 +450,22 @@ impl Codec {
                     w.put(1, 1);
                     w.put(perm.cpus(ipi.pending), self.cpus as u32);
                     self.range(w, ipi.range);
-                    w.put(u32::from(ipi.batch_seen), 8);
+                    w.put(u32::from(ipi.batch_seen), self.w_count);
                     w.put(u32::from(ipi.mm), 1);
                     if self.tlb_gen {
-                        w.put(u32::from(ipi.new_tlb_gen), 8);
+                        w.put(u32::from(ipi.new_tlb_gen), self.w_count);
                     }
                 }
             }
         }
         if self.tlb_gen {
-            w.put(u32::from(m.tlb_gen.mm), 8);
+            w.put(u32::from(m.tlb_gen.mm), self.w_count);
             w.put(perm.cpus(m.tlb_gen.loaded), self.cpus as u32);
             for p in 0..self.cpus {
-                w.put(u32::from(m.tlb_gen.cpu[usize::from(perm.from_cpu[p])]), 8);
+                w.put(
+                    u32::from(m.tlb_gen.cpu[usize::from(perm.from_cpu[p])]),
+                    self.w_count,
+                );
             }
         }
     }
@@ -532,8 +540,8 @@ impl Codec {
                 TlbiTarget::Asid { .. } => w.put(1, 1),
             }
         }
-        w.put(u32::from(m.tlb_flush_batched.pending), 8);
-        w.put(u32::from(m.tlb_flush_batched.flushed), 8);
+        w.put(u32::from(m.tlb_flush_batched.pending), self.w_count);
+        w.put(u32::from(m.tlb_flush_batched.flushed), self.w_count);
         for holder in &m.ptl {
             w.put(self.opt_task(*holder, perm), self.w_opt_task);
         }
@@ -648,8 +656,8 @@ impl Codec {
                 pending,
             });
         }
-        m.tlb_flush_batched.pending = r.get(8) as u8;
-        m.tlb_flush_batched.flushed = r.get(8) as u8;
+        m.tlb_flush_batched.pending = r.get(self.w_count) as Count;
+        m.tlb_flush_batched.flushed = r.get(self.w_count) as Count;
         for holder in m.ptl.iter_mut() {
             *holder = opt_task(r.get(self.w_opt_task));
         }
@@ -697,9 +705,13 @@ impl Codec {
                         pages: crate::op::PageSet(r.get(pages) as u16),
                     },
                 };
-                let batch_seen = r.get(8) as u8;
+                let batch_seen = r.get(self.w_count) as Count;
                 let mm = r.get(1) != 0;
-                let new_tlb_gen = if self.tlb_gen { r.get(8) as u8 } else { 0 };
+                let new_tlb_gen = if self.tlb_gen {
+                    r.get(self.w_count) as Count
+                } else {
+                    0
+                };
                 m.ipis.push(FlushIpi {
                     sender: CpuId(c as u8),
                     range,
@@ -710,10 +722,10 @@ impl Codec {
                 });
             }
             if self.tlb_gen {
-                m.tlb_gen.mm = r.get(8) as u8;
+                m.tlb_gen.mm = r.get(self.w_count) as Count;
                 m.tlb_gen.loaded = CpuSet(r.get(self.cpus as u32) as u16);
                 for c in 0..self.cpus {
-                    m.tlb_gen.cpu[c] = r.get(8) as u8;
+                    m.tlb_gen.cpu[c] = r.get(self.w_count) as Count;
                 }
             }
         }

@@ -29,7 +29,7 @@ pub const X86_RULE: &str = "Intel SDM Vol. 3A, 4.10.5 (propagation of paging-str
 pub const RISCV_RULE: &str = "RISC-V Privileged ISA, SFENCE.VMA: the fence affects only the address-translation caches of the hart that executes it; other harts must execute their own. Linux asks for them by IPI and waits (on_each_cpu_mask(..., 1)), or through the SBI remote fence, whose specification promises only that the request was sent (SBI_SUCCESS: \"IPI was sent to all the targeted harts successfully\"); Linux relies on the firmware returning only after the remote fences ran, as OpenSBI does (tlb_sync() spins until the targets acknowledge).";
 
 /// A set of CPUs in words: `CPU1`, `CPU1 and CPU2`.
-fn cpus_text(set: CpuSet) -> String {
+pub(crate) fn cpus_text(set: CpuSet) -> String {
     let names: Vec<String> = set.iter().map(|c| c.to_string()).collect();
     list(names.iter().map(String::as_str))
 }
