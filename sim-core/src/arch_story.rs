@@ -14,7 +14,7 @@ pub(crate) fn retold(name: &str, arch: Arch) -> Option<(String, String)> {
         return None;
     }
     let lazy = if arch == Arch::X86 {
-        " (A CPU in lazy TLB mode, with a kernel thread running on it, is interrupted only by flush_tlb_mm(), whose freed_tables is true; other flushes skip it and it catches up when a thread of the mm runs there again.)"
+        " (A CPU in lazy TLB mode, with a kernel thread running on it, is interrupted only by a flush with freed_tables set (flush_tlb_mm(), or tlb_finish_mmu() after a nested mmu_gather); other flushes skip it and it catches up when a thread of the mm runs there again.)"
     } else {
         ""
     };

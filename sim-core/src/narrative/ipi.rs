@@ -690,7 +690,7 @@ pub fn step(
             removed_notes(model, effects, &mut n.notes);
             n.text = join(&[
                 if nested {
-                    format!("tlb_finish_mmu() sees another mmu_gather of this mm in progress (mm_tlb_flush_nested()): {} flushes the whole mm instead of its range.", syscall_call(model, syscall, task, before))
+                    format!("tlb_finish_mmu() sees another mmu_gather of this mm in progress (mm_tlb_flush_nested()): {} flushes the whole mm instead of its range{}.", syscall_call(model, syscall, task, before), if arch == Arch::X86 { format!(" (it sets tlb->fullmm and tlb->freed_tables, so flush_tlb_mm_range(){} interrupts lazy CPUs too)", bump_text(effects)) } else { String::new() })
                 } else {
                     format!(
                         "The mmu_gather's recorded range is flushed: on {arch}, {}.",
