@@ -639,3 +639,60 @@ fn x86_reclaim_alone_in_mm_cpumask_flushes_at_once_and_generations_never_wrap() 
         );
     }
 }
+
+/// The hostile x86 review of the narrative: after a flush_tlb_mm() that reaches
+/// lazy CPUs, and after a batch flush, the story does not claim that every CPU
+/// flushed: the lazy ones switched to init_mm without flushing and catch up on
+/// their TLB generation; an idle CPU is called idle, not a kernel thread.
+#[test]
+fn x86_narrative_names_the_lazy_cpus_that_did_not_flush() {
+    let text =
+        std::fs::read_to_string(format!("{}/tests/x86/mig.json", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    let s = Arc::new(Scenario::from_json(&text).unwrap());
+    let model = Model::on(s, Mitigation::FlushTlbMm, Arch::X86).unwrap();
+    let events = sim_core::parse_schedule(
+        "s0,s0,s2,s2,i2>0,i2>1,i2>3,s2,s2,s2,s2,s2,s2,s0,i0>1,i0>2,i0>3,s0,s0,s0,s0,s1,s1",
+    )
+    .unwrap();
+    let h = History::replay(model, &events).unwrap();
+    let text = |n: usize| h.steps()[n].narrative.text.clone();
+    // flush_tlb_mm_range()'s send: CPU0 (kswapd0) and CPU3 (idle) are lazy.
+    assert!(
+        text(3).contains("cannot go on before CPU0, CPU1 and CPU3 have run flush_tlb_func()"),
+        "{}",
+        text(3)
+    );
+    assert!(text(3).contains("CPU0 (kswapd0, a kernel thread, runs there) and CPU3 (idle) are now"));
+    assert!(text(4).contains("(a kernel thread, kswapd0, runs there with the mm still loaded)"));
+    assert!(
+        text(6).contains("(it is idle, with the mm still loaded)"),
+        "{}",
+        text(6)
+    );
+    assert!(!text(6).contains("kernel thread"));
+    for n in [7, 17] {
+        let t = text(n);
+        assert!(
+            !t.contains("No CPU can still hold") && !t.contains("From here no CPU holds"),
+            "{t}"
+        );
+        assert!(
+            t.contains("CPU0 and CPU3 were lazy: they switched to init_mm without flushing"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "will catch up on their TLB generation before a thread of the mm runs there again"
+            ),
+            "{t}"
+        );
+    }
+    // The migration leaves CPU1 idle: not a kernel thread.
+    let t = text(22);
+    assert!(
+        t.contains("CPU1 has no task left to run and goes idle"),
+        "{t}"
+    );
+    assert!(!t.contains("is a kernel thread"), "{t}");
+}

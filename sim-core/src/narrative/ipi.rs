@@ -113,9 +113,97 @@ fn send_text(arch: Arch, to: CpuSet) -> String {
     }
 }
 
+/// x86: why `cpu` is lazy in `m`, as a clause: the kernel thread that runs
+/// there, or that the CPU is idle (no task: the model's idle CPU, not a kernel
+/// thread of the scenario).
+fn lazy_why(model: &Model, m: &Machine, cpu: CpuId) -> String {
+    match m.current(cpu) {
+        Some(t) => format!(
+            "a kernel thread, {}, runs there with the mm still loaded",
+            model.scenario().task(t).name
+        ),
+        None => "it is idle, with the mm still loaded".to_string(),
+    }
+}
+
+/// x86: lazy CPUs in words, each with what runs there: `CPU0 (kswapd0, a
+/// kernel thread, runs there) and CPU3 (idle)`.
+fn lazy_cpus_text(model: &Model, m: &Machine, set: CpuSet) -> String {
+    let names: Vec<String> = set
+        .iter()
+        .map(|c| match m.current(c) {
+            Some(t) => format!(
+                "{c} ({}, a kernel thread, runs there)",
+                model.scenario().task(t).name
+            ),
+            None => format!("{c} (idle)"),
+        })
+        .collect();
+    list(names.iter().map(String::as_str))
+}
+
+/// x86: the CPUs that may still cache entries of the mm without having flushed
+/// them, in `m`, as (left, lazy): their TLB generation is behind `gen` and no
+/// thread of the mm runs there. `left`: lazy CPUs that switched to `init_mm`
+/// without flushing (`flush_tlb_func()` on a lazy CPU), which no longer have
+/// the mm loaded but still cache its entries or are still in `mm_cpumask`;
+/// `lazy`: CPUs still lazy with the mm loaded. Both empty off x86.
+fn unflushed(model: &Model, m: &Machine, gen: crate::machine::Count) -> (CpuSet, CpuSet) {
+    let mut left = CpuSet::default();
+    let mut lazy = CpuSet::default();
+    if model.arch() != Arch::X86 {
+        return (left, lazy);
+    }
+    for c in (0..m.cpus.len()).map(|c| CpuId(c as u8)) {
+        if m.tlb_gen.of(c) >= gen {
+            continue;
+        }
+        if model.is_lazy(m, c) {
+            lazy = lazy.with(c);
+        } else if !m.tlb_gen.loaded.contains(c)
+            && (!m.cpus[c.index()].tlb.entries.is_empty() || m.mm_cpumask.contains(c))
+        {
+            left = left.with(c);
+        }
+    }
+    (left, lazy)
+}
+
+/// x86: the sentences on [`unflushed`]'s CPUs: they did not flush, and catch up
+/// on their TLB generation before a thread of the mm runs there again. Empty
+/// when there are none.
+fn unflushed_text(model: &Model, m: &Machine, (left, lazy): (CpuSet, CpuSet)) -> String {
+    let one = |set: CpuSet, a: &'static str, b: &'static str| if set.len() == 1 { a } else { b };
+    let mut parts = Vec::new();
+    if !left.is_empty() {
+        parts.push(format!(
+            "{} {} lazy: {} switched to init_mm without flushing and {} whatever entries of this mm {} cached (unusable while init_mm is loaded), and {} will catch up on {} TLB generation before a thread of the mm runs there again (switch_mm_irqs_off() finds it behind the mm's and flushes).",
+            cpus_text(left),
+            one(left, "was", "were"),
+            one(left, "it", "they"),
+            one(left, "keeps", "keep"),
+            one(left, "it", "they"),
+            one(left, "it", "they"),
+            one(left, "its", "their"),
+        ));
+    }
+    if !lazy.is_empty() {
+        parts.push(format!(
+            "{} {} lazy with the mm loaded and behind the mm's TLB generation: no flush reached {}, so {} whatever entries of this mm {} cached, and switch_mm_irqs_off() flushes them when a thread of the mm runs there again.",
+            lazy_cpus_text(model, m, lazy),
+            one(lazy, "is", "are"),
+            one(lazy, "it", "them"),
+            one(lazy, "it keeps", "they keep"),
+            one(lazy, "it", "they"),
+        ));
+    }
+    join(&parts)
+}
+
 /// x86: what `flush_tlb_func()` did on `cpu` in these effects, in words, with
-/// the entries it removed; `None` if it did not run there (or not on x86).
-fn flush_func_text(model: &Model, effects: &[Effect], cpu: CpuId) -> Option<String> {
+/// the entries it removed; `None` if it did not run there (or not on x86). `m`
+/// is the machine around the flush (its current tasks).
+fn flush_func_text(model: &Model, m: &Machine, effects: &[Effect], cpu: CpuId) -> Option<String> {
     let (outcome, local, mm, new) = effects.iter().find_map(|e| match *e {
         Effect::FlushFunc {
             cpu: c,
@@ -134,7 +222,7 @@ fn flush_func_text(model: &Model, effects: &[Effect], cpu: CpuId) -> Option<Stri
     Some(match outcome {
         FlushOutcome::Trimmed => format!("flush_tlb_func() finds that this mm is no longer {cpu}'s loaded_mm: it clears {cpu}'s bit in mm_cpumask(mm) and flushes nothing (the entries it may still hold under the mm's ASID are flushed before the mm runs there again, since its generation is behind)."),
         FlushOutcome::NotLoaded => format!("flush_tlb_func(): {cpu} has init_mm loaded, not this mm, so there is nothing to flush."),
-        FlushOutcome::LeftLazy => format!("{cpu} is in lazy TLB mode (a kernel thread runs there with the mm still loaded), so flush_tlb_func() does not flush: it switches {cpu} to init_mm (switch_mm_irqs_off(NULL, &init_mm, NULL)). The mm's entries stay under its ASID, unusable until the mm is loaded there again; {gens}, and switch_mm_irqs_off() flushes them then if the generation is still behind."),
+        FlushOutcome::LeftLazy => format!("{cpu} is in lazy TLB mode ({}), so flush_tlb_func() does not flush: it switches {cpu} to init_mm (switch_mm_irqs_off(NULL, &init_mm, NULL)). The mm's entries stay under its ASID, unusable until the mm is loaded there again; {gens}, and switch_mm_irqs_off() flushes them then if the generation is still behind.", lazy_why(model, m, cpu)),
         FlushOutcome::AlreadyFlushed => format!("flush_tlb_func(): {gens}, already at least this flush's new_tlb_gen ({new}): a flush handled earlier caught {cpu} up, so it returns at once."),
         FlushOutcome::UpToDate => format!("flush_tlb_func(): {gens}, so {cpu} is already up to date and flushes nothing."),
         FlushOutcome::Partial => join(&[
@@ -157,7 +245,7 @@ fn flush_func_text(model: &Model, effects: &[Effect], cpu: CpuId) -> Option<Stri
 }
 
 /// The CPUs x86's `should_flush_tlb()` left out of a flush, in words.
-fn skipped_text(effects: &[Effect]) -> String {
+fn skipped_text(model: &Model, m: &Machine, effects: &[Effect]) -> String {
     let Some((lazy, not_loaded)) = effects.iter().find_map(|e| match *e {
         Effect::IpiSkipped {
             lazy, not_loaded, ..
@@ -168,7 +256,7 @@ fn skipped_text(effects: &[Effect]) -> String {
     };
     let mut parts = Vec::new();
     if !lazy.is_empty() {
-        parts.push(format!("{} (lazy: a kernel thread or the idle task runs there with the mm loaded; it catches up in switch_mm_irqs_off() when a thread of the mm runs there again)", cpus_text(lazy)));
+        parts.push(format!("{}, lazy with the mm loaded ({} in switch_mm_irqs_off() when a thread of the mm runs there again)", lazy_cpus_text(model, m, lazy), if lazy.len() == 1 { "it catches up" } else { "each catches up" }));
     }
     if !not_loaded.is_empty() {
         parts.push(format!(
@@ -185,7 +273,13 @@ fn skipped_text(effects: &[Effect]) -> String {
 /// Explains one flush of [`Model`]'s `flush_cpus`: the IPIs, the caller's own
 /// flush meanwhile, and whether the CPU now waits. `what` names the caller
 /// (`arch_tlbbatch_flush()`).
-fn flush_sentence(model: &Model, cpu: CpuId, effects: &[Effect], what: &str) -> String {
+fn flush_sentence(
+    model: &Model,
+    m: &Machine,
+    cpu: CpuId,
+    effects: &[Effect],
+    what: &str,
+) -> String {
     let arch = model.arch();
     let local = effects.iter().find_map(|e| match *e {
         Effect::LocalFlush { cpu: c, range } if c == cpu => Some(range),
@@ -197,7 +291,7 @@ fn flush_sentence(model: &Model, cpu: CpuId, effects: &[Effect], what: &str) -> 
     });
     let mm = what != "arch_tlbbatch_flush()";
     let own = |range: FlushRange| -> String {
-        flush_func_text(model, effects, cpu).unwrap_or_else(|| {
+        flush_func_text(model, m, effects, cpu).unwrap_or_else(|| {
             join(&[
                 format!(
                     "It flushes {} in {cpu}'s own TLB ({}).",
@@ -208,11 +302,15 @@ fn flush_sentence(model: &Model, cpu: CpuId, effects: &[Effect], what: &str) -> 
             ])
         })
     };
-    let mut parts = vec![skipped_text(effects)];
+    let mut parts = vec![skipped_text(model, m, effects)];
     match (local, sent) {
         (_, Some((to, range))) => {
+            let lazy = to
+                .iter()
+                .filter(|c| model.is_lazy(m, *c))
+                .fold(CpuSet::default(), CpuSet::with);
             parts.push(format!(
-                "{what} {} for {}{}, then waits until each has run its handler: {cpu} cannot go on before {} has flushed its own TLB.",
+                "{what} {} for {}{}, then waits until each has run its handler: {cpu} cannot go on before {} {}.",
                 send_text(arch, to),
                 range_text(model, range, mm),
                 if local.is_some() {
@@ -220,7 +318,17 @@ fn flush_sentence(model: &Model, cpu: CpuId, effects: &[Effect], what: &str) -> 
                 } else {
                     String::new()
                 },
-                cpus_text(to)
+                cpus_text(to),
+                match (lazy.is_empty(), to.len() == 1) {
+                    (true, true) => "has flushed its own TLB".to_string(),
+                    (true, false) => "have flushed their own TLBs".to_string(),
+                    (false, one) => format!(
+                        "{} run flush_tlb_func(), which on a CPU lazy when it takes the IPI, as {} {} now, switches to init_mm instead of flushing",
+                        if one { "has" } else { "have" },
+                        lazy_cpus_text(model, m, lazy),
+                        if lazy.len() == 1 { "is" } else { "are" }
+                    ),
+                },
             ));
             if let Some(range) = local {
                 parts.push(own(range));
@@ -321,7 +429,7 @@ pub fn ipi_event(
     } else {
         format!("{from} still waits for {}.", cpus_text(left))
     };
-    let handled = match flush_func_text(model, effects, to) {
+    let handled = match flush_func_text(model, after, effects, to) {
         Some(text) => join(&[
             format!("{to} takes the flush IPI {from} sent it and runs flush_tlb_func() in interrupt context."),
             text,
@@ -428,13 +536,22 @@ pub fn switch_text(
             "no TLB flush",
         ),
         None if after.tlb_gen.loaded.contains(cpu) => (
-            format!("{name} is {} kernel thread, so the scheduler calls enter_lazy_tlb(), not switch_mm_irqs_off(): the mm stays loaded on {cpu}, which is now in lazy TLB mode. Nothing is flushed; flushes that free no page tables skip {cpu} from now on (should_flush_tlb()), and it catches up when a thread of the mm runs there again.", "a"),
+            format!("{}, so the scheduler calls enter_lazy_tlb(), not switch_mm_irqs_off(): the mm stays loaded on {cpu}, which is now in lazy TLB mode. Nothing is flushed; flushes that free no page tables skip {cpu} from now on (should_flush_tlb()), and it catches up when a thread of the mm runs there again.", no_mm(cpu, to, &name)),
             "enter_lazy_tlb: lazy",
         ),
         None => (
-            format!("{name} is a kernel thread, and {cpu} does not have the mm loaded: enter_lazy_tlb() has nothing to do, and nothing is flushed."),
+            format!("{}, and {cpu} does not have the mm loaded: enter_lazy_tlb() has nothing to do, and nothing is flushed.", no_mm(cpu, to, &name)),
             "no TLB flush",
         ),
+    }
+}
+
+/// What runs on `cpu` after a switch to `to` that is not a thread of the mm, as
+/// a clause: a kernel thread, or no task at all (the CPU goes idle).
+fn no_mm(cpu: CpuId, to: Option<TaskId>, name: &str) -> String {
+    match to {
+        Some(_) => format!("{name} is a kernel thread"),
+        None => format!("{cpu} has no task left to run and goes idle (the idle task has no mm)"),
     }
 }
 
@@ -517,7 +634,15 @@ pub fn step(
             n.function = Some(arch.tlbbatch_flush());
             if done {
                 n.notes.push("all handlers ran: batch done".into());
-                n.text = format!("Every CPU {tname} interrupted has flushed its own TLB: arch_tlbbatch_flush() stops waiting, clears the batch's cpumask, and {}() marks {tname}'s batch done (flush_required and writable cleared). From here no CPU holds an entry the batch was owed.", op.name());
+                let behind = unflushed(model, after, after.tlb_gen.mm);
+                n.text = if behind.0.is_empty() && behind.1.is_empty() {
+                    format!("Every CPU {tname} interrupted has flushed its own TLB: arch_tlbbatch_flush() stops waiting, clears the batch's cpumask, and {}() marks {tname}'s batch done (flush_required and writable cleared). From here no CPU holds an entry the batch was owed.", op.name())
+                } else {
+                    join(&[
+                        format!("Every CPU {tname} interrupted has {}: arch_tlbbatch_flush() stops waiting, clears the batch's cpumask, and {}() marks {tname}'s batch done (flush_required and writable cleared). From here no CPU running a thread of the mm holds an entry the batch was owed.", if behind.0.is_empty() { "flushed its own TLB" } else { "run flush_tlb_func()" }, op.name()),
+                        unflushed_text(model, after, behind),
+                    ])
+                };
             } else {
                 let dirty = matches!(op, Op::TryToUnmapFlushDirty);
                 n.notes.push(if sends(effects) {
@@ -536,7 +661,7 @@ pub fn step(
                             ""
                         }
                     ),
-                    flush_sentence(model, cpu, effects, "arch_tlbbatch_flush()"),
+                    flush_sentence(model, after, cpu, effects, "arch_tlbbatch_flush()"),
                     if sends(effects) {
                         String::new()
                     } else {
@@ -561,10 +686,29 @@ pub fn step(
                 } else {
                     "all handlers ran: new batch, still owed".into()
                 });
-                n.text = if marked {
-                    format!("Every other CPU of the mm has flushed its own TLB: flush_tlb_mm() returns, and flush_tlb_batched_pending() marks the batch flushed (its cmpxchg of mm->tlb_flush_batched: pending {}, flushed {}). No CPU can still hold an entry of this mm from before the walk took the lock.", after.tlb_flush_batched.pending, after.tlb_flush_batched.flushed)
+                let gen = before.ipi_of(cpu).map(|i| i.new_tlb_gen).unwrap_or(0);
+                let behind = unflushed(model, after, gen);
+                let all = behind.0.is_empty() && behind.1.is_empty();
+                let opening = if all {
+                    "Every other CPU of the mm has flushed its own TLB".to_string()
                 } else {
-                    format!("Every other CPU of the mm has flushed its own TLB and flush_tlb_mm() returns, but reclaim queued a new batch meanwhile: the cmpxchg of mm->tlb_flush_batched fails, so a flush stays owed (pending {}, flushed {}) for the next walker.", after.tlb_flush_batched.pending, after.tlb_flush_batched.flushed)
+                    format!("Every CPU {cpu} interrupted has run flush_tlb_func()")
+                };
+                n.text = if marked {
+                    join(&[
+                        format!("{opening}: flush_tlb_mm() returns, and flush_tlb_batched_pending() marks the batch flushed (its cmpxchg of mm->tlb_flush_batched: pending {}, flushed {}).", after.tlb_flush_batched.pending, after.tlb_flush_batched.flushed),
+                        if all {
+                            "No CPU can still hold an entry of this mm from before the walk took the lock.".to_string()
+                        } else {
+                            "No CPU running a thread of the mm can still hold an entry of this mm from before the walk took the lock.".to_string()
+                        },
+                        unflushed_text(model, after, behind),
+                    ])
+                } else {
+                    join(&[
+                        format!("{opening} and flush_tlb_mm() returns, but reclaim queued a new batch meanwhile: the cmpxchg of mm->tlb_flush_batched fails, so a flush stays owed (pending {}, flushed {}) for the next walker.", after.tlb_flush_batched.pending, after.tlb_flush_batched.flushed),
+                        unflushed_text(model, after, behind),
+                    ])
                 };
                 n.commit = Some(kernel::COMMIT_GENERIC_FIX);
                 return Some(n);
@@ -597,7 +741,7 @@ pub fn step(
                             Arch::Riscv => "riscv's hook since its batched unmap flushing arrived, 54d7431af73e".to_string(),
                             _ => format!("since 3ea277194daa core code called flush_tlb_mm() here, and db6c1f6f236d made it x86's hook; flush_tlb_mm() is flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, 0, true){}, and its freed_tables = true sends the IPI to every CPU of the mask, lazy ones included", bump_text(effects)),
                         }, cpus_text(before.mm_cpumask.with(cpu))),
-                        flush_sentence(model, cpu, effects, &format!("{}()", arch.flush_tlb_mm().function)),
+                        flush_sentence(model, after, cpu, effects, &format!("{}()", arch.flush_tlb_mm().function)),
                         if sends(effects) {
                             String::new()
                         } else {
@@ -637,7 +781,7 @@ pub fn step(
                             Arch::Riscv => " (a local sfence.vma of the mm's ASID)".to_string(),
                             _ => format!(": flush_tlb_mm() with a mask of {cpu} alone{}, then flush_tlb_func() on {cpu}", bump_text(effects)),
                         }),
-                        flush_func_text(model, effects, cpu).unwrap_or_else(|| lost(model, effects, cpu)),
+                        flush_func_text(model, after, effects, cpu).unwrap_or_else(|| lost(model, effects, cpu)),
                         "The batch is marked flushed all the same.".to_string(),
                         if others.is_empty() {
                             String::new()
@@ -701,7 +845,7 @@ pub fn step(
                         }
                     )
                 },
-                flush_sentence(model, cpu, effects, "The flush"),
+                flush_sentence(model, after, cpu, effects, "The flush"),
                 if !sends(effects) && freed {
                     "Then tlb_finish_mmu() frees the queued pages.".to_string()
                 } else {
@@ -725,7 +869,7 @@ pub fn step(
             removed_notes(model, effects, &mut n.notes);
             n.text = join(&[
                 format!("flush_tlb_range() for the old address of {}, still holding the locks (on {arch} flush_tlb_mm_range() on mm_cpumask(mm){}).", name(page), bump_text(effects)),
-                flush_sentence(model, cpu, effects, "The flush"),
+                flush_sentence(model, after, cpu, effects, "The flush"),
             ]);
             n.architecture = Some(rule(arch));
             Some(n)
@@ -795,7 +939,10 @@ pub fn why_not_flushed(model: &Model, before: &Machine, cpu: CpuId, entry: &TlbE
     let b = before.tlb_flush_batched;
     if b.pending > 0 {
         match model.mitigation() {
-            Mitigation::None => parts.push("This kernel's walkers never call flush_tlb_batched_pending() (it predates 3ea277194daa), so mprotect() returned while reclaim's batch was still owed: nothing had asked this CPU to flush.".into()),
+            Mitigation::None => parts.push(match model.arch() {
+                Arch::Riscv => "This hypothetical riscv kernel's walkers never call flush_tlb_batched_pending() (riscv never shipped one without the call: its batched unmap flushing, 54d7431af73e, came after 3ea277194daa), so mprotect() returned while reclaim's batch was still owed: nothing had asked this CPU to flush.".into(),
+                _ => "This kernel's walkers never call flush_tlb_batched_pending() (it predates 3ea277194daa), so mprotect() returned while reclaim's batch was still owed: nothing had asked this CPU to flush.".into(),
+            }),
             Mitigation::LocalFlush => parts.push(format!("flush_tlb_batched_pending() on this teaching kernel flushed only the walker's own CPU and marked the batch flushed; {cpu}'s TLB was never asked. flush_tlb_mm() would have interrupted {cpu} and waited for it.")),
             _ => {}
         }
