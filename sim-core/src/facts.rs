@@ -73,13 +73,14 @@ pub fn cpu_status_text(model: &Model, m: &Machine, cpu: CpuId) -> String {
             m.tasks[holder.index()].cpu
         ),
         CpuStatus::WaitingForIpis { pending } => format!(
-            "waiting in {}() until {} has run the flush IPI handler (interrupts stay enabled, so it still takes flush IPIs sent to it)",
+            "waiting in {}() until {} {} run the flush IPI handler (interrupts stay enabled, so it still takes flush IPIs sent to it)",
             model.arch().ipi_sender().function,
             pending
                 .iter()
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
-                .join(" and ")
+                .join(" and "),
+            if pending.len() == 1 { "has" } else { "have" }
         ),
         CpuStatus::Waiting { flag } => {
             format!("waiting for flag {} to be set", s.flags()[flag.index()])

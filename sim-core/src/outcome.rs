@@ -106,7 +106,7 @@ impl Outcome {
                 let why = if arch.uses_ipis() {
                     let mut why = format!(
                         " On {arch} no DSB-style hole exists: a CPU's TLB entries leave only when that CPU flushes them, in its own step, in a flush IPI handler{}, and whoever asks for a flush waits for every handler, so nothing is ever in flight between queueing a flush and completing it.",
-                        if arch == crate::arch::Arch::X86 { " or when it switches back from lazy mode" } else { "" }
+                        if arch == crate::arch::Arch::X86 { ", or in switch_mm_irqs_off() when it switches back from lazy mode or loads the mm behind the mm's TLB generation (choose_new_asid())" } else { "" }
                     );
                     if arch == crate::arch::Arch::X86 {
                         why.push_str(" (That is the design; the model takes every step as atomic and in order, so it cannot show that v6.15 itself lacked a barrier between switch_mm_irqs_off()'s loaded_mm store and its tlb_gen load, since 209954cbc7d0, fixed by 83b0177a6c48.)");
