@@ -460,7 +460,7 @@ fn other_thread_writes() -> ScenarioFile {
         format: 2,
         name: s("other-thread-writes"),
         title: s("Another thread writes after mprotect() returned"),
-        story: s("mprotect()'s promise holds for every thread of the process. kswapd0 on CPU0 unmaps P with its TLBI in flight. thread2 on CPU2 has written P, so its TLB caches P read-write. thread1 on CPU1 calls mprotect(P, PROT_READ) and then sets a flag; thread2 waits for the flag, so its next write to P happens after mprotect() returned, as a futex or a flag in shared memory would order it. Before the fix, CPU1's DSB does not complete CPU0's TLBI, and thread2's write goes through its stale entry on CPU2. With flush_tlb_mm, CPU1's own ASID invalidation reaches CPU2 before mprotect() returns."),
+        story: s("mprotect()'s promise holds for every thread of the process. kswapd0 on CPU0 unmaps P with its TLBI in flight. thread2 on CPU2 has written P, so its TLB caches P read-write. thread1 on CPU1 calls mprotect(P, PROT_READ) and then sets a flag; thread2 spins on the flag (an acquire loop on a flag in shared memory), so its next write to P happens after mprotect() returned. Before the fix, CPU1's DSB does not complete CPU0's TLBI, and thread2's write goes through its stale entry on CPU2. With flush_tlb_mm, CPU1's own ASID invalidation reaches CPU2 before mprotect() returns."),
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,

@@ -50,8 +50,8 @@ pub enum CpuAction {
     },
     /// The scheduler switches to the first task waiting for this CPU
     /// (`__switch_to()`), because the current one finished, the CPU is idle, or
-    /// the current one is blocked in a wait (it sleeps, as in a futex, and goes to
-    /// the back of the queue).
+    /// the current one is blocked in a wait (it spins on its flag, is preempted,
+    /// and goes to the back of the queue; with no other task it keeps the CPU).
     Switch {
         /// The task switched away from, if the CPU was not idle.
         from: Option<TaskId>,

@@ -327,7 +327,7 @@ fn switch_narrative(
     let prev = match from {
         Some(t) if after.cpus[cpu.index()].queue.contains(&t) => {
             format!(
-                "{} (it sleeps in its wait until its turn comes again)",
+                "{} (it spins in its wait: the scheduler runs another task meanwhile, and it spins again when its turn comes)",
                 s.task(t).name
             )
         }
@@ -429,7 +429,7 @@ fn step_narrative(
         }
         Op::Signal { flag } => {
             n.headline = format!("signal {}", s.flags()[flag.index()]);
-            n.text = format!("{who} sets flag {:?} (a release store, or a futex wake): a task waiting for it may go on, and it sees everything this task did before.", s.flags()[flag.index()]);
+            n.text = format!("{who} sets flag {:?} (a release store to the flag that waiting tasks spin on): a task waiting for it may go on, and it sees everything this task did before.", s.flags()[flag.index()]);
         }
         Op::Wait { flag } => {
             n.headline = format!("wait {}", s.flags()[flag.index()]);

@@ -174,9 +174,10 @@ pub enum Call<P> {
     Read { page: P },
     /// A user-space store of `value`: TLB lookup, walk on a miss.
     Write { page: P, value: u8 },
-    /// User space sets a flag (a futex word, a release store) that others wait on.
+    /// User space sets a flag (a release store) that others spin on.
     Signal { flag: String },
-    /// User space waits until a flag is set (an acquire load in a loop, a futex wait).
+    /// User space spins until a flag is set (an acquire load in a loop; not a
+    /// futex wait, see docs/scenario-format.md).
     Wait { flag: String },
     /// `mprotect(pages, PROT_READ)`.
     Mprotect { pages: Vec<P> },
