@@ -648,14 +648,19 @@ impl Model {
                 Some(t) => format!("its task sleeps on mmap_lock, which {} holds", name(t)),
                 None => "its task sleeps on mmap_lock, which readers hold".to_string(),
             }),
-            CpuStatus::WaitingForIpis { pending } => Some(format!(
-                "it waits for its flush IPIs: {} has not run the handler yet",
-                pending
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            CpuStatus::WaitingForIpis { pending } => {
+                let names: Vec<String> = pending.iter().map(|c| c.to_string()).collect();
+                Some(match names.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!(
+                        "it waits for its flush IPIs: {} and {last} have not run the handler yet",
+                        rest.join(", ")
+                    ),
+                    _ => format!(
+                        "it waits for its flush IPIs: {} has not run the handler yet",
+                        names.join("")
+                    ),
+                })
+            }
         }
     }
 
