@@ -14,6 +14,13 @@ use sim_core::{
     Model, PageId, Scenario, TaskId, ViolationKind,
 };
 
+/// A scenario of tests/x86/ (the hostile reviews' fixtures), by file stem.
+fn x86_fixture(name: &str) -> Arc<Scenario> {
+    let path = format!("{}/tests/x86/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Arc::new(Scenario::from_json(&text).unwrap())
+}
+
 /// The verdict table of docs/architectures.md: (scenario, arch, [cell; 4]) with
 /// the kernels in the order none, dsb, flush_tlb_mm, local_flush.
 fn doc_table() -> Vec<(String, Arch, [String; 4])> {
@@ -490,10 +497,7 @@ fn tlb_generations_decide_where_x86_and_riscv_differ() {
 #[test]
 fn x86_flush_tlb_func_follows_the_generation() {
     use sim_core::effect::FlushOutcome;
-    let text =
-        std::fs::read_to_string(format!("{}/tests/x86/gen.json", env!("CARGO_MANIFEST_DIR")))
-            .unwrap();
-    let s = Arc::new(Scenario::from_json(&text).unwrap());
+    let s = x86_fixture("gen");
     let model = Model::on(s, Mitigation::LocalFlush, Arch::X86).unwrap();
     let events = sim_core::parse_schedule("s2,s0,s0,s1,s1,s1,s1,s1,s1,i1>2").unwrap();
     let h = History::replay(model, &events).unwrap();
@@ -646,10 +650,7 @@ fn x86_reclaim_alone_in_mm_cpumask_flushes_at_once_and_generations_never_wrap() 
 /// their TLB generation; an idle CPU is called idle, not a kernel thread.
 #[test]
 fn x86_narrative_names_the_lazy_cpus_that_did_not_flush() {
-    let text =
-        std::fs::read_to_string(format!("{}/tests/x86/mig.json", env!("CARGO_MANIFEST_DIR")))
-            .unwrap();
-    let s = Arc::new(Scenario::from_json(&text).unwrap());
+    let s = x86_fixture("mig");
     let model = Model::on(s, Mitigation::FlushTlbMm, Arch::X86).unwrap();
     let events = sim_core::parse_schedule(
         "s0,s0,s2,s2,i2>0,i2>1,i2>3,s2,s2,s2,s2,s2,s2,s0,i0>1,i0>2,i0>3,s0,s0,s0,s0,s1,s1",
