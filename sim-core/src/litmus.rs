@@ -35,7 +35,7 @@ pub const CORRESPONDENCES: &[(&str, &str)] = &[
         ("fault", "A user access is labelled; ~fault(Pn:Lk,p) says it succeeded. With -variant vmsa,fatal a fault ends its thread, and a label never reached reads as 'no fault', so a clause also asks that every earlier access of the thread succeeded (in the model, an access that faulted leaves no TLB entry, so a later access to that page cannot break a promise through one)."),
     ("ptep_get_and_clear", "try_to_unmap_one(): ptep_get_and_clear() is a store of the invalid descriptor (oa:phy_p,valid:0) to pte_p."),
     ("set_tlb_ubc_flush_pending", "set_tlb_ubc_flush_pending(): arch_tlbbatch_add_pending() is DSB ISHST then TLBI VALE1IS of the page (LSR of the address by 12), with no DSB after it; mm->tlb_flush_batched is the plain variable tlb_flush_batched, set to 1 after the TLBI."),
-    ("ptl", "The page-table lock is not an instruction: a walk that finds the PTE not present ran after reclaim's critical section, so the condition fixes the walk's read of pte_p to the invalid descriptor and its read of tlb_flush_batched to 1."),
+    ("ptl", "The page-table lock: under it no other CPU changes a PTE the walk reads, so the walk reads each of its PTEs once, when it takes the lock (pte_offset_map_lock()), with an acquire load (LDAR), which stands for spin_lock()'s acquire (include/asm-generic/qspinlock.h, atomic_try_cmpxchg_acquire()). A walk that finds the PTE not present ran after reclaim's critical section: the condition fixes that read to the invalid descriptor, and the read of tlb_flush_batched to 1. The acquire orders reclaim's PTE store before the flush, as the lock does; the flag's value alone cannot, when two reclaimers set it."),
     ("walk_present", "A walk that finds the PTE present makes it read-only (or clears it) and flushes it itself before the call returns; no promise about that page can break then, so those executions are left out of the condition (and the test leaves out the store and the flush)."),
     ("flush_tlb_batched_pending_none", "flush_tlb_batched_pending() is not called by this kernel (before 3ea277194daa): nothing."),
     ("flush_tlb_batched_pending_dsb", "flush_tlb_batched_pending() on arm64 before 4b634918384c: LDR of tlb_flush_batched, CBZ around the flush, which is DSB ISH only."),
@@ -204,6 +204,9 @@ struct TaskState {
     /// Whether its batch holds a TLBI no DSB of its own has completed.
     batch_pending: bool,
     pageouts: Vec<PageId>,
+    /// Where the current walk took the PTL: the thread, and the place in its
+    /// code where the walk's PTE reads go, in the order the walk reads them.
+    locked_at: Option<(usize, usize)>,
 }
 
 /// A variable name for a page: its name in lower case if that is a plain word.
@@ -598,7 +601,14 @@ impl<'a> Exporter<'a> {
                     return Err(refuse("the frame is freed without pageout() first; a write into a freed frame is not translated"));
                 }
             }
-            Op::PteOffsetMapLock { .. } | Op::PteUnmapUnlock { .. } => self.rule("ptl"),
+            Op::PteOffsetMapLock { .. } => {
+                self.rule("ptl");
+                self.tasks[task.index()].locked_at = Some((c, self.threads[c].code.len()));
+            }
+            Op::PteUnmapUnlock { .. } => {
+                self.rule("ptl");
+                self.tasks[task.index()].locked_at = None;
+            }
             Op::FlushTlbBatchedPending { .. } => {
                 let mitigation = model.mitigation();
                 self.rule(match mitigation {
@@ -635,10 +645,18 @@ impl<'a> Exporter<'a> {
             Op::ChangePte { page } | Op::ZapPte { page } | Op::MovePte { page, .. } => {
                 self.rule("walk_present");
                 let var = page_var(model, page);
+                // The read belongs where the walk took the lock (see "ptl").
+                let st = &mut self.tasks[task.index()];
+                let Some((thread, at)) = st.locked_at.filter(|(t, _)| *t == c) else {
+                    return Err(refuse(
+                        "the walk reads a PTE without holding the PTL on this CPU",
+                    ));
+                };
+                st.locked_at = Some((thread, at + 1));
                 let t = &mut self.threads[c];
                 let a = t.holding(&format!("pte_{var}"));
                 let r = t.fresh();
-                t.emit(format!("LDR X{r},[X{a}]"));
+                t.code.insert(at, format!("LDAR X{r},[X{a}]"));
                 self.tasks[task.index()].walked.insert(
                     page,
                     Atom::Reg {

@@ -27,6 +27,17 @@ fn exported(name: &str, m: Mitigation) -> Result<Litmus, litmus::Refusal> {
     litmus::export(&Model::new(s, m), &schedule)
 }
 
+/// The line `cargo xtask herd` writes after herd7's output (and in a
+/// .undecided file): the FNV-1a 64 digest of the litmus text herd7 was run on,
+/// so that an answer recorded on an older text is caught here, where herd7 is
+/// not installed. xtask/src/herd.rs computes the same digest.
+fn input_line(text: &str) -> String {
+    let digest = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("Input fnv1a64 {digest:016x}")
+}
+
 /// The kinds herd7 can decide (a deadlock is about progress, not values).
 const KINDS: [ViolationKind; 3] = [
     ViolationKind::StaleWrite,
@@ -63,12 +74,21 @@ fn exports_match_their_golden_text_and_herd7_agrees_with_the_explorer() {
                     assert!(want == t.text, "{base}: the export differs from tests/litmus/{base}.litmus (TLBRACE_BLESS=1 rewrites it; then run cargo xtask herd)");
                     let report = explore(&Model::new(s.clone(), m), ExploreConfig::default());
                     assert!(report.complete, "{base}: exploration incomplete");
+                    let input = input_line(&t.text);
                     let Some(out) = read(&format!("{base}.herd")) else {
                         let why = read(&format!("{base}.undecided"))
                             .unwrap_or_else(|| panic!("{base}: neither .herd nor .undecided"));
+                        assert!(
+                            why.lines().any(|l| l == input),
+                            "{base}.undecided was written for another text of {base}.litmus: run cargo xtask herd --bless {base}"
+                        );
                         undecided.push(format!("{base}: {}", why.trim()));
                         continue;
                     };
+                    assert!(
+                        out.lines().any(|l| l == input),
+                        "{base}.herd is herd7's answer on another text of {base}.litmus: run cargo xtask herd --bless {base}"
+                    );
                     let answer = HerdAnswer::parse(&out)
                         .unwrap_or_else(|| panic!("{base}.herd is not herd7's answer:\n{out}"));
                     assert_eq!(answer.name, t.name, "{base}");

@@ -6,7 +6,8 @@
 //!
 //! `--bless` records herd7's answers instead of comparing (after the export's
 //! text changed); a test herd7 does not finish within `--timeout` seconds is
-//! recorded as NAME.undecided, saying so.
+//! recorded as NAME.undecided, saying so. Names given on the command line
+//! restrict the run to those tests (one can take hours).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,11 +23,25 @@ fn golden_dir() -> PathBuf {
     cmd::root().join("sim-core/tests/litmus")
 }
 
-/// herd7's output without its timing line, which differs from run to run.
+/// The line after herd7's output that names the litmus text it was run on, so
+/// that sim-core's test can tell an answer recorded on an older text.
+const INPUT: &str = "Input fnv1a64 ";
+
+/// FNV-1a (64 bits) of `text`: a digest with no dependency, to tell texts
+/// apart, not to resist anyone. sim-core/tests/litmus.rs computes the same.
+fn fnv1a64(text: &str) -> String {
+    let digest = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{INPUT}{digest:016x}\n")
+}
+
+/// herd7's output without its timing line, which differs from run to run,
+/// and without the input line, which is checked on its own.
 fn stable(output: &str) -> String {
     output
         .lines()
-        .filter(|l| !l.starts_with("Time "))
+        .filter(|l| !l.starts_with("Time ") && !l.starts_with(INPUT))
         .map(|l| format!("{l}\n"))
         .collect()
 }
@@ -67,8 +82,9 @@ fn herd7(file: &Path, timeout: Duration) -> Result<(Option<String>, Duration)> {
     }
 }
 
-/// Runs the task; `bless` writes herd7's answers as the new golden files.
-pub fn run(bless: bool, timeout: u64) -> Result<()> {
+/// Runs the task on every golden test, or on those `names` (file stems) only;
+/// `bless` writes herd7's answers as the new golden files.
+pub fn run(bless: bool, timeout: u64, names: &[String]) -> Result<()> {
     let Some(version) = probe(Command::new("herd7").arg("-version")) else {
         println!(
             "herd7 is not on PATH: nothing re-checked (shared/herd7.md says how to build it)."
@@ -82,13 +98,31 @@ pub fn run(bless: bool, timeout: u64) -> Result<()> {
         .filter(|p| p.extension().is_some_and(|e| e == "litmus"))
         .collect();
     files.sort();
+    let stem = |p: &Path| {
+        p.file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    };
+    if let Some(unknown) = names.iter().find(|n| !files.iter().any(|f| &stem(f) == *n)) {
+        return Err(failed(format!(
+            "no golden litmus test `{unknown}` in {}",
+            golden_dir().display()
+        )));
+    }
+    if !names.is_empty() {
+        files.retain(|f| names.contains(&stem(f)));
+    }
     let timeout = Duration::from_secs(timeout);
     let mut differ = Vec::new();
     for file in &files {
         let herd = file.with_extension("herd");
         let undecided = file.with_extension("undecided");
+        let input = std::fs::read_to_string(file)
+            .map(|t| fnv1a64(&t))
+            .map_err(|e| failed(format!("{}: {e}", file.display())))?;
         let (output, took) = herd7(file, timeout)?;
-        let name = file.file_stem().unwrap_or_default().to_string_lossy();
+        let name = stem(file);
         let observation = output
             .as_deref()
             .and_then(|o| o.lines().find(|l| l.starts_with("Observation ")))
@@ -97,10 +131,13 @@ pub fn run(bless: bool, timeout: u64) -> Result<()> {
         println!("{name}: {observation} ({:.2} s)", took.as_secs_f64());
         match output {
             Some(text) if bless => {
-                std::fs::write(&herd, &text).map_err(|e| failed(e.to_string()))?;
+                std::fs::write(&herd, text + &input).map_err(|e| failed(e.to_string()))?;
                 let _ = std::fs::remove_file(&undecided);
             }
             Some(text) => match std::fs::read_to_string(&herd) {
+                Ok(want) if !want.contains(&input) => differ.push(format!(
+                    "{name}: {name}.herd was recorded on another text of {name}.litmus; record it with --bless"
+                )),
                 Ok(want) if stable(&want) == stable(&text) => {}
                 Ok(_) => differ.push(format!("{name}: herd7's answer differs from {name}.herd")),
                 Err(_) => differ.push(format!(
@@ -112,7 +149,7 @@ pub fn run(bless: bool, timeout: u64) -> Result<()> {
                 std::fs::write(
                     &undecided,
                     format!(
-                        "herd7 {} gave no answer within {} s\n",
+                        "herd7 {} gave no answer within {} s\n{input}",
                         version.trim(),
                         timeout.as_secs()
                     ),

@@ -36,11 +36,12 @@ Tasks:
                     inputs (default 200000, about a minute) to every parser and
                     renderer; fails on a panic, a slow input, a long error message
                     or an accepted input that does not round-trip or replay
-  herd [--bless] [--timeout S]
+  herd [--bless] [--timeout S] [NAME...]
                     re-run herd7 (if it is on PATH) on the golden litmus tests in
-                    sim-core/tests/litmus/ and fail on any difference from the
-                    recorded answers or from the explorer's verdicts; --bless
-                    records herd7's answers (S: seconds per test, default 900)
+                    sim-core/tests/litmus/ (or only those NAMEs) and fail on any
+                    difference from the recorded answers or from the explorer's
+                    verdicts; --bless records herd7's answers (S: seconds per
+                    test, default 900)
   help              show this list
 
 The first run installs Trunk (about 6 minutes) and the wasm-bindgen CLI (about 1.5
@@ -77,11 +78,22 @@ pub fn failed(msg: impl Into<String>) -> Error {
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
     Help,
-    Serve { port: u16 },
+    Serve {
+        port: u16,
+    },
     Test,
-    Bench { quick: bool },
-    Fuzz { cases: u64, seed: u64 },
-    Herd { bless: bool, timeout: u64 },
+    Bench {
+        quick: bool,
+    },
+    Fuzz {
+        cases: u64,
+        seed: u64,
+    },
+    Herd {
+        bless: bool,
+        timeout: u64,
+        names: Vec<String>,
+    },
 }
 
 /// The port `serve` uses when `--port` is not given.
@@ -144,6 +156,7 @@ fn parse_serve(options: &[String]) -> Result<Task> {
 fn parse_herd(options: &[String]) -> Result<Task> {
     let mut bless = false;
     let mut timeout = herd::DEFAULT_TIMEOUT;
+    let mut names = Vec::new();
     let mut rest = options.iter();
     while let Some(option) = rest.next() {
         match option.as_str() {
@@ -157,14 +170,19 @@ fn parse_herd(options: &[String]) -> Result<Task> {
                         Error::Usage("--timeout needs a number of seconds, e.g. `--timeout 600`".into())
                     })?
             }
+            name if !name.starts_with('-') => names.push(name.to_string()),
             _ => {
                 return Err(Error::Usage(format!(
-                    "unknown option `{option}` for herd; usage: cargo xtask herd [--bless] [--timeout S]"
+                    "unknown option `{option}` for herd; usage: cargo xtask herd [--bless] [--timeout S] [NAME...]"
                 )))
             }
         }
     }
-    Ok(Task::Herd { bless, timeout })
+    Ok(Task::Herd {
+        bless,
+        timeout,
+        names,
+    })
 }
 
 fn main() -> ExitCode {
@@ -178,7 +196,11 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Bench { quick } => bench::run(quick),
         Task::Fuzz { cases, seed } => fuzz::run(cases, seed).map(|()| ExitCode::SUCCESS),
-        Task::Herd { bless, timeout } => herd::run(bless, timeout).map(|()| ExitCode::SUCCESS),
+        Task::Herd {
+            bless,
+            timeout,
+            names,
+        } => herd::run(bless, timeout, &names).map(|()| ExitCode::SUCCESS),
     });
     match outcome {
         Ok(code) => code,
@@ -215,7 +237,16 @@ mod tests {
             parse(&args("herd --bless --timeout 60")),
             Ok(Task::Herd {
                 bless: true,
-                timeout: 60
+                timeout: 60,
+                names: vec![],
+            })
+        );
+        assert_eq!(
+            parse(&args("herd seed-race-dsb --bless two-reclaimers-none")),
+            Ok(Task::Herd {
+                bless: true,
+                timeout: herd::DEFAULT_TIMEOUT,
+                names: vec!["seed-race-dsb".into(), "two-reclaimers-none".into()],
             })
         );
         assert_eq!(parse(&args("serve")), Ok(Task::Serve { port: 8080 }));
