@@ -93,7 +93,10 @@ fn bytes(n: u64) -> String {
         if n.is_multiple_of(1 << shift) {
             format!("{} {name}", n >> shift)
         } else {
-            format!("{:.1} {name}", n as f64 / (1u64 << shift) as f64)
+            // Integer arithmetic: float formatting would cost the web app
+            // about 10 KB of wasm for this one message.
+            let tenths = ((n as u128 * 10 + (1u128 << (shift - 1))) >> shift) as u64;
+            format!("{}.{} {name}", tenths / 10, tenths % 10)
         }
     };
     match n {

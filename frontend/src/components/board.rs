@@ -336,7 +336,7 @@ fn measure(root: &Element) -> Layout {
 
 /// The path of an arrow from `f` to `t`: sideways between columns, or a loop
 /// on the left within one column. Returns the path and its midpoint (for a label).
-fn path(f: Rect, t: Rect) -> (String, (f64, f64)) {
+fn path(f: Rect, t: Rect) -> (String, (i32, i32)) {
     let (sx, sy, ex, ey, c1x, c2x);
     if t.cx() > f.right {
         (sx, sy, ex, ey) = (f.right, f.cy(), t.left - 4.0, t.cy());
@@ -351,10 +351,13 @@ fn path(f: Rect, t: Rect) -> (String, (f64, f64)) {
         let x = sx.min(ex) - 28.0;
         (c1x, c2x) = (x, x);
     }
+    // Whole pixels, formatted as integers: float formatting costs about 10 KB
+    // of wasm, and a drawing over CSS pixels needs no finer grain.
+    let [sx, sy, ex, ey, c1x, c2x] = [sx, sy, ex, ey, c1x, c2x].map(|v| v.round() as i32);
     let d = format!("M{sx} {sy} C{c1x} {sy} {c2x} {ey} {ex} {ey}");
     // The curve's midpoint (t = 1/2 of the cubic).
-    let mx = (sx + 3.0 * c1x + 3.0 * c2x + ex) / 8.0;
-    let my = (sy + 3.0 * sy + 3.0 * ey + ey) / 8.0;
+    let mx = (sx + 3 * c1x + 3 * c2x + ex) / 8;
+    let my = (sy + 3 * sy + 3 * ey + ey) / 8;
     (d, (mx, my))
 }
 
@@ -369,7 +372,7 @@ fn draw(specs: &[ArrowSpec], layout: &Layout) -> Html {
             ArrowKind::Landing => "arrow landing",
         };
         let label = a.label.as_ref().map(|text| {
-            html! { <text class="arrow-label" x={lx.to_string()} y={(ly - 8.0).to_string()} text-anchor="middle">{ text }</text> }
+            html! { <text class="arrow-label" x={lx.to_string()} y={(ly - 8).to_string()} text-anchor="middle">{ text }</text> }
         });
         Some(html! {
             <g key={a.key.clone()} class={class} role="img" aria-label={a.name.clone()}>
@@ -378,9 +381,10 @@ fn draw(specs: &[ArrowSpec], layout: &Layout) -> Html {
             </g>
         })
     });
+    let (w, h) = (layout.width.ceil() as i32, layout.height.ceil() as i32);
     html! {
-        <svg class="arrows" width={layout.width.to_string()} height={layout.height.to_string()}
-            viewBox={format!("0 0 {} {}", layout.width, layout.height)}>
+        <svg class="arrows" width={w.to_string()} height={h.to_string()}
+            viewBox={format!("0 0 {w} {h}")}>
             <defs>
                 <marker id="tlbi-head" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="4.5" markerHeight="4.5" orient="auto-start-reverse">
                     <path d="M0 0 L10 5 L0 10 z" class="head" />
