@@ -35,7 +35,7 @@ pub const CORRESPONDENCES: &[(&str, &str)] = &[
         ("fault", "A user access is labelled; ~fault(Pn:Lk,p) says it succeeded. With -variant vmsa,fatal a fault ends its thread, and a label never reached reads as 'no fault', so a clause also asks that every earlier access of the thread succeeded (in the model, an access that faulted leaves no TLB entry, so a later access to that page cannot break a promise through one)."),
     ("ptep_get_and_clear", "try_to_unmap_one(): ptep_get_and_clear() is a store of the invalid descriptor (oa:phy_p,valid:0) to pte_p."),
     ("set_tlb_ubc_flush_pending", "set_tlb_ubc_flush_pending(): arch_tlbbatch_add_pending() is DSB ISHST then TLBI VALE1IS of the page (LSR of the address by 12), with no DSB after it; mm->tlb_flush_batched is the plain variable tlb_flush_batched, set to 1 after the TLBI."),
-    ("ptl", "The page-table lock: under it no other CPU changes a PTE the walk reads, so the walk reads each of its PTEs once, when it takes the lock (pte_offset_map_lock()), with an acquire load (LDAR), which stands for spin_lock()'s acquire (include/asm-generic/qspinlock.h, atomic_try_cmpxchg_acquire()). A walk that finds the PTE not present ran after reclaim's critical section: the condition fixes that read to the invalid descriptor, and the read of tlb_flush_batched to 1. The acquire orders reclaim's PTE store before the flush, as the lock does; the flag's value alone cannot, when two reclaimers set it."),
+    ("ptl", "The page-table lock: under it no other CPU changes a PTE the walk reads, so the walk reads each of its PTEs once, when it takes the lock (pte_offset_map_lock()), with an acquire load (LDAR), which stands for spin_lock()'s acquire (arm64 takes qspinlocks since c11090474d70: atomic_try_cmpxchg_acquire() in queued_spin_lock(), include/asm-generic/qspinlock.h, or an acquire in queued_spin_lock_slowpath(), kernel/locking/qspinlock.c). Reclaim holds the same lock from map_pte() (mm/page_vma_mapped.c) until spin_unlock(), a release, in page_vma_mapped_walk_done() (include/linux/rmap.h); its PTE store is read by the walk's acquire directly here. A walk that finds the PTE not present ran after reclaim's critical section: the condition fixes that read to the invalid descriptor, and the read of tlb_flush_batched to 1. The acquire orders reclaim's PTE store before the flush, as the lock does; the flag's value alone cannot, when two reclaimers set it."),
     ("walk_present", "A walk that finds the PTE present makes it read-only (or clears it) and flushes it itself before the call returns; no promise about that page can break then, so those executions are left out of the condition (and the test leaves out the store and the flush)."),
     ("flush_tlb_batched_pending_none", "flush_tlb_batched_pending() is not called by this kernel (before 3ea277194daa): nothing."),
     ("flush_tlb_batched_pending_dsb", "flush_tlb_batched_pending() on arm64 before 4b634918384c: LDR of tlb_flush_batched, CBZ around the flush, which is DSB ISH only."),
@@ -198,9 +198,12 @@ struct Promise {
 #[derive(Clone, Default)]
 struct TaskState {
     promises: Vec<Promise>,
-    /// The current walk: its flag read, and its PTE reads by page.
+    /// The flag read of the walk's current section (the PTE table it holds
+    /// the lock of: each section calls flush_tlb_batched_pending()).
     flag_read: Option<Atom>,
-    walked: BTreeMap<PageId, Atom>,
+    /// The current call's walk, by page: the PTE read, and the flag read of
+    /// the section that read it (a call over two PTE tables has two).
+    walked: BTreeMap<PageId, Vec<Atom>>,
     /// Whether its batch holds a TLBI no DSB of its own has completed.
     batch_pending: bool,
     pageouts: Vec<PageId>,
@@ -601,9 +604,15 @@ impl<'a> Exporter<'a> {
                     return Err(refuse("the frame is freed without pageout() first; a write into a freed frame is not translated"));
                 }
             }
-            Op::PteOffsetMapLock { .. } => {
+            Op::PteOffsetMapLock { enters, .. } => {
                 self.rule("ptl");
-                self.tasks[task.index()].locked_at = Some((c, self.threads[c].code.len()));
+                let st = &mut self.tasks[task.index()];
+                if enters {
+                    // A new call: its promises come from its own walk only.
+                    st.walked.clear();
+                }
+                st.flag_read = None;
+                st.locked_at = Some((c, self.threads[c].code.len()));
             }
             Op::PteUnmapUnlock { .. } => {
                 self.rule("ptl");
@@ -619,7 +628,6 @@ impl<'a> Exporter<'a> {
                     Mitigation::LocalFlush => "flush_tlb_batched_pending_none",
                 });
                 let st = &mut self.tasks[task.index()];
-                st.walked.clear();
                 st.flag_read = None;
                 if mitigation != Mitigation::None {
                     let skip = format!("LS{}", self.labels);
@@ -657,14 +665,16 @@ impl<'a> Exporter<'a> {
                 let a = t.holding(&format!("pte_{var}"));
                 let r = t.fresh();
                 t.code.insert(at, format!("LDAR X{r},[X{a}]"));
-                self.tasks[task.index()].walked.insert(
-                    page,
-                    Atom::Reg {
-                        thread: c,
-                        reg: r,
-                        value: Value::Desc { var, valid: false },
-                    },
-                );
+                let st = &mut self.tasks[task.index()];
+                let mut atoms = vec![Atom::Reg {
+                    thread: c,
+                    reg: r,
+                    value: Value::Desc { var, valid: false },
+                }];
+                // This section's flag read: a later section's (another PTE
+                // table) orders nothing about this page.
+                atoms.extend(st.flag_read.clone());
+                st.walked.insert(page, atoms);
             }
             Op::FlushTlbRange { .. } | Op::TlbFinishMmu { .. } => self.rule("tlb_finish_mmu"),
             Op::Return { syscall, pages } => {
@@ -673,8 +683,7 @@ impl<'a> Exporter<'a> {
                 let caller = s.task(task).name.clone();
                 let st = &mut self.tasks[task.index()];
                 for page in pages.iter() {
-                    let mut atoms: Vec<Atom> = st.walked.get(&page).cloned().into_iter().collect();
-                    atoms.extend(st.flag_read.clone());
+                    let atoms = st.walked.get(&page).cloned().unwrap_or_default();
                     if atoms.is_empty() {
                         return Err(refuse("the call returned for a page its walk did not read"));
                     }
