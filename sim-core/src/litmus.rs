@@ -277,6 +277,8 @@ struct Exporter<'a> {
     changed: PageSet,
     /// Each thread's labelled accesses so far, as `~fault` atoms.
     accessed: Vec<Vec<Atom>>,
+    /// Pages whose PTE some walk has read (or mremap has moved into).
+    walked_pages: std::collections::BTreeSet<PageId>,
 }
 
 impl<'a> Exporter<'a> {
@@ -294,6 +296,7 @@ impl<'a> Exporter<'a> {
             steps: vec![Vec::new(); n],
             accessed: vec![Vec::new(); n],
             labels: 0,
+            walked_pages: Default::default(),
             pageouts: BTreeMap::new(),
             writes: BTreeMap::new(),
             changed: model
@@ -652,6 +655,21 @@ impl<'a> Exporter<'a> {
             }
             Op::ChangePte { page } | Op::ZapPte { page } | Op::MovePte { page, .. } => {
                 self.rule("walk_present");
+                // "walk_present" leaves out what a walk does when it finds the
+                // PTE present, which is exact only for the walk's own promise.
+                // A later walk of the page would be conditioned in executions
+                // where this one made it read-only (or cleared it) and flushed
+                // it, with neither in the test: herd7 then finds writes the
+                // kernel forbids (a review found Sometimes against safe).
+                if let Op::MovePte { to, .. } = op {
+                    self.walked_pages.insert(to);
+                }
+                if !self.walked_pages.insert(page) {
+                    return Err(refuse(&format!(
+                        "a second walk of {}'s PTE: what an earlier walk did if it found it present (made it read-only or cleared it, and flushed it) is not in the test, and this walk's promise depends on it",
+                        model.scenario().page_name(page)
+                    )));
+                }
                 let var = page_var(model, page);
                 // The read belongs where the walk took the lock (see "ptl").
                 let st = &mut self.tasks[task.index()];

@@ -609,8 +609,8 @@ fn execute(command: Command) -> Result<String, String> {
                 ));
             }
             let (schedule, origin) = chosen_schedule(schedule.as_deref(), &mut loaded, &source)?;
-            let mitigation = mitigation.or(loaded.mitigation).unwrap_or_default();
-            let model = Model::new(loaded.scenario, mitigation);
+            // As explore and run build it: --arch arm64 overrides a file's arch.
+            let model = model_of(&loaded, Some(arch), mitigation)?;
             // A schedule that does not replay is the user's error, said as run
             // says it; only a replayable one can be refused as untranslatable.
             play(model.clone(), &schedule, &origin)?;
