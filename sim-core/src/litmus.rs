@@ -279,6 +279,9 @@ struct Exporter<'a> {
     accessed: Vec<Vec<Atom>>,
     /// Pages whose PTE some walk has read (or mremap has moved into).
     walked_pages: std::collections::BTreeSet<PageId>,
+    /// Per CPU, the pages the model can have cached there so far: its TLB at
+    /// the start, and every page accessed on it since.
+    cacheable: Vec<std::collections::BTreeSet<PageId>>,
 }
 
 impl<'a> Exporter<'a> {
@@ -297,6 +300,12 @@ impl<'a> Exporter<'a> {
             accessed: vec![Vec::new(); n],
             labels: 0,
             walked_pages: Default::default(),
+            cacheable: model
+                .scenario()
+                .cpus()
+                .iter()
+                .map(|cpu| cpu.tlb.iter().copied().collect())
+                .collect(),
             pageouts: BTreeMap::new(),
             writes: BTreeMap::new(),
             changed: model
@@ -477,6 +486,7 @@ impl<'a> Exporter<'a> {
         match op {
             Op::Read { page } | Op::Write { page, .. } if !self.changed.contains(page) => {
                 self.rule("untouched");
+                self.cacheable[c].insert(page);
             }
             Op::Read { page }
                 if !self.tasks[task.index()]
@@ -485,6 +495,7 @@ impl<'a> Exporter<'a> {
                     .any(|p| p.page == page) =>
             {
                 self.rule("uncovered_read");
+                self.cacheable[c].insert(page);
             }
             Op::Read { page } | Op::Write { page, .. } => {
                 let p = s.page(page);
@@ -517,6 +528,22 @@ impl<'a> Exporter<'a> {
                         false
                     }
                 };
+                // The model fills a TLB only by an access; Arm lets a
+                // speculative walk cache any valid translation at any time,
+                // and herd7 (which keeps no TLB) answers for that. Where the
+                // model has no way to hold the page on this CPU, the two answer
+                // different questions: refuse rather than disagree.
+                let covered = self.tasks[task.index()]
+                    .promises
+                    .iter()
+                    .any(|p| p.page == page && (write || p.syscall != Syscall::Mprotect));
+                if covered && !self.cacheable[c].contains(&page) {
+                    return Err(refuse(&format!(
+                        "no step before this one can put {} in {cpu}'s TLB in the model (it starts without it and nothing on {cpu} accessed it), but Arm lets a speculative walk cache it while its PTE is valid, and herd7 answers for that hardware",
+                        p.name
+                    )));
+                }
+                self.cacheable[c].insert(page);
                 let name = &s.task(task).name;
                 for promise in self.tasks[task.index()]
                     .promises
