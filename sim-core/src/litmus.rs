@@ -486,7 +486,6 @@ impl<'a> Exporter<'a> {
         match op {
             Op::Read { page } | Op::Write { page, .. } if !self.changed.contains(page) => {
                 self.rule("untouched");
-                self.cacheable[c].insert(page);
             }
             Op::Read { page }
                 if !self.tasks[task.index()]
@@ -495,7 +494,6 @@ impl<'a> Exporter<'a> {
                     .any(|p| p.page == page) =>
             {
                 self.rule("uncovered_read");
-                self.cacheable[c].insert(page);
             }
             Op::Read { page } | Op::Write { page, .. } => {
                 let p = s.page(page);
@@ -528,22 +526,6 @@ impl<'a> Exporter<'a> {
                         false
                     }
                 };
-                // The model fills a TLB only by an access; Arm lets a
-                // speculative walk cache any valid translation at any time,
-                // and herd7 (which keeps no TLB) answers for that. Where the
-                // model has no way to hold the page on this CPU, the two answer
-                // different questions: refuse rather than disagree.
-                let covered = self.tasks[task.index()]
-                    .promises
-                    .iter()
-                    .any(|p| p.page == page && (write || p.syscall != Syscall::Mprotect));
-                if covered && !self.cacheable[c].contains(&page) {
-                    return Err(refuse(&format!(
-                        "no step before this one can put {} in {cpu}'s TLB in the model (it starts without it and nothing on {cpu} accessed it), but Arm lets a speculative walk cache it while its PTE is valid, and herd7 answers for that hardware",
-                        p.name
-                    )));
-                }
-                self.cacheable[c].insert(page);
                 let name = &s.task(task).name;
                 for promise in self.tasks[task.index()]
                     .promises
@@ -555,6 +537,18 @@ impl<'a> Exporter<'a> {
                         Syscall::Mprotect => continue,
                         _ => ViolationKind::AccessAfterUnmap,
                     };
+                    // The model fills a TLB only by an access; Arm lets a
+                    // speculative walk cache any valid translation at any
+                    // time, and herd7 (which keeps no TLB) answers for that.
+                    // Where the model has no way to hold the page on this CPU,
+                    // the two answer different questions: refuse rather than
+                    // disagree.
+                    if !self.cacheable[c].contains(&page) {
+                        return Err(refuse(&format!(
+                            "no step before this one can put {} in {cpu}'s TLB in the model (it starts without it and nothing on {cpu} accessed it), but Arm lets a speculative walk cache it while its PTE is valid, and herd7 answers for that hardware",
+                            p.name
+                        )));
+                    }
                     let mut atoms = promise.atoms.clone();
                     atoms.extend(reached.iter().cloned());
                     self.clauses.push(Clause {
@@ -768,6 +762,11 @@ impl<'a> Exporter<'a> {
                 self.rule("raw");
                 self.threads[c].emit("DSB ISH");
             }
+        }
+        // Every access that did not fault may have left the page in this
+        // CPU's TLB in the model (see the refusal above).
+        if let Op::Read { page } | Op::Write { page, .. } = op {
+            self.cacheable[c].insert(page);
         }
         if self.threads[c].next > 28 {
             return Err(refuse("the thread needs more than 28 registers"));

@@ -27,11 +27,11 @@ fn golden_dir() -> PathBuf {
 /// that sim-core's test can tell an answer recorded on an older text.
 const INPUT: &str = "Input fnv1a64 ";
 
-/// FNV-1a (64 bits) of what herd7 reads of `text`: the test without its
+/// The input line of `text`: FNV-1a (64 bits) of what herd7 reads of it, the test without its
 /// header comment, which herd7 skips (so that rewording a correspondence does
 /// not void an answer that took an hour). A digest with no dependency, to tell
 /// texts apart, not to resist anyone. sim-core/tests/litmus.rs computes the same.
-fn fnv1a64(text: &str) -> String {
+fn input_line(text: &str) -> String {
     let body = match (text.find("(*"), text.find("*)")) {
         (Some(a), Some(b)) if a < b => format!("{}{}", &text[..a], &text[b + 2..]),
         _ => text.to_string(),
@@ -125,7 +125,7 @@ pub fn run(bless: bool, timeout: u64, names: &[String]) -> Result<()> {
         let herd = file.with_extension("herd");
         let undecided = file.with_extension("undecided");
         let input = std::fs::read_to_string(file)
-            .map(|t| fnv1a64(&t))
+            .map(|t| input_line(&t))
             .map_err(|e| failed(format!("{}: {e}", file.display())))?;
         let (output, took) = herd7(file, timeout)?;
         let name = stem(file);

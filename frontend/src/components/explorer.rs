@@ -183,6 +183,11 @@ fn progress_text(running: &[Progress]) -> String {
     }
 }
 
+/// A symmetry factor with one decimal (view::tenths: no float formatting).
+fn factor(f: f64) -> String {
+    crate::view::tenths((f * 10.0).round() as u32, "")
+}
+
 /// One kernel's part of the progress line.
 fn kernel_progress(p: &Progress) -> String {
     // Integer formatting (view::tenths): float formatting costs about 10 KB of wasm.
@@ -196,7 +201,7 @@ fn kernel_progress(p: &Progress) -> String {
     if p.states_without_symmetry > p.states as u64 {
         text.push_str(&format!(
             ", symmetry factor {} (they stand for {} states)",
-            crate::view::tenths((p.symmetry_factor() * 10.0).round() as u32, ""),
+            factor(p.symmetry_factor()),
             grouped(p.states_without_symmetry)
         ));
     }
@@ -211,7 +216,7 @@ fn states_cell(r: &sim_core::ExploreReport) -> Html {
         html! {
             <>
                 { r.states }
-                <span class="hint">{ format!(" (stand for {}; factor {})", grouped(raw), crate::view::tenths((r.symmetry_factor() * 10.0).round() as u32, "")) }</span>
+                <span class="hint">{ format!(" (stand for {}; factor {})", grouped(raw), factor(r.symmetry_factor())) }</span>
             </>
         }
     } else {
