@@ -47,7 +47,7 @@ async function assertArrowEndsOn(arrow, row) {
   assert.ok(a.y + a.height >= r.y && a.y + a.height <= r.y + r.height, `arrow ends within the row: ${JSON.stringify(a)} ${JSON.stringify(r)}`);
 }
 
-for (const viewport of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
+for (const viewport of [{ width: 1024, height: 768 }, { width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
   test(`after "Show the race" the stale entry, the TLBI arrow and the step sentence are on one screen at ${viewport.width}x${viewport.height}`, async (t) => {
     const app = await openApp('', { viewport });
     t.after(() => app.close());
