@@ -697,3 +697,33 @@ fn x86_narrative_names_the_lazy_cpus_that_did_not_flush() {
     );
     assert!(!t.contains("is a kernel thread"), "{t}");
 }
+
+/// Issue 12's leftovers: when mprotect's flush ends, the sentence that every
+/// CPU it interrupted has flushed names the lazy CPU the flush skipped (it still
+/// caches P), and the handler taken in its own step names what it flushes (the
+/// IPI's range: that step's effects hold no send to read it from).
+#[test]
+fn x86_end_of_a_flush_names_the_lazy_cpu_it_skipped() {
+    let model = Model::on(x86_fixture("lazy-ipi"), Mitigation::FlushTlbMm, Arch::X86).unwrap();
+    let events = sim_core::parse_schedule("s1,s1,s3,s2,s2,s2,s2,s2,i2>3,s2,s2").unwrap();
+    let h = History::replay(model.clone(), &events).unwrap();
+    let text = |n: usize| h.steps()[n].narrative.text.clone();
+    // Step 9 (index 8): CPU3 takes the IPI.
+    assert!(
+        text(8).contains("so CPU3 flushes only the entries for P (invlpg)"),
+        "{}",
+        text(8)
+    );
+    // Step 10: the flush is complete; CPU1 is lazy and behind, and still holds P.
+    assert!(model.is_lazy(&h.steps()[9].machine, CpuId(1)));
+    assert_eq!(h.steps()[9].machine.cpus[1].tlb.entries.len(), 1);
+    let t = text(9);
+    assert!(
+        t.contains("Every CPU CPU2 interrupted has flushed its own TLB: the flush of mprotect(P) is complete."),
+        "{t}"
+    );
+    assert!(
+        t.contains("CPU1 (kworker1, a kernel thread, runs there) is lazy with the mm loaded and behind the mm's TLB generation"),
+        "{t}"
+    );
+}

@@ -200,10 +200,38 @@ fn unflushed_text(model: &Model, m: &Machine, (left, lazy): (CpuSet, CpuSet)) ->
     join(&parts)
 }
 
+/// x86: how to say that the handlers of `cpu`'s flush have all run, and the
+/// sentence on the CPUs the flush did not bring up to its generation (lazy ones
+/// it skipped, or ones it left lazy), empty when there are none: "every CPU
+/// interrupted has flushed" must not read as "no CPU holds an entry".
+fn handlers_done(
+    model: &Model,
+    before: &Machine,
+    after: &Machine,
+    cpu: CpuId,
+) -> (&'static str, String) {
+    let gen = before.ipi_of(cpu).map(|i| i.new_tlb_gen).unwrap_or(0);
+    let behind = unflushed(model, after, gen);
+    let verb = if behind.0.is_empty() {
+        "flushed its own TLB"
+    } else {
+        "run flush_tlb_func()"
+    };
+    (verb, unflushed_text(model, after, behind))
+}
+
 /// x86: what `flush_tlb_func()` did on `cpu` in these effects, in words, with
 /// the entries it removed; `None` if it did not run there (or not on x86). `m`
-/// is the machine around the flush (its current tasks).
-fn flush_func_text(model: &Model, m: &Machine, effects: &[Effect], cpu: CpuId) -> Option<String> {
+/// is the machine around the flush (its current tasks). `range` is what the
+/// flush covers when the caller knows it: a handler taken in a step of its own
+/// (the IPI's range), where the step's effects hold no send to read it from.
+fn flush_func_text(
+    model: &Model,
+    m: &Machine,
+    effects: &[Effect],
+    cpu: CpuId,
+    range: Option<FlushRange>,
+) -> Option<String> {
     let (outcome, local, mm, new) = effects.iter().find_map(|e| match *e {
         Effect::FlushFunc {
             cpu: c,
@@ -214,9 +242,11 @@ fn flush_func_text(model: &Model, m: &Machine, effects: &[Effect], cpu: CpuId) -
         } if c == cpu => Some((outcome, local, mm, new)),
         _ => None,
     })?;
-    let range = effects.iter().find_map(|e| match *e {
-        Effect::IpiSend { range, .. } | Effect::LocalFlush { range, .. } => Some(range),
-        _ => None,
+    let range = range.or_else(|| {
+        effects.iter().find_map(|e| match *e {
+            Effect::IpiSend { range, .. } | Effect::LocalFlush { range, .. } => Some(range),
+            _ => None,
+        })
     });
     let gens = format!("{cpu}'s TLB generation is {local}, the mm's {mm}");
     Some(match outcome {
@@ -291,7 +321,7 @@ fn flush_sentence(
     });
     let mm = what != "arch_tlbbatch_flush()";
     let own = |range: FlushRange| -> String {
-        flush_func_text(model, m, effects, cpu).unwrap_or_else(|| {
+        flush_func_text(model, m, effects, cpu, None).unwrap_or_else(|| {
             join(&[
                 format!(
                     "It flushes {} in {cpu}'s own TLB ({}).",
@@ -429,7 +459,7 @@ pub fn ipi_event(
     } else {
         format!("{from} still waits for {}.", cpus_text(left))
     };
-    let handled = match flush_func_text(model, after, effects, to) {
+    let handled = match flush_func_text(model, after, effects, to, Some(range)) {
         Some(text) => join(&[
             format!("{to} takes the flush IPI {from} sent it and runs flush_tlb_func() in interrupt context."),
             text,
@@ -781,7 +811,7 @@ pub fn step(
                             Arch::Riscv => " (a local sfence.vma of the mm's ASID)".to_string(),
                             _ => format!(": flush_tlb_mm() with a mask of {cpu} alone{}, then flush_tlb_func() on {cpu}", bump_text(effects)),
                         }),
-                        flush_func_text(model, after, effects, cpu).unwrap_or_else(|| lost(model, effects, cpu)),
+                        flush_func_text(model, after, effects, cpu, None).unwrap_or_else(|| lost(model, effects, cpu)),
                         "The batch is marked flushed all the same.".to_string(),
                         if others.is_empty() {
                             String::new()
@@ -812,15 +842,19 @@ pub fn step(
                 .any(|e| matches!(e, Effect::FrameFreed { .. }));
             if done {
                 n.notes.push("all handlers ran".into());
-                n.text = format!(
-                    "Every CPU {cpu} interrupted has flushed: the flush of {} is complete{}.",
-                    syscall_call(model, syscall, task, before),
-                    if freed {
-                        ", and tlb_finish_mmu() frees the queued pages"
-                    } else {
-                        ""
-                    }
-                );
+                let (verb, behind) = handlers_done(model, before, after, cpu);
+                n.text = join(&[
+                    format!(
+                        "Every CPU {cpu} interrupted has {verb}: the flush of {} is complete{}.",
+                        syscall_call(model, syscall, task, before),
+                        if freed {
+                            ", and tlb_finish_mmu() frees the queued pages"
+                        } else {
+                            ""
+                        }
+                    ),
+                    behind,
+                ]);
                 return Some(n);
             }
             let nested = effects
@@ -858,7 +892,11 @@ pub fn step(
         Op::FlushTlbRange { page } if !nothing => {
             if done {
                 n.notes.push("all handlers ran".into());
-                n.text = format!("Every CPU {cpu} interrupted has flushed {}: flush_tlb_range() returns, still under the locks.", name(page));
+                let (verb, behind) = handlers_done(model, before, after, cpu);
+                n.text = join(&[
+                    format!("Every CPU {cpu} interrupted has {verb} for {}: flush_tlb_range() returns, still under the locks.", name(page)),
+                    behind,
+                ]);
                 return Some(n);
             }
             n.notes.push(if sends(effects) {
