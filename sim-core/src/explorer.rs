@@ -242,7 +242,7 @@ impl ExploreReport {
             Some(c) => c.events = events,
             None => self.counterexamples.push(Counterexample { kind, events }),
         }
-        self.counterexamples.sort_by_key(|c| c.kind);
+        crate::small_sort::by_key(&mut self.counterexamples, |c| c.kind);
         self.shortest_counterexample = self
             .counterexamples
             .iter()

@@ -1240,7 +1240,7 @@ impl Model {
                 mm: flush.mm,
                 new_tlb_gen: flush.new_tlb_gen,
             });
-            m.ipis.sort_by_key(|i| i.sender);
+            crate::small_sort::by_key(&mut m.ipis, |i| i.sender);
             fx.push(Effect::IpiSend {
                 cpu,
                 to: others,
@@ -1459,7 +1459,7 @@ impl Model {
                 .map(|i| PageId(i as u8))
                 .filter(|p| (low..=high).contains(&pages[p.index()].vpn))
                 .collect();
-            range.sort_by_key(|p| pages[p.index()].vpn);
+            crate::small_sort::by_key(&mut range, |p| pages[p.index()].vpn);
             for page in range {
                 issue(m, cpu, TlbiTarget::Va { asid, page }, fx);
             }

@@ -829,7 +829,7 @@ impl ScenarioFile {
             .iter()
             .map(|p| p.vpn - p.vpn % PTRS_PER_PTE)
             .collect();
-        firsts.sort_unstable();
+        crate::small_sort::by_key(&mut firsts, |f| *f);
         firsts.dedup();
         let tables: Vec<Table> = firsts
             .iter()
@@ -1284,7 +1284,7 @@ fn check_range(field: &str, list: &[PageId], pages: &[Page]) -> Result<Vec<PageI
         ));
     }
     let mut sorted = list.to_vec();
-    sorted.sort_by_key(|p| pages[p.index()].vpn);
+    crate::small_sort::by_key(&mut sorted, |p| pages[p.index()].vpn);
     for pair in sorted.windows(2) {
         let (a, b) = (&pages[pair[0].index()], &pages[pair[1].index()]);
         if a.vpn == b.vpn {

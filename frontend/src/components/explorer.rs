@@ -101,8 +101,7 @@ fn run_in_worker(
             Reply::Progress(p) => {
                 let mut running = running.borrow_mut();
                 running.retain(|r| r.mitigation != p.mitigation);
-                running.push(p);
-                running.sort_by_key(|r| kernel_order(r.mitigation));
+                insert_in_kernel_order(&mut running, p, |r| r.mitigation);
                 progress.set(running.clone());
             }
             Reply::Report(r) => {
@@ -110,11 +109,10 @@ fn run_in_worker(
                     .borrow_mut()
                     .retain(|p| p.mitigation != r.mitigation);
                 progress.set(running.borrow().clone());
-                rows.borrow_mut().push(row(r));
+                insert_in_kernel_order(&mut rows.borrow_mut(), row(r), |r| r.mitigation);
                 if rows.borrow().len() == arch.mitigations().len() {
                     progress.set(Vec::new());
-                    let mut done = rows.take();
-                    done.sort_by_key(|r: &ExplorerRow| kernel_order(r.mitigation));
+                    let done = rows.take();
                     dispatch.emit(Action::ExplorerDone {
                         scenario: shared.clone(),
                         arch,
@@ -145,6 +143,18 @@ fn kernel_order(m: Mitigation) -> usize {
         .iter()
         .position(|k| *k == m)
         .unwrap_or(usize::MAX)
+}
+
+/// Inserts `item` into `list`, kept in the panel's kernel order. Not a sort:
+/// each instantiation of the standard library's sort is kilobytes of wasm, for
+/// lists of at most four kernels.
+fn insert_in_kernel_order<T>(list: &mut Vec<T>, item: T, kernel: impl Fn(&T) -> Mitigation) {
+    let order = kernel_order(kernel(&item));
+    let at = list
+        .iter()
+        .position(|x| kernel_order(kernel(x)) > order)
+        .unwrap_or(list.len());
+    list.insert(at, item);
 }
 
 /// "12,345,678": thousands grouped, for counts of states.

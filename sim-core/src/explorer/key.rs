@@ -201,7 +201,7 @@ impl Codec {
     pub(crate) fn new(model: &Model, reduce: bool) -> Codec {
         let s = model.scenario();
         let mut pfns: Vec<u32> = s.pages().iter().map(|p| p.pfn).collect();
-        pfns.sort_unstable();
+        crate::small_sort::by_key(&mut pfns, |p| *p);
         pfns.dedup();
         let tasks = s.tasks().len();
         let max_steps = s.tasks().iter().map(|t| t.steps.len()).max().unwrap_or(0);

@@ -161,7 +161,7 @@ impl Canonical {
             locals.extend(group.iter().enumerate().map(|(i, (cpu, task))| {
                 (codec.local(m, cpu.index(), task.index(), live), i as u8)
             }));
-            locals.sort_unstable();
+            crate::small_sort::by_key(locals, |l| *l);
             let mut start = 0;
             while start < locals.len() {
                 let end = start
@@ -228,7 +228,7 @@ impl Canonical {
             locals.extend(group.iter().enumerate().map(|(i, (cpu, task))| {
                 (codec.local(m, cpu.index(), task.index(), live), i as u8)
             }));
-            locals.sort_unstable();
+            crate::small_sort::by_key(locals, |l| *l);
             // Member locals[k] takes the place (CPU and task ids) of member k. The
             // orbit has m! / (r1! r2! ...) machines, r the runs of equal members.
             let mut run = 1u64;
