@@ -1,9 +1,9 @@
 // Takes the screenshots kept in docs/screenshots/: the board (one column per
 // CPU, the TLBI arrows, the step sentence) at its start, mid-race (a TLBI in
 // flight) and at its outcome (a stale write under dsb), at desktop (1280x800),
-// full HD (1920x1080), a 1024x768 projector and a phone (390x844); the
-// lecture-hall view (?present) at 3840x2160 and 1920x1080; the 480x360 and
-// 720x560 embeds. Light theme, motion off (the pictures show the rest state).
+// full HD (1920x1080), a 1024x768 projector (normal and ?present) and a phone
+// (390x844); the lecture-hall view (?present) at 3840x2160 and 1920x1080; the
+// 480x360 and 720x560 embeds. Light theme, motion off (the pictures show the rest state).
 // Usage: BASE_URL=http://127.0.0.1:PORT/ node e2e/screenshots.js [out-dir]
 
 import { mkdirSync } from 'node:fs';
@@ -21,6 +21,7 @@ const SHOTS = [
   ['desktop-delivered', { width: 1280, height: 800 }, '#v2/seed-race/dsb/100d01', []],
   ['hd-outcome', { width: 1920, height: 1080 }, '', ['Show the race']],
   ['projector-1024x768', { width: 1024, height: 768 }, `?present#v2/seed-race/dsb/${RACE}`, []],
+  ['outcome-1024x768', { width: 1024, height: 768 }, '', ['Show the race']],
   ['present-1920x1080', { width: 1920, height: 1080 }, `?present#v2/seed-race/dsb/${RACE}`, []],
   ['present-3840x2160', { width: 3840, height: 2160 }, `?present#v2/seed-race/dsb/${RACE}`, []],
   ['four-cpus-1280x800', { width: 1280, height: 800 }, '#v2/seed-race-4cpu/dsb/1002', []],

@@ -464,7 +464,7 @@ fn layout(
     let body = match mode {
         Mode::Visualizer => html! { <>
                 <div class="setup">
-                    <ScenarioPicker view={view.clone()} />
+                    <ScenarioPicker current={AttrValue::from(view.state.model().scenario().name().to_string())} />
                     <ArchPicker view={view.clone()} />
                     <MitigationPicker view={view.clone()} />
                 </div>

@@ -145,7 +145,7 @@ pub fn enabled_on_either(left: &Side, right: &Side) -> Vec<Event> {
             events.push(e);
         }
     }
-    events.sort();
+    crate::small_sort::by_key(&mut events, |e| *e);
     events
 }
 

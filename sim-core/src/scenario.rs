@@ -343,7 +343,7 @@ impl Scenario {
     /// Whether this is the built-in scenario of its name, unchanged (a custom
     /// scenario may reuse a built-in name).
     pub fn is_builtin(&self) -> bool {
-        parsed_builtins().iter().any(|b| b == self)
+        builtin_ref(self.name()) == Some(self)
     }
 
     /// Whether its name alone gives it back ([`named`]): a built-in or a
@@ -1363,26 +1363,31 @@ pub fn is_builtin(name: &str) -> bool {
     builtin_names().any(|n| n == name)
 }
 
-/// The built-in scenarios, validated once (the web app asks for them on every
-/// render). Their files' values come from `builtins.rs`, generated from the JSON
-/// files (tests/sourcegen.rs), so showing one reads no JSON.
-fn parsed_builtins() -> &'static [Scenario] {
-    static PARSED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
-    PARSED.get_or_init(|| {
-        crate::builtins::FILES
-            .iter()
-            .map(|file| {
-                let file = file();
-                file.validate()
-                    .unwrap_or_else(|e| panic!("built-in {}: {e}", file.name))
-            })
-            .collect()
+/// Built-in number `index` ([`BUILTIN_NAMES`]' order), validated the first
+/// time it is asked for. One at a time: a page that opens on `seed-race` need
+/// not validate the ten others before its first render. Their files' values
+/// come from `builtins.rs`, generated from the JSON files (tests/sourcegen.rs),
+/// so showing one reads no JSON.
+fn builtin_at(index: usize) -> &'static Scenario {
+    static PARSED: [std::sync::OnceLock<Scenario>; BUILTIN_NAMES.len()] =
+        [const { std::sync::OnceLock::new() }; BUILTIN_NAMES.len()];
+    PARSED[index].get_or_init(|| {
+        let file = crate::builtins::FILES[index]();
+        file.validate()
+            .unwrap_or_else(|e| panic!("built-in {}: {e}", file.name))
     })
 }
 
-/// A built-in scenario by name (`None` if there is no such scenario).
+/// The built-in scenario `name`, if there is one.
 pub fn builtin(name: &str) -> Option<Scenario> {
-    parsed_builtins().iter().find(|s| s.name() == name).cloned()
+    builtin_ref(name).cloned()
+}
+
+fn builtin_ref(name: &str) -> Option<&'static Scenario> {
+    BUILTIN_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(builtin_at)
 }
 
 /// The text of a built-in scenario's file.
@@ -1395,7 +1400,38 @@ pub fn builtin_json(name: &str) -> Option<&'static str> {
 
 /// All built-in scenarios.
 pub fn builtins() -> Vec<Scenario> {
-    parsed_builtins().to_vec()
+    (0..BUILTIN_NAMES.len())
+        .map(|i| builtin_at(i).clone())
+        .collect()
+}
+
+/// What the scenario picker lists: names and titles, built without validating
+/// any scenario (a first render validates only the one it shows).
+#[derive(Debug)]
+pub struct PickerEntries {
+    /// Every built-in, as (name, title), in [`builtin_names`]' order.
+    pub builtins: Vec<(String, String)>,
+    /// The generated members offered, `scale-3` to `scale-16` (`scale-2`
+    /// explores like `seed-race`), to watch the explorer decide the seed race
+    /// with many more CPUs.
+    pub generated: Vec<(String, String)>,
+}
+
+/// The scenario picker's entries, made once (a picker asks on every render).
+pub fn picker_entries() -> &'static PickerEntries {
+    static ENTRIES: std::sync::OnceLock<PickerEntries> = std::sync::OnceLock::new();
+    ENTRIES.get_or_init(|| PickerEntries {
+        builtins: crate::builtins::FILES
+            .iter()
+            .map(|file| {
+                let file = file();
+                (file.name, file.title)
+            })
+            .collect(),
+        generated: (3..=MAX_CPUS)
+            .map(|n| (format!("scale-{n}"), writers_title(n, "scale")))
+            .collect(),
+    })
 }
 
 /// The generated families a scenario name can stand for, `family-N` and
@@ -1428,15 +1464,6 @@ pub fn named(name: &str) -> Option<Scenario> {
     builtin(name).or_else(|| generated(name).and_then(Result::ok))
 }
 
-/// The generated members the scenario picker offers: `scale-3` to
-/// `scale-16` (`scale-2` explores like `seed-race`), to watch the explorer
-/// decide the seed race with many more CPUs. Made once (a picker asks on
-/// every render).
-pub fn offered_generated() -> &'static [Scenario] {
-    static OFFERED: std::sync::OnceLock<Vec<Scenario>> = std::sync::OnceLock::new();
-    OFFERED.get_or_init(|| (3..=MAX_CPUS).map(scale).collect())
-}
-
 /// A generated member of the seed race's family, for measuring how exploration
 /// grows with the number of CPUs: `seed-race` (reclaim on CPU0, mprotect and a
 /// write on CPU1) plus `cpus - 2` more threads of the same mm, each on its own
@@ -1455,6 +1482,15 @@ pub fn scale(cpus: usize) -> Scenario {
     seed_race_with_writers(cpus, "scale", |_| 10)
 }
 
+/// The title of `family`'s member with `cpus` CPUs (2..=[`MAX_CPUS`]).
+fn writers_title(cpus: usize, family: &str) -> String {
+    let identical = if family == "scale" { " identical" } else { "" };
+    format!(
+        "The seed race with {} more{identical} threads writing P",
+        cpus - 2
+    )
+}
+
 /// The seed race plus threads on CPU2.. that write P twice (`value(cpu)`, then one more).
 fn seed_race_with_writers(cpus: usize, family: &str, value: impl Fn(usize) -> u8) -> Scenario {
     let cpus = cpus.clamp(2, MAX_CPUS);
@@ -1462,10 +1498,7 @@ fn seed_race_with_writers(cpus: usize, family: &str, value: impl Fn(usize) -> u8
     let mut file = seed.to_file();
     let identical = if family == "scale" { " identical" } else { "" };
     file.name = format!("{family}-{cpus}");
-    file.title = format!(
-        "The seed race with {} more{identical} threads writing P",
-        cpus - 2
-    );
+    file.title = writers_title(cpus, family);
     file.story = format!(
         "Generated: the seed race, plus {} {}threads of the same mm on CPU2 to CPU{} that each write P twice. Used to measure how the number of states grows with the number of CPUs.",
         cpus - 2,

@@ -99,7 +99,7 @@ struct ArrowSpec {
     from: String,
     to: String,
     kind: ArrowKind,
-    /// Words on the arrow (a DSB that cannot complete it, nothing to remove).
+    /// Words on the arrow (a delivery that reached nothing to remove, a handler that ran).
     label: Option<String>,
     /// The arrow's accessible name.
     name: String,
@@ -111,7 +111,6 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
     let machine = history.current();
     let effects: &[Effect] = history.last().map(|s| s.effects.as_slice()).unwrap_or(&[]);
     let step = history.cursor();
-    let dsb = last_dsb(effects);
     let issued_now: Vec<CpuId> = effects
         .iter()
         .filter_map(|e| match e {
@@ -127,13 +126,10 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
         } else {
             ArrowKind::InFlight
         };
-        let label = dsb.and_then(|(cpu, _)| {
-            (cpu != t.issuer).then(|| format!("{cpu}'s DSB does not complete this"))
-        });
-        // The DSB's words go on one arrow per TLBI, one that leaves its column.
-        let mut label = label;
+        // A DSB on another CPU that did not complete this TLBI says so at the
+        // arrow's start, in the chip (Issued): over the columns, the words
+        // covered the headings the arrow passes.
         for to in t.pending.iter() {
-            let label = if to == t.issuer { None } else { label.take() };
             let entries: Vec<_> = machine.cpus[to.index()]
                 .tlb
                 .entries
@@ -151,7 +147,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                     from: format!("tlbi-{}-{}", tlbi.issuer.0, tlbi.nth),
                     to: format!("tlb-{}", to.0),
                     kind,
-                    label: label.clone(),
+                    label: None,
                     name: format!(
                         "{what} from {}, in flight to {to}: no entry there to remove",
                         t.issuer
@@ -165,7 +161,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                     from: format!("tlbi-{}-{}", tlbi.issuer.0, tlbi.nth),
                     to: format!("entry-{}-{}", to.0, e.page.0),
                     kind,
-                    label: label.clone(),
+                    label: None,
                     name: format!(
                         "{what} from {}, in flight to {to}: will remove {to}'s entry for {page}",
                         t.issuer
@@ -348,7 +344,9 @@ fn path(f: Rect, t: Rect) -> (String, (i32, i32)) {
         (c1x, c2x) = (sx - dx, ex + dx);
     } else {
         (sx, sy, ex, ey) = (f.left, f.cy(), t.left - 4.0, t.cy());
-        let x = sx.min(ex) - 28.0;
+        // The loop stays inside the columns' left padding: beyond it the board's
+        // scroll box clips it (a phone's padding is narrower than 28 px).
+        let x = (sx.min(ex) - 28.0).max(2.0);
         (c1x, c2x) = (x, x);
     }
     // Whole pixels, formatted as integers: float formatting costs about 10 KB
@@ -417,6 +415,8 @@ pub fn Issued(props: &IssuedProps) -> Html {
     let cpu = props.cpu;
     let effects: &[Effect] = history.last().map(|s| s.effects.as_slice()).unwrap_or(&[]);
     let enabled = history.model().enabled_events(machine);
+    // The last step's DSB, if it ran on another CPU: it completed none of these.
+    let other_dsb = last_dsb(effects).map(|(c, _)| c).filter(|c| *c != cpu);
     let chips = in_flight(machine)
         .into_iter()
         .filter(|(r, _)| r.issuer == cpu)
@@ -445,6 +445,9 @@ pub fn Issued(props: &IssuedProps) -> Html {
                     <div class="chip-body" role="group" aria-label={format!("{what} from {cpu}")}>
                         <span class="what"><strong>{ what }</strong><span class="in-flight">{ " in flight" }</span></span>
                         <span class="visually-hidden">{ format!(", not yet at {pending}") }</span>
+                        if let Some(d) = other_dsb {
+                            <span class="dsb-miss">{ format!("{d}'s DSB does not complete this") }</span>
+                        }
                         <span class="buttons">{ for buttons }</span>
                     </div>
                 </li>
@@ -559,7 +562,11 @@ pub fn Board(props: &BoardProps) -> Html {
     }
 
     let specs = arrows(history);
+    // The host is the size container the board's layout asks (CSS container
+    // queries): the board is as wide as the page in the visualizer but shares
+    // the page with the lesson's panel.
     html! {
+        <div class="board-host">
         <section class={classes!("board", format!("cpus-{cpus}"))} aria-label="Board: one column per CPU">
             <StepSentence history={history.clone()} />
             <div class="board-scroll">
@@ -578,5 +585,6 @@ pub fn Board(props: &BoardProps) -> Html {
                 </div>
             </div>
         </section>
+        </div>
     }
 }

@@ -5,6 +5,7 @@ use sim_core::{scenario, Arch};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::context::use_dispatch;
 use crate::state::Action;
 use crate::view::View;
 
@@ -15,25 +16,31 @@ pub struct ControlProps {
     pub view: View,
 }
 
+/// Props of the scenario picker: only the name of the scenario shown, so a step
+/// (which keeps the scenario) does not render the picker's 25 options again.
+#[derive(Properties, PartialEq)]
+pub struct ScenarioPickerProps {
+    /// The scenario shown.
+    pub current: AttrValue,
+}
+
 /// Chooses a built-in or generated scenario (its story is told in the narrative panel at step 0).
 #[component]
-pub fn ScenarioPicker(props: &ControlProps) -> Html {
-    let view = &props.view;
-    let current = view.state.model().scenario();
-    let onchange = {
-        let dispatch = view.dispatch.clone();
-        Callback::from(move |e: Event| {
-            let select: HtmlSelectElement = e.target_unchecked_into();
-            dispatch.emit(Action::LoadScenario(select.value()));
-        })
-    };
+pub fn ScenarioPicker(props: &ScenarioPickerProps) -> Html {
+    let dispatch = use_dispatch();
+    let onchange = Callback::from(move |e: Event| {
+        let select: HtmlSelectElement = e.target_unchecked_into();
+        dispatch.emit(Action::LoadScenario(select.value()));
+    });
+    let entries = scenario::picker_entries();
+    let current = props.current.as_str();
     html! {
         <section class="scenario" aria-labelledby="scenario-label">
             <label id="scenario-label" for="scenario-select">{ "Scenario" }</label>
             <select id="scenario-select" {onchange}>
-                { for scenario::builtins().into_iter().map(|s| option(&s, current.name())) }
+                { for entries.builtins.iter().map(|(name, title)| option(name, title, current)) }
                 <optgroup label="Generated: the seed race with more CPUs">
-                    { for scenario::offered_generated().iter().map(|s| option(s, current.name())) }
+                    { for entries.generated.iter().map(|(name, title)| option(name, title, current)) }
                 </optgroup>
             </select>
         </section>
@@ -41,11 +48,11 @@ pub fn ScenarioPicker(props: &ControlProps) -> Html {
 }
 
 /// One scenario of the picker, selected if it is the one shown.
-fn option(s: &sim_core::Scenario, current: &str) -> Html {
-    let selected = s.name() == current;
+fn option(name: &str, title: &str, current: &str) -> Html {
+    let selected = name == current;
     html! {
-        <option key={s.name().to_string()} value={s.name().to_string()} {selected}>
-            { format!("{} \u{2014} {}", s.name(), s.title()) }
+        <option key={name.to_string()} value={name.to_string()} {selected}>
+            { format!("{name} \u{2014} {title}") }
         </option>
     }
 }
