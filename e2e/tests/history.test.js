@@ -43,3 +43,28 @@ test('Back and Forward move between modes and lesson steps, not out of the app',
   assert.equal(await page.getByRole('button', { name: 'Lesson', exact: true }).getAttribute('aria-pressed'), 'true');
   assertClean(app);
 });
+
+test('after Back and Forward the scenario picker shows the scenario on the board', async (t) => {
+  const app = await openApp('#v2/migration/dsb/');
+  t.after(() => app.close());
+  const { page } = app;
+  const picker = page.getByRole('combobox', { name: 'Scenario' });
+  const shows = (name) =>
+    page.waitForFunction((n) => document.querySelector('#scenario-select')?.value === n, name);
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  // A link followed inside the page adds a history entry.
+  await page.goto(new URL('#v2/two-reclaimers/dsb/', page.url()).href);
+  await shows('two-reclaimers');
+  // Picked by hand: from here the browser ignores the options' `selected`.
+  await picker.selectOption('same-cpu');
+  await page.waitForFunction(() => location.hash.includes('same-cpu'));
+  await page.goBack();
+  await page.waitForFunction(() => location.hash.includes('migration'));
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  await shows('migration');
+  await page.goForward();
+  await page.waitForFunction(() => !location.hash.includes('migration'));
+  const hash = await page.evaluate(() => location.hash);
+  await shows(hash.split('/')[1]);
+  assertClean(app);
+});

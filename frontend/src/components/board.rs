@@ -446,6 +446,7 @@ pub fn Issued(props: &IssuedProps) -> Html {
                         <span class="what"><strong>{ what }</strong><span class="in-flight">{ " in flight" }</span></span>
                         <span class="visually-hidden">{ format!(", not yet at {pending}") }</span>
                         if let Some(d) = other_dsb {
+                            <span class="visually-hidden">{ ". " }</span>
                             <span class="dsb-miss">{ format!("{d}'s DSB does not complete this") }</span>
                         }
                         <span class="buttons">{ for buttons }</span>

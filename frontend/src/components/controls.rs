@@ -32,12 +32,24 @@ pub fn ScenarioPicker(props: &ScenarioPickerProps) -> Html {
         let select: HtmlSelectElement = e.target_unchecked_into();
         dispatch.emit(Action::LoadScenario(select.value()));
     });
+    let select = use_node_ref();
+    {
+        // Once the user has picked an option, a browser no longer lets the
+        // `selected` attribute choose the one shown: Back or Forward to another
+        // scenario would leave the old name in the box. The value is set.
+        let select = select.clone();
+        use_effect_with(props.current.clone(), move |current| {
+            if let Some(select) = select.cast::<HtmlSelectElement>() {
+                select.set_value(current);
+            }
+        });
+    }
     let entries = scenario::picker_entries();
     let current = props.current.as_str();
     html! {
         <section class="scenario" aria-labelledby="scenario-label">
             <label id="scenario-label" for="scenario-select">{ "Scenario" }</label>
-            <select id="scenario-select" {onchange}>
+            <select id="scenario-select" ref={select} {onchange}>
                 { for entries.builtins.iter().map(|(name, title)| option(name, title, current)) }
                 <optgroup label="Generated: the seed race with more CPUs">
                     { for entries.generated.iter().map(|(name, title)| option(name, title, current)) }
