@@ -72,6 +72,80 @@ for (const viewport of [{ width: 1024, height: 768 }, { width: 1280, height: 800
   });
 }
 
+// The built-ins of three and four CPUs whose race the explorer finds: their
+// columns are long, so the evidence starts below the fold; "Show the race"
+// scrolls as little as it takes to bring it all in.
+const MANY_CPU_RACES = ['migration-no-switch-dsb', 'seed-race-4cpu', 'two-reclaimers', 'other-thread-writes'];
+
+for (const viewport of [{ width: 1024, height: 768 }, { width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
+  test(`with 3 and 4 CPUs too, "Show the race" brings the stale entry, every TLBI arrow to it and the sentence on one screen at ${viewport.width}x${viewport.height}`, async (t) => {
+    const app = await openApp('', { viewport });
+    t.after(() => app.close());
+    const { page } = app;
+    for (const name of MANY_CPU_RACES) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.getByRole('combobox', { name: 'Scenario' }).selectOption(name);
+      await page.getByRole('button', { name: 'Show the race' }).click();
+      await status(page).filter({ hasText: /STALE WRITE:|LOST WRITE:/ }).waitFor();
+      // The broken promise is a write through a stale entry of the CPU the
+      // outcome names; that row carries "stale".
+      const cpu = (await status(page).innerText()).match(/on CPU(\d)/)[1];
+      const row = staleRow(page, cpu);
+      await assertOnScreen(page, row, `${name}: the stale row`);
+      const arrows = page.getByRole('img', { name: new RegExp(`in flight to CPU${cpu}: will remove CPU${cpu}'s entry`) });
+      assert.ok((await arrows.count()) >= 1, `${name}: an arrow ends on the stale row`);
+      for (let i = 0; i < (await arrows.count()); i++) {
+        await assertOnScreen(page, arrows.nth(i), `${name}: the arrow to CPU${cpu}`);
+        await assertArrowEndsOn(arrows.nth(i), row);
+      }
+      await assertOnScreen(page, sentence(page), `${name}: the step sentence`);
+    }
+    assertClean(app);
+  });
+}
+
+test('a step the user takes never scrolls the page, even when it breaks a promise', async (t) => {
+  const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 1280, height: 800 } });
+  t.after(() => app.close());
+  const { page } = app;
+  // The race's last step by hand: its shortest schedule up to the write, then the write.
+  await page.getByRole('button', { name: 'Show the race' }).click();
+  await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).scrollIntoViewIfNeeded();
+  const before = await page.evaluate(() => window.scrollY);
+  await step(page, 1);
+  await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.scrollY), before, 'the page did not move under the pointer');
+  assertClean(app);
+});
+
+test('on a phone a four-CPU board scrolls sideways instead of squeezing its columns over each other', async (t) => {
+  const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 390, height: 844 } });
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('button', { name: 'Show the race' }).click();
+  await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
+  const boxes = [];
+  for (let i = 0; i < 4; i++) {
+    const column = page.getByRole('region', { name: `CPU${i}`, exact: true });
+    const box = await column.boundingBox();
+    // Nothing inside a column reaches past its edges (the TLB, the program, the Deliver buttons).
+    const spill = await column.evaluate((col) => {
+      const edge = col.getBoundingClientRect().right;
+      return Math.max(0, ...[...col.querySelectorAll('*')].map((el) => el.getBoundingClientRect().right - edge));
+    });
+    assert.ok(spill <= 1, `CPU${i}'s column holds its content: ${spill} px past its edge`);
+    boxes.push(box);
+  }
+  for (let i = 1; i < 4; i++) assert.ok(boxes[i].x >= boxes[i - 1].x + boxes[i - 1].width, `CPU${i - 1} and CPU${i} do not overlap`);
+  // Two columns on the screen, the first with its Step button.
+  await assertOnScreen(page, page.getByRole('button', { name: 'Step CPU0' }), 'Step CPU0');
+  await assertOnScreen(page, page.getByRole('table', { name: 'CPU1 TLB' }), 'CPU1 TLB');
+  assertClean(app);
+});
+
 test('the arrows follow the rows on resize and on sideways scroll', async (t) => {
   const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 1280, height: 800 } });
   t.after(() => app.close());

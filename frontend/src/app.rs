@@ -164,6 +164,7 @@ fn carry_out(caps: &Capabilities, intent: &Intent, state: &AppState, dispatch: &
                 dispatch.emit(action);
             }
         }
+        Intent::RevealEvidence => browser::reveal_evidence(),
     }
 }
 

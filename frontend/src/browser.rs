@@ -165,3 +165,71 @@ fn describe(e: &JsValue) -> String {
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".into())
 }
+
+/// Scrolls as little as it takes to bring every `[data-evidence]` element (the
+/// stale entry, the TLBIs in flight, the step's sentence) into the viewport:
+/// first the board sideways to the stale entry, then the page. When they are
+/// taller than the viewport, the bottom one (on a wide screen the stale entry,
+/// on a phone the sentence under the columns) is brought in and the top one
+/// is cut.
+pub fn reveal_evidence() {
+    const MARGIN: f64 = 8.0;
+    let Some(window) = window() else { return };
+    let Some(document) = window.document() else {
+        return;
+    };
+    let Ok(list) = document.query_selector_all("[data-evidence]") else {
+        return;
+    };
+    let elements: Vec<web_sys::Element> = (0..list.length())
+        .filter_map(|i| list.item(i).and_then(|n| n.dyn_into().ok()))
+        .collect();
+    // Sideways inside the board's scroll box (more CPUs than fit): the stale entry's column.
+    for el in elements
+        .iter()
+        .filter(|e| e.get_attribute("data-evidence").as_deref() == Some("entry"))
+    {
+        if let Ok(Some(scroller)) = el.closest(".board-scroll") {
+            let (r, s) = (
+                el.get_bounding_client_rect(),
+                scroller.get_bounding_client_rect(),
+            );
+            let dx = if r.right() > s.right() {
+                r.right() - s.right() + MARGIN
+            } else if r.left() < s.left() {
+                r.left() - s.left() - MARGIN
+            } else {
+                0.0
+            };
+            if dx != 0.0 {
+                scroller.set_scroll_left(scroller.scroll_left() + dx.round() as i32);
+            }
+        }
+    }
+    let boxes: Vec<web_sys::DomRect> = elements
+        .iter()
+        .map(|e| e.get_bounding_client_rect())
+        .collect();
+    let top = boxes.iter().map(|r| r.top()).fold(f64::INFINITY, f64::min);
+    let bottom = boxes
+        .iter()
+        .map(|r| r.bottom())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let Some(height) = window.inner_height().ok().and_then(|h| h.as_f64()) else {
+        return;
+    };
+    if !(top.is_finite() && bottom.is_finite()) {
+        return;
+    }
+    let too_tall = bottom - top > height - 2.0 * MARGIN;
+    let dy = if too_tall || bottom > height - MARGIN {
+        bottom - (height - MARGIN)
+    } else if top < MARGIN {
+        top - MARGIN
+    } else {
+        0.0
+    };
+    if dy != 0.0 {
+        window.scroll_by_with_x_and_y(0.0, dy.round());
+    }
+}

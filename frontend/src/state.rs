@@ -183,6 +183,12 @@ pub enum Intent {
     Copy(Copy),
     /// Download this export of the view.
     Export(Export),
+    /// Bring the evidence of the broken promise just loaded or played to
+    /// (the stale entry, the TLBIs in flight, the step's sentence) into the
+    /// viewport, scrolling as little as it takes: the user asked to see the race
+    /// (Show the race, or Play, which stops there), so no control they point at
+    /// moves under them. A step the user clicked never scrolls the page.
+    RevealEvidence,
 }
 
 /// The reducer's state: the app's state and the intents not yet carried out.
@@ -297,7 +303,9 @@ impl AppState {
         sim_core::facts::next_play_event(&self.history)
     }
 
-    fn load_counterexample(&mut self, mitigation: Mitigation) {
+    /// Loads the explorer's shortest race under `mitigation`; whether one was
+    /// loaded (not when there is none, or the explorer is still running).
+    fn load_counterexample(&mut self, mitigation: Mitigation) -> bool {
         // The panel's rows are the scenario's own architecture's (arm64 for the
         // built-ins); on another one the explorer runs here for this kernel.
         let own = self.model().arch() == self.model().scenario().arch();
@@ -316,7 +324,7 @@ impl AppState {
                 self.notice = Some(format!(
                     "The explorer is still checking every interleaving of this scenario under {mitigation}; the race loads as soon as it is done."
                 ));
-                return;
+                return false;
             }
             None => {
                 let model = self.model().with_mitigation(mitigation);
@@ -337,12 +345,14 @@ impl AppState {
                     c.events.len(),
                     c.kind.name().replace('_', " ")
                 ));
+                true
             }
             None => {
                 let states = row.map(|r| r.report.states).unwrap_or(0);
                 self.notice = Some(format!(
                     "No race under {mitigation}: the explorer checked all {states} states and none breaks a promise."
                 ));
+                false
             }
         }
     }
@@ -357,6 +367,10 @@ impl AppState {
         next.notice = None;
         let unchanged = (None, Vec::new());
         let intent = |i: Intent| (Some(self.clone()), vec![i]);
+        // Set where the action shows a race the user asked to see (loaded, or
+        // played up to), rather than a step they took with the pointer on a
+        // Step button.
+        let mut shows_race = false;
         match action {
             Action::Apply(event) => {
                 if let Err(e) = next.history.apply(event) {
@@ -484,6 +498,7 @@ impl AppState {
                             .apply(event)
                             .is_ok_and(sim_core::facts::breaks_promise);
                         next.playing = !broke && next.next_play_event().is_some();
+                        shows_race = broke;
                         if broke {
                             // Stop with the evidence on screen: the stale entry is
                             // still in the TLB and the TLBI still in flight.
@@ -498,11 +513,11 @@ impl AppState {
             }
             Action::ShowRace => {
                 let m = next.model().mitigation();
-                next.load_counterexample(m);
+                shows_race = next.load_counterexample(m);
                 next.playing = false;
             }
             Action::ShowRaceFor(m) => {
-                next.load_counterexample(m);
+                shows_race = next.load_counterexample(m);
                 next.playing = false;
             }
             Action::ToggleHelp => next.show_help = !next.show_help,
@@ -525,12 +540,21 @@ impl AppState {
                 }
                 next.explorer = rows;
                 match next.race_wanted.take() {
-                    Some(m) => next.load_counterexample(m),
+                    Some(m) => shows_race = next.load_counterexample(m),
                     // Keep the notice: the rows arriving is not a user action.
                     None => next.notice = self.notice.clone(),
                 }
             }
         }
-        (Some(next), Vec::new())
+        let broken = next
+            .history
+            .last()
+            .is_some_and(sim_core::facts::breaks_promise);
+        let intents = if shows_race && broken {
+            vec![Intent::RevealEvidence]
+        } else {
+            Vec::new()
+        };
+        (Some(next), intents)
     }
 }

@@ -441,7 +441,7 @@ pub fn Issued(props: &IssuedProps) -> Html {
                 .join(", ");
             html! {
                 <li class="chip" key={format!("{}-{}", tlbi.issuer.0, tlbi.nth)}
-                    data-anchor={format!("tlbi-{}-{}", tlbi.issuer.0, tlbi.nth)}>
+                    data-anchor={format!("tlbi-{}-{}", tlbi.issuer.0, tlbi.nth)} data-evidence="tlbi">
                     <div class="chip-body" role="group" aria-label={format!("{what} from {cpu}")}>
                         <span class="what"><strong>{ what }</strong><span class="in-flight">{ " in flight" }</span></span>
                         <span class="visually-hidden">{ format!(", not yet at {pending}") }</span>
@@ -476,7 +476,7 @@ pub fn Issued(props: &IssuedProps) -> Html {
             .collect::<Vec<_>>()
             .join(", ");
         html! {
-            <li class="chip ipi" key="ipi" data-anchor={format!("ipi-{}", cpu.0)}>
+            <li class="chip ipi" key="ipi" data-anchor={format!("ipi-{}", cpu.0)} data-evidence="ipi">
                 <div class="chip-body" role="group" aria-label={format!("{what} from {cpu}")}>
                     <span class="what"><strong>{ what }</strong><span class="in-flight">{
                         if owed.is_empty() {
@@ -568,7 +568,8 @@ pub fn Board(props: &BoardProps) -> Html {
     // the page with the lesson's panel.
     html! {
         <div class="board-host">
-        <section class={classes!("board", format!("cpus-{cpus}"))} aria-label="Board: one column per CPU">
+        // `many-cpus`: three or more columns, each narrower (style.css).
+        <section class={classes!("board", format!("cpus-{cpus}"), (cpus >= 3).then_some("many-cpus"))} aria-label="Board: one column per CPU">
             <StepSentence history={history.clone()} />
             <div class="board-scroll">
                 <div class={classes!("columns", format!("cpus-{cpus}"))} ref={columns}>

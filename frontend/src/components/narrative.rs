@@ -72,7 +72,7 @@ pub fn StepSentence(props: &StepSentenceProps) -> Html {
             .any(|e| matches!(e, sim_core::Effect::Violation(_)))
     });
     html! {
-        <section class={classes!("step-sentence", violation.then_some("violation"))} aria-labelledby="narrative-title">
+        <section class={classes!("step-sentence", violation.then_some("violation"))} aria-labelledby="narrative-title" data-evidence="sentence">
             <h2 id="narrative-title">{ title }</h2>
             <div class="said" aria-live="polite" aria-atomic="true">{ said }</div>
             { sources }

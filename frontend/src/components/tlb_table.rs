@@ -61,7 +61,7 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
         );
         html! {
             <tr key={key} class={classes!(class, stale.is_some().then_some("stale"), gone.is_some().then_some("gone"))}
-                data-anchor={anchor}>
+                data-anchor={anchor} data-evidence={stale.is_some().then_some("entry")}>
                 <td>{ entry.asid }</td>
                 <td><span class="page-name">{ &page.name }</span>{ " " }<code>{ hex(page.address()) }</code></td>
                 <td><code>{ hex(u64::from(entry.pfn)) }</code></td>
@@ -104,8 +104,10 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
     let empty = machine.cpus[cpu.index()].tlb.entries.is_empty();
     html! {
         <section class="tlb" aria-label={format!("CPU{} TLB and counters", cpu.0)}>
-            <table data-anchor={format!("tlb-{}", cpu.0)}>
-                <caption>{ format!("{cpu} TLB") }</caption>
+            <table>
+                // The anchor of arrows to a TLB without an entry they remove:
+                // they point at its name, not into its header row.
+                <caption data-anchor={format!("tlb-{}", cpu.0)}>{ format!("{cpu} TLB") }</caption>
                 <thead>
                     <tr>
                         <th scope="col">{ "ASID" }</th>
