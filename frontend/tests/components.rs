@@ -4,7 +4,7 @@
 use frontend::components::board::{Board, BoardProps};
 use frontend::components::tlb_table::{TlbTable, TlbTableProps};
 use frontend::keyboard::{shortcut_for_key, Shortcut};
-use frontend::state::{Action, AppState};
+use frontend::state::{Action, AppState, Intent};
 use frontend::view::View;
 use sim_core::{CpuId, Mitigation};
 use wasm_bindgen_test::*;
@@ -348,7 +348,7 @@ fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
             millis: 1.0,
         })
         .collect();
-    let (loaded, _) = waiting.update(Action::ExplorerDone {
+    let (loaded, intents) = waiting.update(Action::ExplorerDone {
         scenario: Rc::new(scenario),
         arch: sim_core::Arch::Arm64,
         rows: Rc::new(rows),
@@ -364,6 +364,43 @@ fn show_the_race_on_a_custom_scenario_waits_for_the_explorer() {
         Outcome::of(loaded.model(), loaded.history.current()),
         Outcome::StaleWrite(_)
     ));
+    assert_eq!(
+        intents,
+        vec![Intent::RevealEvidence],
+        "the race the user waited for is brought on screen"
+    );
+}
+
+/// Only a race the user asked to see scrolls the page to its evidence: "Show
+/// the race", and Play where it stops. A step they took, with the pointer on
+/// its button, breaks the same promise without moving the page.
+#[wasm_bindgen_test]
+fn only_a_race_asked_for_brings_its_evidence_on_screen() {
+    let fresh = state_after("", Mitigation::Dsb);
+    let (shown, intents) = fresh.update(Action::ShowRace);
+    assert_eq!(intents, vec![Intent::RevealEvidence]);
+    // The same last step, taken by hand from the step before it.
+    let before = shown
+        .expect("a new state")
+        .update(Action::Back)
+        .0
+        .expect("moved back");
+    let (stepped, intents) = before.update(Action::StepCpu(CpuId(1)));
+    assert!(stepped
+        .expect("a new state")
+        .history
+        .last()
+        .is_some_and(sim_core::facts::breaks_promise));
+    assert_eq!(intents, vec![], "a user's step does not scroll");
+    // Play from the step before: it stops at the broken promise and reveals it.
+    let (playing, _) = before.update(Action::TogglePlay);
+    let (stopped, intents) = playing.expect("playing").update(Action::PlayTick);
+    let stopped = stopped.expect("a new state");
+    assert!(!stopped.playing, "Play stopped at the broken promise");
+    assert_eq!(intents, vec![Intent::RevealEvidence]);
+    // Under flush_tlb_mm there is no race: nothing to bring on screen.
+    let (_, intents) = state_after("", Mitigation::FlushTlbMm).update(Action::ShowRace);
+    assert_eq!(intents, vec![]);
 }
 
 async fn mount_batch(state: AppState) -> Element {
