@@ -25,6 +25,8 @@ const SHOTS = [
   ['present-1920x1080', { width: 1920, height: 1080 }, `?present#v2/seed-race/dsb/${RACE}`, []],
   ['present-3840x2160', { width: 3840, height: 2160 }, `?present#v2/seed-race/dsb/${RACE}`, []],
   ['four-cpus-1280x800', { width: 1280, height: 800 }, '#v2/seed-race-4cpu/dsb/1002', []],
+  ['four-cpus-race-1280x800', { width: 1280, height: 800 }, '#v2/seed-race-4cpu/dsb/1002', ['Show the race']],
+  ['four-cpus-race-390x844', { width: 390, height: 844 }, '#v2/seed-race-4cpu/dsb/1002', ['Show the race']],
   ['phone-start', { width: 390, height: 844 }, '', []],
   ['phone-outcome', { width: 390, height: 844 }, '', ['Show the race']],
   ['embed-480x360', { width: 480, height: 360 }, `?embed#v2/seed-race/dsb/${RACE}`, []],
