@@ -137,11 +137,12 @@ test('keyboard shortcuts drive the whole race', async (t) => {
   await page.keyboard.press('ArrowRight');
   await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
   // m cycles the mitigation and keeps the schedule: under flush_tlb_mm no stale write.
+  // (Waited for: the key's render may land after the press returns, on a busy machine.)
   await page.keyboard.press('m');
-  assert.equal(await page.getByRole('radio', { name: /^flush_tlb_mm\b/ }).isChecked(), true);
+  await page.getByRole('radio', { name: /^flush_tlb_mm\b/, checked: true }).waitFor();
   assert.doesNotMatch(await status(page).innerText(), /STALE/);
   await page.keyboard.press('m');
-  assert.equal(await page.getByRole('radio', { name: /^none\b/ }).isChecked(), true);
+  await page.getByRole('radio', { name: /^none\b/, checked: true }).waitFor();
   await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
   await page.keyboard.press('r');
   await status(page).filter({ hasText: 'Running' }).waitFor();
