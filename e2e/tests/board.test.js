@@ -121,6 +121,27 @@ test('a step the user takes never scrolls the page, even when it breaks a promis
   assertClean(app);
 });
 
+test('a shared link to a race opens with its evidence on screen', async (t) => {
+  // The link a reviewer pastes: made by "Show the race" on one page, opened on another.
+  const maker = await openApp('', { viewport: { width: 1280, height: 800 } });
+  t.after(() => maker.close());
+  await maker.page.getByRole('combobox', { name: 'Scenario' }).selectOption('seed-race-4cpu');
+  await maker.page.getByRole('button', { name: 'Show the race' }).click();
+  await status(maker.page).filter({ hasText: 'STALE WRITE:' }).waitFor();
+  const link = await maker.page.evaluate(() => window.location.hash);
+  const app = await openApp(link, { viewport: { width: 1024, height: 768 } });
+  t.after(() => app.close());
+  const { page } = app;
+  await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
+  const cpu = (await status(page).innerText()).match(/on CPU(\d)/)[1];
+  const row = staleRow(page, cpu);
+  await assertOnScreen(page, row, 'the stale row');
+  const arrow = page.getByRole('img', { name: new RegExp(`in flight to CPU${cpu}: will remove CPU${cpu}'s entry`) }).first();
+  await assertOnScreen(page, arrow, 'the arrow to the stale row');
+  await assertOnScreen(page, sentence(page), 'the step sentence');
+  assertClean(app);
+});
+
 test('on a phone a four-CPU board scrolls sideways instead of squeezing its columns over each other', async (t) => {
   const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 390, height: 844 } });
   t.after(() => app.close());

@@ -29,15 +29,20 @@ use crate::view::View;
 
 /// The state the page opens with: the permalink in the URL if there is one (a
 /// broken one leaves the default view and says what is wrong), the mode,
-/// lesson step and layout from the query. `true` when the link was handed to
-/// the full build, which will open it: the URL keeps it meanwhile.
-pub fn initial_state(caps: &Capabilities) -> (AppState, bool) {
+/// lesson step and layout from the query. Then whether a link's history was
+/// opened, and whether the link was handed to the full build, which will open
+/// it: the URL keeps it meanwhile.
+pub fn initial_state(caps: &Capabilities) -> (AppState, bool, bool) {
     let fragment = browser::hash();
     let mut state = AppState::new(DEFAULT_SCENARIO, Mitigation::Dsb);
     let mut handed_over = false;
+    let mut opened = false;
     if !fragment.is_empty() {
         match caps.open_link(&fragment) {
-            Opened::History(history) => state = AppState::from_history(history),
+            Opened::History(history) => {
+                state = AppState::from_history(history);
+                opened = true;
+            }
             Opened::HandedOver => handed_over = true,
             Opened::Broken(e) => {
                 state.error = Some(format!("{e}. Showing the default view instead."))
@@ -49,7 +54,7 @@ pub fn initial_state(caps: &Capabilities) -> (AppState, bool) {
     state.lesson_step = route.lesson_step;
     state.lesson = route.lesson;
     state.present = route.present;
-    (state, handed_over)
+    (state, opened, handed_over)
 }
 
 /// The route of what `state` shows.
@@ -82,6 +87,9 @@ fn shortcut_action(shortcut: Shortcut, state: &AppState) -> Option<Action> {
         Shortcut::Back => Action::Back,
         Shortcut::Forward => Action::Forward,
         Shortcut::TogglePlay => Action::TogglePlay,
+        // The lesson's story names its kernel; it has no kernel control to say
+        // that another one took over.
+        Shortcut::CycleMitigation if state.mode == Mode::Lesson => return None,
         Shortcut::CycleMitigation => Action::CycleMitigation,
         Shortcut::Reset => Action::Reset,
         Shortcut::ToggleHelp => Action::ToggleHelp,
@@ -191,9 +199,13 @@ pub fn App(props: &AppProps) -> Html {
     let store = {
         let handed_over = handed_over.clone();
         use_reducer(move || {
-            let (state, handed) = initial_state(&caps);
+            let (state, opened, handed) = initial_state(&caps);
             *handed_over.borrow_mut() = handed;
-            Store::new(state)
+            if opened {
+                Store::opened_link(state)
+            } else {
+                Store::new(state)
+            }
         })
     };
     let state: Rc<AppState> = store.state.clone();
@@ -303,7 +315,7 @@ pub fn App(props: &AppProps) -> Html {
                     w.fragment = fragment.clone();
                     drop(w);
                     match caps.open_link(&fragment) {
-                        Opened::History(history) => dispatch.emit(Action::LoadHistory(history)),
+                        Opened::History(history) => dispatch.emit(Action::OpenLink(history)),
                         Opened::Broken(e) => dispatch.emit(Action::ShowError(format!(
                             "{e}. Showing the previous view instead."
                         ))),

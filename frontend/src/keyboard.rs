@@ -9,7 +9,10 @@ use yew::prelude::*;
 
 /// The shortcuts, as shown in the help dialog.
 pub const SHORTCUTS: [(&str, &str); 11] = [
-    ("0-7", "step that CPU"),
+    (
+        "0-9",
+        "step that CPU (CPU10 and up: Tab to their Step buttons)",
+    ),
     (
         "d",
         "deliver the oldest TLBI in flight to a CPU it has not reached (arm64)",
@@ -21,7 +24,10 @@ pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Tab", "reach a TLBI's own Deliver buttons, to pick another"),
     ("\u{2190} / \u{2192}", "back / forward"),
     ("Space", "play / pause"),
-    ("m", "next kernel"),
+    (
+        "m",
+        "next kernel (not in the lesson: its story picks the kernel)",
+    ),
     ("r", "reset"),
     ("p", "lecture-hall view on or off"),
     ("?", "show or hide this help"),
@@ -74,7 +80,10 @@ pub fn shortcut_for_key(key: &str, help_open: bool) -> Option<Shortcut> {
         _ => {
             let mut chars = key.chars();
             let n = chars.next()?.to_digit(10)?;
-            (chars.next().is_none() && n < 8).then_some(Shortcut::Step(CpuId(n as u8)))
+            chars
+                .next()
+                .is_none()
+                .then_some(Shortcut::Step(CpuId(n as u8)))
         }
     }
 }

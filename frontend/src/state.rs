@@ -113,8 +113,12 @@ pub enum Action {
     ToggleHelp,
     /// Dismiss the notice.
     DismissNotice,
-    /// Show a history (from a permalink or an imported file).
+    /// Show a history (from an imported file, the editor or the lesson).
     LoadHistory(History),
+    /// Open a permalink's history (pasted, or reached by Back or Forward): a
+    /// link that ends on a broken promise was shared to show it, so its
+    /// evidence is brought on screen as "Show the race" would.
+    OpenLink(History),
     /// Tell the user something went wrong, keeping everything else as it is.
     ShowError(String),
     /// Dismiss the error banner.
@@ -210,6 +214,23 @@ impl Store {
         Store {
             state: Rc::new(state),
             intents: Rc::default(),
+        }
+    }
+
+    /// A store opening on a permalink's state: as [`Action::OpenLink`], a link
+    /// that ends on a broken promise brings its evidence on screen.
+    pub fn opened_link(state: AppState) -> Store {
+        let broken = state
+            .history
+            .last()
+            .is_some_and(sim_core::facts::breaks_promise);
+        Store {
+            state: Rc::new(state),
+            intents: Rc::new(if broken {
+                vec![(1, Intent::RevealEvidence)]
+            } else {
+                Vec::new()
+            }),
         }
     }
 }
@@ -340,10 +361,15 @@ impl AppState {
             Some(c) => {
                 let model = self.model().with_mitigation(mitigation);
                 self.history = History::replay_while_enabled(model, &c.events);
+                let kind = c.kind.name().replace('_', " ");
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 self.notice = Some(format!(
-                    "Loaded the shortest race under {mitigation}: {} events ending in a {}.",
+                    "Loaded the shortest race under {mitigation}: {} events ending in {article} {kind}.",
                     c.events.len(),
-                    c.kind.name().replace('_', " ")
                 ));
                 true
             }
@@ -525,6 +551,12 @@ impl AppState {
             Action::LoadHistory(history) => {
                 next.show(history);
                 next.error = None;
+            }
+            Action::OpenLink(history) => {
+                next.show(history);
+                next.error = None;
+                next.playing = false;
+                shows_race = true;
             }
             Action::ExplorerCancelled => next.race_wanted = None,
             Action::ShowError(message) => next.error = Some(message),

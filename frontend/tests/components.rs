@@ -180,7 +180,8 @@ async fn timeline_offers_to_deliver_an_inflight_tlbi() {
 fn keys_map_to_shortcuts() {
     assert_eq!(shortcut_for_key("1", false), Some(Shortcut::Step(CpuId(1))));
     assert_eq!(shortcut_for_key("7", false), Some(Shortcut::Step(CpuId(7))));
-    assert_eq!(shortcut_for_key("8", false), None);
+    assert_eq!(shortcut_for_key("9", false), Some(Shortcut::Step(CpuId(9))));
+    assert_eq!(shortcut_for_key("10", false), None);
     assert_eq!(shortcut_for_key("ArrowLeft", false), Some(Shortcut::Back));
     assert_eq!(
         shortcut_for_key("m", false),

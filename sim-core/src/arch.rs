@@ -142,6 +142,9 @@ impl Arch {
             (_, Mitigation::None) => {
                 "Without 3ea277194daa: no walker calls flush_tlb_batched_pending() (Nadav Amit's original race, found on x86); otherwise v6.15's x86 code."
             }
+            (Arch::Riscv, Mitigation::FlushTlbMm) => {
+                "riscv since its batched unmap flushing (54d7431af73e, v6.8): its arch_flush_tlb_batched_pending() is flush_tlb_mm(), as the generic hook has been since 3ea277194daa: flush IPIs to the mm's CPUs, and the caller waits for them."
+            }
             (_, Mitigation::FlushTlbMm) => {
                 "Since 3ea277194daa: flush_tlb_batched_pending() calls flush_tlb_mm(): a local flush plus flush IPIs to the mm's other CPUs, and the caller waits for them."
             }

@@ -96,8 +96,8 @@ fn same_cpu() -> ScenarioFile {
     ScenarioFile {
         format: 2,
         name: s("same-cpu"),
-        title: s("Reclaim and mprotect() on the same CPU: the switch between them completes the TLBI"),
-        story: s("kswapd0 unmaps P on CPU0 and defers the flush: its TLBI is in flight, and CPU1's thread1 still caches P read-write. Between folios, reclaim calls cond_resched(), and CPU0 switches to thread0, which calls mprotect(P, PROT_READ). A real kernel cannot go from kswapd to thread0 on one CPU without __switch_to(), and arm64's __switch_to() executes dsb(ish) on the CPU it runs on: that DSB completes kswapd0's TLBI on every CPU, because it runs on the CPU that issued it. So by the time mprotect() runs, CPU1's entry is gone, whatever flush_tlb_batched_pending() does. thread1 waits for thread0's signal (mprotect has returned) before writing P again, and the write faults. Safe on every kernel. kswapd0 then finishes its reclaim of P."),
+        title: s("Reclaim and mprotect() on the same CPU: on arm64 the switch between them completes the TLBI"),
+        story: s("kswapd0 unmaps P on CPU0 and defers the flush: its TLBI is in flight, and CPU1's thread1 still caches P read-write. Between folios, reclaim calls cond_resched(), and CPU0 switches to thread0, which calls mprotect(P, PROT_READ). A real kernel cannot go from kswapd to thread0 on one CPU without __switch_to(), and arm64's __switch_to() executes dsb(ish) on the CPU it runs on: that DSB completes kswapd0's TLBI on every CPU, because it runs on the CPU that issued it. So by the time mprotect() runs, CPU1's entry is gone, whatever flush_tlb_batched_pending() does. thread1 waits for thread0's signal (mprotect has returned) before writing P again, and the write faults. Safe on every arm64 kernel (x86 and riscv have no DSB in the switch: there the kernel decides, and the explorer shows where). kswapd0 then finishes its reclaim of P."),
         asid: 1,
         tlb_capacity: 4,
         switch_to_dsb: true,

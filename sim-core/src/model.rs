@@ -1564,7 +1564,7 @@ impl Model {
                 fx.push(Effect::TlbMiss { cpu, page });
                 let pte = m.ptes[page.index()];
                 if !pte.present {
-                    // Armv8 TLBs never cache a faulting translation.
+                    // An invalid descriptor (a Translation fault) is never cached in an Arm TLB.
                     m.stats[c].faults += 1;
                     fx.push(Effect::Fault {
                         cpu,

@@ -72,9 +72,13 @@ pub fn StepSentence(props: &StepSentenceProps) -> Html {
             .any(|e| matches!(e, sim_core::Effect::Violation(_)))
     });
     html! {
-        <section class={classes!("step-sentence", violation.then_some("violation"))} aria-labelledby="narrative-title" data-evidence="sentence">
-            <h2 id="narrative-title">{ title }</h2>
-            <div class="said" aria-live="polite" aria-atomic="true">{ said }</div>
+        <section class={classes!("step-sentence", violation.then_some("violation"))} aria-labelledby="narrative-title">
+            // The evidence is the step and what it did; the sources under it may
+            // leave the screen when a tall board needs the room.
+            <div class="sentence" data-evidence="sentence">
+                <h2 id="narrative-title">{ title }</h2>
+                <div class="said" aria-live="polite" aria-atomic="true">{ said }</div>
+            </div>
             { sources }
         </section>
     }

@@ -545,7 +545,7 @@ pub fn switch_text(
         Some(SwitchMmHow::Load { flushed }) => (
             join(&[
                 format!(
-                    "{cpu} does not have the mm loaded, so switch_mm_irqs_off() loads it for {name} (prev != next){}",
+                    "{cpu} does not have the mm loaded, so switch_mm_irqs_off() loads it for {name} (prev != next){}.",
                     if joins {
                         format!(", setting {cpu}'s bit in mm_cpumask(mm): later flushes of the mm will include {cpu}")
                     } else {
@@ -605,7 +605,7 @@ pub fn fault_fn(arch: Arch) -> KernelRef {
 /// The sentence on faulting translations and TLBs.
 pub fn no_fault_caching(arch: Arch) -> &'static str {
     match arch {
-        Arch::Arm64 => "Armv8 TLBs never cache a faulting translation.",
+        Arch::Arm64 => "Arm never lets a TLB cache a translation that faults on an invalid descriptor (a Translation fault), so the next access walks again.",
         Arch::X86 => "x86 TLBs never cache a translation whose PTE is not present.",
         Arch::Riscv => {
             "The model caches no faulting translation (a hart that did would only fault again)."
