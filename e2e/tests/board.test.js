@@ -258,6 +258,18 @@ test('shortcuts work in Compare', async (t) => {
   assert.equal(await events.count(), 3);
   await page.keyboard.press('r');
   assert.equal(await events.count(), 0);
+  // m moves the right side on to its next kernel (flush_tlb_mm wraps to none).
+  const right = page.getByRole('combobox', { name: 'Right kernel' });
+  assert.equal(await right.inputValue(), 'flush_tlb_mm');
+  await page.keyboard.press('m');
+  // (Empty after r: attached, not visible.)
+  await page.getByRole('list', { name: 'Events under none' }).waitFor({ state: 'attached' });
+  assert.equal(await right.inputValue(), 'none');
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => location.search.includes('present'));
+  await controls.waitFor();
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => !location.search.includes('present'));
   await page.keyboard.press('?');
   await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
   assertClean(app);
@@ -381,6 +393,15 @@ test('the 480x360 embed shows the board: columns, the arrow and the stale row', 
     ['Step CPU1', page.getByRole('button', { name: 'Step CPU1' })],
     ['the arrow', page.getByRole('img', { name: ARROW_TO_CPU1 })],
   ]) await assertOnScreen(page, locator, what);
+  // The embed has the help too, on its one screen; p changes nothing there.
+  await page.keyboard.press('p');
+  assert.equal(new URL(page.url()).searchParams.has('present'), false, 'no lecture-hall view in an embed');
+  await page.keyboard.press('?');
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await dialog.waitFor();
+  await assertOnScreen(page, dialog.getByRole('button', { name: /Close/ }), 'the help\'s Close button');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
   assertClean(app);
 });
 

@@ -1,6 +1,6 @@
 // The URL holds the mode and the lesson's step: browser Back and Forward move
-// between modes and lesson steps of the app instead of leaving it, and steps
-// taken in the visualizer do not add history entries.
+// between modes, lesson steps, scenarios picked and races shown instead of
+// leaving the app, and steps taken in the visualizer do not add history entries.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,8 +56,12 @@ test('after Back and Forward the scenario picker shows the scenario on the board
   await page.goto(new URL('#v2/two-reclaimers/dsb/', page.url()).href);
   await shows('two-reclaimers');
   // Picked by hand: from here the browser ignores the options' `selected`.
+  // Another scenario is a history entry of its own.
   await picker.selectOption('same-cpu');
   await page.waitForFunction(() => location.hash.includes('same-cpu'));
+  await page.goBack();
+  await page.waitForFunction(() => location.hash.includes('two-reclaimers'));
+  await shows('two-reclaimers');
   await page.goBack();
   await page.waitForFunction(() => location.hash.includes('migration'));
   await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
@@ -66,5 +70,31 @@ test('after Back and Forward the scenario picker shows the scenario on the board
   await page.waitForFunction(() => !location.hash.includes('migration'));
   const hash = await page.evaluate(() => location.hash);
   await shows(hash.split('/')[1]);
+  assertClean(app);
+});
+
+test('Back returns from a race shown and from a scenario picked; steps add no entry', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  const picker = page.getByRole('combobox', { name: 'Scenario' });
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  await picker.selectOption('munmap-race');
+  await page.waitForFunction(() => location.hash.includes('munmap-race'));
+  await page.getByRole('button', { name: 'Step CPU1', exact: true }).click();
+  const stepped = await page.evaluate(() => location.hash);
+  await page.getByRole('button', { name: 'Show the race' }).click();
+  await page.waitForFunction((h) => location.hash !== h && location.hash.includes('munmap-race'), stepped);
+  await page.getByRole('status').filter({ hasText: /STALE WRITE:|ACCESS AFTER UNMAP:|LOST WRITE:/ }).first().waitFor();
+  await page.goBack();
+  // The view before the race: the one step taken, not the page before the app.
+  await page.waitForFunction((h) => location.hash === h, stepped);
+  await page.getByRole('region', { name: 'History' }).filter({ hasText: /CPU1/ }).waitFor();
+  await page.goBack();
+  await page.waitForFunction(() => !location.hash.includes('munmap-race'));
+  assert.equal(await picker.inputValue(), 'seed-race');
+  await page.goForward();
+  await page.waitForFunction(() => location.hash.includes('munmap-race'));
+  assert.equal(await picker.inputValue(), 'munmap-race');
   assertClean(app);
 });

@@ -182,6 +182,8 @@ fn carry_out(caps: &Capabilities, intent: &Intent, state: &AppState, dispatch: &
 struct Written {
     route: Option<Route>,
     fragment: String,
+    /// The state's [`AppState::entry`] when the URL was last written.
+    entry: Option<u32>,
 }
 
 /// Props of the app.
@@ -222,7 +224,8 @@ pub fn App(props: &AppProps) -> Html {
     {
         // Shortcuts on the whole document. The visualizer and the lesson act on
         // the app's state; Compare has its own (it installs its listener), so
-        // here it only opens the help; the editor's fields take their keys.
+        // here, as in the editor (whose fields take their keys), only the help
+        // and the lecture-hall view, which every mode has, act.
         let shown = if caps.shows(state.mode) {
             state.mode
         } else {
@@ -234,6 +237,9 @@ pub fn App(props: &AppProps) -> Html {
             let state = state.clone();
             Callback::from(move |shortcut: Shortcut| match shortcut {
                 Shortcut::ToggleHelp => dispatch.emit(Action::ToggleHelp),
+                // (An embed has no lecture-hall view: the embedding page sizes it.)
+                Shortcut::TogglePresent if embed => {}
+                Shortcut::TogglePresent => dispatch.emit(Action::TogglePresent),
                 _ if !board_mode => {}
                 shortcut => {
                     if let Some(action) = shortcut_action(shortcut, &state) {
@@ -259,8 +265,10 @@ pub fn App(props: &AppProps) -> Html {
     {
         // The URL always holds what is shown: the permalink in the fragment, the
         // route in the query (and the flag boot.js reads). A new mode or lesson
-        // step is a new browser history entry; anything else (a step, a
-        // scenario) replaces the current one. A broken link stays in the URL
+        // step, another scenario and a race loaded (`AppState::entry`) are new
+        // browser history entries, so Back returns to the view before; a step
+        // replaces the current one. An embed never pushes: its entries would be
+        // the embedding page's Back button's. A broken link stays in the URL
         // until the user acts, so they can see and fix it; a link handed to the
         // full build stays for it to open.
         let fragment = caps.permalink(&state.history);
@@ -268,7 +276,8 @@ pub fn App(props: &AppProps) -> Html {
         let keep = (state.error.is_some() && state.history.cursor() == 0) || handing_over;
         let route = route_of(&state);
         let written = written.clone();
-        use_effect_with((route, fragment), move |(route, fragment)| {
+        let entry = state.entry;
+        use_effect_with((route, fragment, entry), move |(route, fragment, entry)| {
             let hash = if keep {
                 browser::hash()
             } else {
@@ -287,9 +296,12 @@ pub fn App(props: &AppProps) -> Html {
                 }
             );
             let mut w = written.borrow_mut();
-            let new_entry = w.route.is_some_and(|r| r != *route);
+            let new_entry = !embed
+                && (w.route.is_some_and(|r| r != *route)
+                    || (w.entry.is_some_and(|e| e != *entry) && w.fragment != hash));
             browser::set_url(&url, new_entry);
             w.route = Some(*route);
+            w.entry = Some(*entry);
             w.fragment = hash;
             drop(w);
             caps.ensure_shows(route.mode);
@@ -451,6 +463,7 @@ fn layout(
                 <OutcomeBar view={view.clone()} />
                 <Playback view={view.clone()} />
                 { board(view) }
+                <ShortcutHelp open={view.state.show_help} on_close={view.dispatch.reform(|_| Action::ToggleHelp)} />
             </div>
         };
     }

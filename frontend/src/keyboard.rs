@@ -26,10 +26,10 @@ pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Space", "play / pause"),
     (
         "m",
-        "next kernel (not in the lesson: its story picks the kernel)",
+        "next kernel (in Compare: the right side's; not in the lesson, whose story picks it)",
     ),
     ("r", "reset"),
-    ("p", "lecture-hall view on or off"),
+    ("p", "lecture-hall view on or off (not in an embed)"),
     ("?", "show or hide this help"),
     ("Esc", "close this help"),
 ];

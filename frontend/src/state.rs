@@ -4,9 +4,9 @@
 //! an event does.
 //!
 //! The reducer is pure: no clock, no browser, no globals. What must happen
-//! outside (a clipboard write, a download, reading a file, a new browser
-//! history entry) is returned as an [`Intent`], which app.rs carries out in one
-//! place.
+//! outside (a clipboard write, a download, reading a file) is returned as an
+//! [`Intent`], which app.rs carries out in one place; the URL is written by
+//! app.rs from the state (the route, the permalink and [`AppState::entry`]).
 
 use std::rc::Rc;
 
@@ -59,6 +59,11 @@ pub struct AppState {
     /// had its rows: the race loads when they arrive (not explored on the main
     /// thread, where a custom scenario may take long).
     pub race_wanted: Option<Mitigation>,
+    /// Counts the views that deserve a browser history entry of their own
+    /// besides a new mode or lesson step: another scenario picked, a race
+    /// loaded ("Show the race"). app.rs pushes an entry when it changes, so
+    /// browser Back returns to the view before; steps replace the entry.
+    pub entry: u32,
 }
 
 /// What a user can do.
@@ -296,6 +301,7 @@ impl AppState {
             lesson: None,
             present: false,
             race_wanted: None,
+            entry: 0,
         }
     }
 
@@ -397,6 +403,8 @@ impl AppState {
         // played up to), rather than a step they took with the pointer on a
         // Step button.
         let mut shows_race = false;
+        // Set where the action opens a view of its own (a browser history entry).
+        let mut new_view = false;
         match action {
             Action::Apply(event) => {
                 if let Err(e) = next.history.apply(event) {
@@ -447,6 +455,7 @@ impl AppState {
                     Model::shared(scenario.clone(), m)
                 });
                 next.show(History::new(model));
+                new_view = true;
             }
             Action::SetMode(mode) => {
                 if mode == next.mode {
@@ -540,10 +549,12 @@ impl AppState {
             Action::ShowRace => {
                 let m = next.model().mitigation();
                 shows_race = next.load_counterexample(m);
+                new_view = shows_race;
                 next.playing = false;
             }
             Action::ShowRaceFor(m) => {
                 shows_race = next.load_counterexample(m);
+                new_view = shows_race;
                 next.playing = false;
             }
             Action::ToggleHelp => next.show_help = !next.show_help,
@@ -572,11 +583,17 @@ impl AppState {
                 }
                 next.explorer = rows;
                 match next.race_wanted.take() {
-                    Some(m) => shows_race = next.load_counterexample(m),
+                    Some(m) => {
+                        shows_race = next.load_counterexample(m);
+                        new_view = shows_race;
+                    }
                     // Keep the notice: the rows arriving is not a user action.
                     None => next.notice = self.notice.clone(),
                 }
             }
+        }
+        if new_view {
+            next.entry = next.entry.wrapping_add(1);
         }
         let broken = next
             .history

@@ -404,6 +404,32 @@ fn only_a_race_asked_for_brings_its_evidence_on_screen() {
     assert_eq!(intents, vec![]);
 }
 
+#[wasm_bindgen_test]
+fn a_scenario_picked_or_a_race_shown_is_a_history_entry_and_a_step_is_not() {
+    let fresh = state_after("", Mitigation::Dsb);
+    let stepped = fresh.update(Action::StepCpu(CpuId(1))).0.expect("stepped");
+    assert_eq!(stepped.entry, fresh.entry, "a step replaces the entry");
+    let raced = stepped.update(Action::ShowRace).0.expect("a race loaded");
+    assert_eq!(raced.entry, fresh.entry + 1, "a race shown is an entry");
+    let back = raced.update(Action::Back).0.expect("moved back");
+    assert_eq!(back.entry, raced.entry, "undo is a step");
+    let picked = back
+        .update(Action::LoadScenario("munmap-race".into()))
+        .0
+        .expect("another scenario");
+    assert_eq!(
+        picked.entry,
+        raced.entry + 1,
+        "a scenario picked is an entry"
+    );
+    let (same, _) = picked.update(Action::LoadScenario("munmap-race".into()));
+    assert!(same.is_none(), "the same scenario again changes nothing");
+    // No race under flush_tlb_mm: nothing loaded, no entry.
+    let kept = state_after("", Mitigation::FlushTlbMm);
+    let (after, _) = kept.update(Action::ShowRace);
+    assert_eq!(after.map_or(kept.entry, |s| s.entry), kept.entry);
+}
+
 async fn mount_batch(state: AppState) -> Element {
     use frontend::components::memory::{BatchState, MemoryProps};
     let div = root();

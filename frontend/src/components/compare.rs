@@ -183,8 +183,10 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
     {
         // The shortcuts that have an action here: a digit steps that CPU, `d`
         // delivers the oldest TLBI in flight, the arrows go back one event or
-        // on with the story, `r` resets.
+        // on with the story, `r` resets, `m` moves the right side to its
+        // architecture's next kernel (the left is the one compared against).
         let schedule = schedule.clone();
+        let right_kernel = right_m.clone();
         let enabled = enabled.clone();
         // Oldest first as the left kernel lists them (the union is sorted by issuer).
         let deliver = pick_delivery(&left_enabled).or_else(|| pick_delivery(&enabled));
@@ -203,6 +205,11 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
                 Shortcut::Reset => {
                     events.clear();
                     None
+                }
+                Shortcut::CycleMitigation => {
+                    let (arch, m) = *right_kernel;
+                    right_kernel.set((arch, m.next_on(arch)));
+                    return;
                 }
                 _ => return,
             };

@@ -22,7 +22,10 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-/// What the VMA promises for a page: what the calls that returned say.
+/// What user space was promised for a page by the calls that have returned
+/// (`Machine::prot_read`, `Machine::unmapped`). Not the VMA's `vm_flags`:
+/// mprotect_fixup() (mm/mprotect.c) sets those before change_protection()
+/// walks the PTEs, while the promise holds only once mprotect() returns.
 fn promise(m: &sim_core::Machine, page: sim_core::PageId) -> &'static str {
     if m.unmapped.contains(page) {
         "unmapped"
@@ -33,8 +36,8 @@ fn promise(m: &sim_core::Machine, page: sim_core::PageId) -> &'static str {
     }
 }
 
-/// PTE per page (present, writable, frame), what the VMA promises, frame and
-/// swap contents.
+/// PTE per page (present, writable, frame), what the returned calls promise,
+/// frame and swap contents.
 #[component]
 pub fn PageTable(props: &MemoryProps) -> Html {
     let state = &props.view.state;
@@ -76,7 +79,7 @@ pub fn PageTable(props: &MemoryProps) -> Html {
                         <th scope="col">{ "Present" }</th>
                         <th scope="col">{ "Writable" }</th>
                         <th scope="col">{ "Frame" }</th>
-                        <th scope="col" title="what the calls that returned promise">{ "VMA" }</th>
+                        <th scope="col" title="what the calls that have returned promise user space (mprotect, munmap)">{ "Promised" }</th>
                         <th scope="col">{ "Memory" }</th>
                         <th scope="col">{ "Swap" }</th>
                     </tr>
