@@ -41,6 +41,17 @@ impl Mode {
             .unwrap_or(Mode::Visualizer)
     }
 
+    /// The button's words on a phone, where all four must fit beside the
+    /// title; `None` when [`Mode::label`] is short already. (The button's
+    /// accessible name stays the label.)
+    pub fn short_label(self) -> Option<&'static str> {
+        match self {
+            Mode::Compare => Some("Compare"),
+            Mode::Editor => Some("Editor"),
+            Mode::Visualizer | Mode::Lesson => None,
+        }
+    }
+
     /// The button's words.
     pub fn label(self) -> &'static str {
         match self {

@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox','--disable-gpu'] });
+const [w, h] = (process.env.VP ?? '1280x800').split('x').map(Number);
+const page = await browser.newPage({ viewport: { width: w, height: h }, bypassCSP: true });
+await page.goto('http://127.0.0.1:8766/' + (process.env.Q ?? ''));
+await page.getByRole('button', { name: 'Show the race' }).waitFor();
+if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
+if (process.env.SC) await page.selectOption('#scenario-select', process.env.SC);
+await page.waitForTimeout(400);
+await page.getByRole('button', { name: 'Show the race' }).click();
+await page.waitForTimeout(900);
+await page.screenshot({ path: process.env.SHOT ?? '/tmp/shot.png', fullPage: !!process.env.FULL });
+console.log(await page.evaluate(() => [...document.querySelectorAll('[data-evidence]')].map(e => { const r = e.getBoundingClientRect(); return e.dataset.evidence + ' ' + Math.round(r.top) + '..' + Math.round(r.bottom) + ' x ' + Math.round(r.left) + '..' + Math.round(r.right); }).join('\n') + '\nscrollY ' + scrollY));
+await browser.close();
