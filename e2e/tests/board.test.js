@@ -140,6 +140,16 @@ test('a shared link to a race opens with its evidence on screen', async (t) => {
   await assertOnScreen(page, arrow, 'the arrow to the stale row');
   await assertOnScreen(page, sentence(page), 'the step sentence');
   assertClean(app);
+  // The same link in another mode scrolls nothing: the lesson shows its own
+  // step, Compare and the editor no board of this run.
+  for (const query of ['?mode=lesson&step=8', '?mode=compare', '?mode=editor']) {
+    const other = await openApp(query + link, { viewport: { width: 1024, height: 768 } });
+    await other.page.getByRole('button', { name: 'Visualizer', exact: true }).waitFor();
+    await other.page.waitForTimeout(1500);
+    assert.equal(await other.page.evaluate(() => scrollY), 0, `${query} opens at the top`);
+    await assertOnScreen(other.page, other.page.getByRole('navigation', { name: 'Mode' }), `the mode switch in ${query}`);
+    await other.close();
+  }
 });
 
 test('on a phone a four-CPU board scrolls sideways instead of squeezing its columns over each other', async (t) => {

@@ -77,7 +77,7 @@ pub fn board(view: &View) -> Html {
 
 /// What a shortcut does in the views driven by the app's reducer (the
 /// visualizer and the lesson), if it does anything there.
-fn shortcut_action(shortcut: Shortcut, state: &AppState) -> Option<Action> {
+fn shortcut_action(shortcut: Shortcut, state: &AppState, shown: Mode) -> Option<Action> {
     Some(match shortcut {
         Shortcut::Step(cpu) => Action::StepCpu(cpu),
         Shortcut::Deliver => {
@@ -89,7 +89,7 @@ fn shortcut_action(shortcut: Shortcut, state: &AppState) -> Option<Action> {
         Shortcut::TogglePlay => Action::TogglePlay,
         // The lesson's story names its kernel; it has no kernel control to say
         // that another one took over.
-        Shortcut::CycleMitigation if state.mode == Mode::Lesson => return None,
+        Shortcut::CycleMitigation if shown == Mode::Lesson => return None,
         Shortcut::CycleMitigation => Action::CycleMitigation,
         Shortcut::Reset => Action::Reset,
         Shortcut::ToggleHelp => Action::ToggleHelp,
@@ -242,7 +242,7 @@ pub fn App(props: &AppProps) -> Html {
                 Shortcut::TogglePresent => dispatch.emit(Action::TogglePresent),
                 _ if !board_mode => {}
                 shortcut => {
-                    if let Some(action) = shortcut_action(shortcut, &state) {
+                    if let Some(action) = shortcut_action(shortcut, &state, shown) {
                         dispatch.emit(action);
                     }
                 }

@@ -122,7 +122,10 @@ pub enum Action {
     LoadHistory(History),
     /// Open a permalink's history (pasted, or reached by Back or Forward): a
     /// link that ends on a broken promise was shared to show it, so its
-    /// evidence is brought on screen as "Show the race" would.
+    /// evidence is brought on screen as "Show the race" would, in the
+    /// visualizer only: the lesson shows its own history, and Compare and the
+    /// editor have no board of this history to bring into view (a light build
+    /// asked for them shows the visualizer only until the full one takes over).
     OpenLink(History),
     /// Tell the user something went wrong, keeping everything else as it is.
     ShowError(String),
@@ -223,12 +226,14 @@ impl Store {
     }
 
     /// A store opening on a permalink's state: as [`Action::OpenLink`], a link
-    /// that ends on a broken promise brings its evidence on screen.
+    /// that ends on a broken promise brings its evidence on screen, in the
+    /// visualizer only.
     pub fn opened_link(state: AppState) -> Store {
-        let broken = state
-            .history
-            .last()
-            .is_some_and(sim_core::facts::breaks_promise);
+        let broken = state.mode == Mode::Visualizer
+            && state
+                .history
+                .last()
+                .is_some_and(sim_core::facts::breaks_promise);
         Store {
             state: Rc::new(state),
             intents: Rc::new(if broken {
@@ -567,7 +572,7 @@ impl AppState {
                 next.show(history);
                 next.error = None;
                 next.playing = false;
-                shows_race = true;
+                shows_race = next.mode == Mode::Visualizer;
             }
             Action::ExplorerCancelled => next.race_wanted = None,
             Action::ShowError(message) => next.error = Some(message),

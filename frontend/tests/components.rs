@@ -430,6 +430,47 @@ fn a_scenario_picked_or_a_race_shown_is_a_history_entry_and_a_step_is_not() {
     assert_eq!(after.map_or(kept.entry, |s| s.entry), kept.entry);
 }
 
+#[wasm_bindgen_test]
+fn a_link_to_a_race_brings_its_evidence_on_screen_in_the_visualizer_only() {
+    use frontend::route::Mode;
+    use frontend::state::Store;
+    let race = state_after("s1,s0,s0,s1,s1,s1,s1,s1,s1,s1", Mitigation::Dsb);
+    assert!(race
+        .history
+        .last()
+        .is_some_and(sim_core::facts::breaks_promise));
+    let opened = Store::opened_link(race.clone());
+    assert_eq!(*opened.intents, vec![(1, Intent::RevealEvidence)]);
+    let (_, intents) =
+        state_after("", Mitigation::Dsb).update(Action::OpenLink(race.history.clone()));
+    assert_eq!(intents, vec![Intent::RevealEvidence]);
+    for mode in [Mode::Lesson, Mode::Compare, Mode::Editor] {
+        let elsewhere = AppState {
+            mode,
+            ..race.clone()
+        };
+        assert!(
+            Store::opened_link(elsewhere.clone()).intents.is_empty(),
+            "{mode:?} at load"
+        );
+        let fresh = AppState {
+            mode,
+            ..state_after("", Mitigation::Dsb)
+        };
+        let (_, intents) = fresh.update(Action::OpenLink(race.history.clone()));
+        assert_eq!(
+            intents,
+            vec![],
+            "{mode:?} on Back, Forward or a pasted link"
+        );
+    }
+    // A link that ends on no broken promise never scrolls.
+    let (_, intents) = race.update(Action::OpenLink(
+        state_after("s1,s0", Mitigation::Dsb).history,
+    ));
+    assert_eq!(intents, vec![]);
+}
+
 async fn mount_batch(state: AppState) -> Element {
     use frontend::components::memory::{BatchState, MemoryProps};
     let div = root();

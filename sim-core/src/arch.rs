@@ -143,7 +143,7 @@ impl Arch {
                 "Without 3ea277194daa: no walker calls flush_tlb_batched_pending() (Nadav Amit's original race, found on x86); otherwise v6.15's x86 code."
             }
             (Arch::Riscv, Mitigation::FlushTlbMm) => {
-                "riscv since its batched unmap flushing (54d7431af73e, v6.8): its arch_flush_tlb_batched_pending() is flush_tlb_mm(), as the generic hook has been since 3ea277194daa: flush IPIs to the mm's CPUs, and the caller waits for them."
+                "riscv since its batched unmap flushing (54d7431af73e, v6.8): its arch_flush_tlb_batched_pending() is flush_tlb_mm() (as x86's has been since db6c1f6f236d; before that hook, core code called flush_tlb_mm() directly since 3ea277194daa): a remote sfence.vma of the mm's harts, by IPI or SBI, and the caller waits."
             }
             (_, Mitigation::FlushTlbMm) => {
                 "Since 3ea277194daa: flush_tlb_batched_pending() calls flush_tlb_mm(): a local flush plus flush IPIs to the mm's other CPUs, and the caller waits for them."

@@ -1564,7 +1564,11 @@ impl Model {
                 fx.push(Effect::TlbMiss { cpu, page });
                 let pte = m.ptes[page.index()];
                 if !pte.present {
-                    // An invalid descriptor (a Translation fault) is never cached in an Arm TLB.
+                    // Not cached: Arm never caches an invalid descriptor (a
+                    // Translation fault), nor x86 a not-present PTE (SDM Vol. 3A,
+                    // 4.10.2.3). RISC-V may cache an invalid PTE (hence Svvptc);
+                    // the model does not, as that could only add faults, never
+                    // let a stale access through (`narrative::ipi::no_fault_caching`).
                     m.stats[c].faults += 1;
                     fx.push(Effect::Fault {
                         cpu,
