@@ -104,6 +104,30 @@ for (const viewport of [{ width: 1024, height: 768 }, { width: 1280, height: 800
   });
 }
 
+// The scale boards (five to seven CPUs: scale-7's TLBI chip has seven Deliver
+// buttons) on a 768-pixel-high screen, the height the chip, the sentence and
+// the stale row had to share; the columns past the screen's width scroll
+// sideways inside the board.
+test('at 768 px high, scale-5 and scale-7 races show the sentence, the TLBI chip and the stale row together', async (t) => {
+  for (const viewport of [{ width: 1366, height: 768 }, { width: 1024, height: 768 }]) {
+    const app = await openApp('', { viewport });
+    const { page } = app;
+    for (const name of ['scale-5', 'scale-7']) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.getByRole('combobox', { name: 'Scenario' }).selectOption(name);
+      await page.getByRole('button', { name: 'Show the race' }).click();
+      await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
+      const cpu = (await status(page).innerText()).match(/on CPU(\d)/)[1];
+      const where = `${name} at ${viewport.width}x${viewport.height}`;
+      await assertOnScreen(page, staleRow(page, cpu), `${where}: the stale row`);
+      await assertOnScreen(page, page.getByRole('group', { name: /^tlbi vale1is P from CPU0/ }), `${where}: the TLBI chip`);
+      await assertOnScreen(page, sentence(page), `${where}: the step sentence`);
+    }
+    assertClean(app);
+    await app.close();
+  }
+});
+
 test('a step the user takes never scrolls the page, even when it breaks a promise', async (t) => {
   const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 1280, height: 800 } });
   t.after(() => app.close());
@@ -231,6 +255,8 @@ test('the scrubber jumps to any step, by keyboard too', async (t) => {
   await page.keyboard.press('End');
   await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
   await page.keyboard.press('ArrowLeft');
+  // (The page re-renders after the input event: wait for it, do not race it.)
+  await scrubber.and(page.locator('[aria-valuetext="step 9 of 10"]')).waitFor({ timeout: 5000 });
   assert.match(await scrubber.getAttribute('aria-valuetext'), /^step 9 of 10$/);
   assertClean(app);
 });
