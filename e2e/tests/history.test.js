@@ -4,6 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openApp, assertClean } from '../lib.js';
 
 test('Back and Forward move between modes and lesson steps, not out of the app', async (t) => {
@@ -96,5 +99,39 @@ test('Back returns from a race shown and from a scenario picked; steps add no en
   await page.goForward();
   await page.waitForFunction(() => location.hash.includes('munmap-race'));
   assert.equal(await picker.inputValue(), 'munmap-race');
+  assertClean(app);
+});
+
+test('Back after Reset brings the view back; a file opened and a pick after a broken link are entries', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('table', { name: 'CPU1 TLB' }).waitFor();
+  await page.getByRole('button', { name: 'Show the race' }).click();
+  await page.getByRole('status').filter({ hasText: 'STALE WRITE:' }).waitFor();
+  const race = await page.evaluate(() => location.hash);
+  await page.keyboard.press('r');
+  await page.waitForFunction((h) => location.hash !== h, race);
+  await page.goBack();
+  await page.waitForFunction((h) => location.hash === h, race);
+  await page.getByRole('status').filter({ hasText: 'STALE WRITE:' }).waitFor();
+
+  // A scenario file opened from the share bar: Back returns to the race.
+  const file = join(mkdtempSync(join(tmpdir(), 'tlbrace-history-')), 'mremap-race.json');
+  writeFileSync(file, readFileSync(new URL('../../sim-core/scenarios/mremap-race.json', import.meta.url)));
+  await page.locator('input[type=file]').first().setInputFiles(file);
+  await page.waitForFunction((h) => location.hash !== h, race);
+  await page.goBack();
+  await page.waitForFunction((h) => location.hash === h, race);
+
+  // A broken link, then a scenario picked: the URL follows the pick at once,
+  // and Back returns to the broken link's entry.
+  await page.goto(new URL('#v2/no-such-scenario/dsb/', page.url()).href);
+  await page.getByRole('alert').waitFor();
+  await page.getByRole('combobox', { name: 'Scenario' }).selectOption('munmap-race');
+  await page.waitForFunction(() => location.hash.includes('munmap-race'));
+  assert.equal(await page.getByRole('alert').count(), 0, 'the error banner is gone');
+  await page.goBack();
+  await page.waitForFunction(() => location.hash.includes('no-such-scenario'));
   assertClean(app);
 });

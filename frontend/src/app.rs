@@ -264,10 +264,10 @@ pub fn App(props: &AppProps) -> Html {
 
     {
         // The URL always holds what is shown: the permalink in the fragment, the
-        // route in the query (and the flag boot.js reads). A new mode or lesson
-        // step, another scenario and a race loaded (`AppState::entry`) are new
-        // browser history entries, so Back returns to the view before; a step
-        // replaces the current one. An embed never pushes: its entries would be
+        // route in the query (and the flag boot.js reads). A new route (mode,
+        // lesson step, lecture-hall view) and a new view (`AppState::entry`: a
+        // scenario, a race, a file, a reset) are new browser history entries,
+        // so Back returns to the view before; a step replaces the current one. An embed never pushes: its entries would be
         // the embedding page's Back button's. A broken link stays in the URL
         // until the user acts, so they can see and fix it; a link handed to the
         // full build stays for it to open.

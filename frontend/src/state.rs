@@ -60,9 +60,10 @@ pub struct AppState {
     /// thread, where a custom scenario may take long).
     pub race_wanted: Option<Mitigation>,
     /// Counts the views that deserve a browser history entry of their own
-    /// besides a new mode or lesson step: another scenario picked, a race
-    /// loaded ("Show the race"). app.rs pushes an entry when it changes, so
-    /// browser Back returns to the view before; steps replace the entry.
+    /// besides a new route (mode, lesson step, lecture-hall view): another
+    /// scenario picked, a race loaded ("Show the race"), a file opened in the
+    /// visualizer, a reset of a played view. app.rs pushes an entry when it
+    /// changes, so browser Back returns to the view before; steps replace it.
     pub entry: u32,
 }
 
@@ -435,8 +436,12 @@ impl AppState {
                 next.playing = false;
             }
             Action::Reset => {
+                // A reset of a played view is an entry: Back brings the view back
+                // (and the entry before a race shown never repeats the start).
+                new_view = next.history.cursor() > 0 || !next.history.schedule().is_empty();
                 next.history = History::new(next.model().clone());
                 next.playing = false;
+                next.error = None;
             }
             Action::LoadScenario(name) => {
                 if name == next.model().scenario().name() {
@@ -461,6 +466,8 @@ impl AppState {
                 });
                 next.show(History::new(model));
                 new_view = true;
+                // The user moved on from a broken link: the URL may say so now.
+                next.error = None;
             }
             Action::SetMode(mode) => {
                 if mode == next.mode {
@@ -556,17 +563,27 @@ impl AppState {
                 shows_race = next.load_counterexample(m);
                 new_view = shows_race;
                 next.playing = false;
+                if shows_race {
+                    next.error = None;
+                }
             }
             Action::ShowRaceFor(m) => {
                 shows_race = next.load_counterexample(m);
                 new_view = shows_race;
                 next.playing = false;
+                if shows_race {
+                    next.error = None;
+                }
             }
             Action::ToggleHelp => next.show_help = !next.show_help,
             Action::DismissNotice => {}
             Action::LoadHistory(history) => {
                 next.show(history);
                 next.error = None;
+                // A file opened in the visualizer is a view of its own; the
+                // lesson's and the editor's histories come with their own
+                // route (a lesson step, a mode), which is the entry.
+                new_view = next.mode == Mode::Visualizer;
             }
             Action::OpenLink(history) => {
                 next.show(history);

@@ -187,6 +187,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         // architecture's next kernel (the left is the one compared against).
         let schedule = schedule.clone();
         let right_kernel = right_m.clone();
+        let left_kernel = *left_m;
         let enabled = enabled.clone();
         // Oldest first as the left kernel lists them (the union is sorted by issuer).
         let deliver = pick_delivery(&left_enabled).or_else(|| pick_delivery(&enabled));
@@ -207,8 +208,13 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
                     None
                 }
                 Shortcut::CycleMitigation => {
+                    // Past the left side's kernel: the same kernel twice compares nothing.
                     let (arch, m) = *right_kernel;
-                    right_kernel.set((arch, m.next_on(arch)));
+                    let mut next = m.next_on(arch);
+                    if (arch, next) == left_kernel {
+                        next = next.next_on(arch);
+                    }
+                    right_kernel.set((arch, next));
                     return;
                 }
                 _ => return,
