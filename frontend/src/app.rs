@@ -383,6 +383,13 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    // A Step, Deliver, Back or Forward button stays under the pointer when
+    // its step changes the text above it (browser::keep_steady_controls_in_place).
+    use_effect_with((), |_| {
+        let listener = browser::keep_steady_controls_in_place();
+        move || drop(listener)
+    });
+
     // Files picked (share bar) or dropped (anywhere) are read here, not in the reducer.
     let open_file = {
         let dispatch = dispatch.clone();

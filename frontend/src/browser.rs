@@ -1,5 +1,6 @@
 //! The app's few contacts with the browser beyond the DOM: the URL (permalinks,
-//! embed mode), the clipboard, downloads and reading a dropped or picked file.
+//! embed mode), the clipboard, downloads, reading a dropped or picked file, and
+//! scrolling (the evidence on screen, a clicked control kept under the pointer).
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -232,4 +233,49 @@ pub fn reveal_evidence() {
     if dy != 0.0 {
         window.scroll_by_with_x_and_y(0.0, dy.round());
     }
+}
+
+/// Keeps a control marked `data-steady` (a Step, Deliver, Back or Forward
+/// button: the ones a user clicks again and again) where it was on screen
+/// after the re-render its click causes. A step changes the text above the
+/// columns (the outcome gains a line when a promise breaks, the step's
+/// sentence and its sources grow or shrink), which would otherwise move the
+/// next click's target away from the pointer. The click is seen in the
+/// capture phase, before the app's handler; the page is scrolled back by how
+/// far the control moved in the next animation frame, after Yew's render
+/// (a microtask) and before that frame is painted, so nothing is seen to jump.
+/// None of these controls brings the evidence on screen
+/// ([`reveal_evidence`]), which this would undo.
+pub fn keep_steady_controls_in_place() -> Option<gloo_events::EventListener> {
+    let page = window()?;
+    let options = gloo_events::EventListenerOptions::run_in_capture_phase();
+    Some(gloo_events::EventListener::new_with_options(
+        &page,
+        "click",
+        options,
+        |event| {
+            let Some(control) = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("[data-steady]").ok().flatten())
+            else {
+                return;
+            };
+            let top = control.get_bounding_client_rect().top();
+            let settle = wasm_bindgen::closure::Closure::once_into_js(move || {
+                if !control.is_connected() {
+                    return;
+                }
+                let moved = control.get_bounding_client_rect().top() - top;
+                if moved.abs() >= 0.5 {
+                    if let Some(window) = window() {
+                        window.scroll_by_with_x_and_y(0.0, moved);
+                    }
+                }
+            });
+            if let Some(window) = window() {
+                let _ = window.request_animation_frame(settle.unchecked_ref());
+            }
+        },
+    ))
 }

@@ -426,7 +426,7 @@ pub fn Issued(props: &IssuedProps) -> Html {
                 let event = Event::Deliver { tlbi, to };
                 let on_event = props.on_event.clone();
                 html! {
-                    <button class="deliver" key={to.0} disabled={!enabled.contains(&event)}
+                    <button class="deliver" data-steady="" key={to.0} disabled={!enabled.contains(&event)}
                         onclick={Callback::from(move |_| on_event.emit(event))}
                         title={format!("Let this TLBI reach {to}'s TLB now (event {event})")}>
                         <span class="verb">{ "Deliver to " }</span>{ to.to_string() }
@@ -461,7 +461,7 @@ pub fn Issued(props: &IssuedProps) -> Html {
             let event = Event::Ipi { from: cpu, to };
             let on_event = props.on_event.clone();
             html! {
-                <button class="deliver take-ipi" key={to.0} disabled={!enabled.contains(&event)}
+                <button class="deliver take-ipi" data-steady="" key={to.0} disabled={!enabled.contains(&event)}
                     onclick={Callback::from(move |_| on_event.emit(event))}
                     aria-keyshortcuts="i"
                     title={format!("{to} takes the IPI and runs the flush handler on its own TLB (event {event})")}>

@@ -148,7 +148,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
     let steps = (0..cpus).map(|c| {
         let event = Event::Step(sim_core::CpuId(c as u8));
         html! {
-            <button key={c} class="step" disabled={!enabled.contains(&event)} onclick={with(event)}>
+            <button key={c} class="step" data-steady="" disabled={!enabled.contains(&event)} onclick={with(event)}>
                 { event_label(event) }
             </button>
         }
@@ -163,7 +163,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
         .filter(|e| matches!(e, Event::Deliver { .. } | Event::Ipi { .. }))
         .map(|e| {
             html! {
-                <button key={e.to_string()} class="deliver" onclick={with(*e)}>
+                <button key={e.to_string()} class="deliver" data-steady="" onclick={with(*e)}>
                     { event_label(*e) }{ only(e) }
                 </button>
             }
@@ -326,7 +326,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
             <div class="compare-controls" role="group" aria-label="Events for both kernels">
                 { for steps }
                 { for deliveries }
-                <button onclick={back} disabled={schedule.is_empty()}>{ "\u{25C0} Back" }</button>
+                <button data-steady="" onclick={back} disabled={schedule.is_empty()}>{ "\u{25C0} Back" }</button>
                 <button onclick={set(Vec::new())} disabled={schedule.is_empty()}>{ "Reset" }</button>
                 <button class="race" disabled={story_next.is_none()}
                     onclick={story_next.map(&with).unwrap_or_default()}>{ "Next event of the story" }</button>

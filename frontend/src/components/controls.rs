@@ -164,9 +164,9 @@ pub fn Playback(props: &ControlProps) -> Html {
     let position = format!("step {} of {total}", history.cursor());
     html! {
         <div class="playback" role="group" aria-label="Playback">
-            <button onclick={view.send(Action::Back)} disabled={at_start}
+            <button data-steady="" onclick={view.send(Action::Back)} disabled={at_start}
                 aria-keyshortcuts="ArrowLeft">{ "\u{25C0} Back" }</button>
-            <button onclick={view.send(Action::Forward)} disabled={at_end}
+            <button data-steady="" onclick={view.send(Action::Forward)} disabled={at_end}
                 aria-keyshortcuts="ArrowRight">{ "Forward \u{25B6}" }</button>
             <button onclick={view.send(Action::Reset)} disabled={history.all_steps().is_empty()}
                 aria-keyshortcuts="r">{ "Reset" }</button>

@@ -224,7 +224,7 @@ pub fn Lane(props: &LaneProps) -> Html {
                 <h3>{ format!("CPU{c}") }</h3>
                 { header }
             </header>
-            <button class="step" onclick={on_step} disabled={!can_step}
+            <button class="step" data-steady="" onclick={on_step} disabled={!can_step}
                 aria-keyshortcuts={c.to_string()}>
                 { format!("Step CPU{c}") }
             </button>
