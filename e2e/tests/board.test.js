@@ -166,6 +166,39 @@ test('a Step or Back button the user clicks stays under the pointer, even when t
   assertClean(app);
 });
 
+test('two clicks before a frame is painted leave the first button under the pointer', async (t) => {
+  const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 1280, height: 800 } });
+  t.after(() => app.close());
+  const { page } = app;
+  await page.getByRole('button', { name: 'Show the race' }).click();
+  await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await status(page).filter({ hasNotText: 'STALE WRITE:' }).waitFor();
+  const stepButton = page.getByRole('button', { name: 'Step CPU1', exact: true });
+  await stepButton.scrollIntoViewIfNeeded();
+  await page.waitForTimeout(200);
+  const stepHandle = await stepButton.elementHandle();
+  const backHandle = await page.getByRole('button', { name: 'Back' }).elementHandle();
+  // Step CPU1 (the stale write: the text above it grows), and Back once Yew has
+  // rendered that step but before the frame is painted, as a fast pair of clicks
+  // on a slow machine: the second click sees the page as the first left it.
+  const { before, rendered } = await page.evaluate(async ([stepEl, backEl]) => {
+    const top = () => stepEl.getBoundingClientRect().top;
+    const before = top();
+    stepEl.click();
+    for (let i = 0; i < 1000 && Math.abs(top() - before) < 1; i += 1) await Promise.resolve();
+    const rendered = top();
+    backEl.click();
+    return { before, rendered };
+  }, [stepHandle, backHandle]);
+  assert.ok(Math.abs(rendered - before) > 10, `the step moved Step CPU1 before the frame (top ${before} -> ${rendered})`);
+  await status(page).filter({ hasNotText: 'STALE WRITE:' }).waitFor();
+  await page.waitForTimeout(200);
+  const after = await stepButton.evaluate((el) => el.getBoundingClientRect().top);
+  assert.ok(Math.abs(after - before) <= 1, `Step CPU1 is where it was clicked (top ${before} -> ${after})`);
+  assertClean(app);
+});
+
 test('a shared link to a race opens with its evidence on screen', async (t) => {
   // The link a reviewer pastes: made by "Show the race" on one page, opened on another.
   const maker = await openApp('', { viewport: { width: 1280, height: 800 } });

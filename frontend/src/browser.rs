@@ -246,6 +246,15 @@ pub fn reveal_evidence() {
 /// (a microtask) and before that frame is painted, so nothing is seen to jump.
 /// None of these controls brings the evidence on screen
 /// ([`reveal_evidence`]), which this would undo.
+///
+/// One correction is pending at a time, from the first click's place: a
+/// second click before the frame (a fast double click, a held Enter) saw the
+/// control where the first left it, and two corrections would undo each
+/// other. The control is measured again in the frame after, because Yew's
+/// scheduler defers a render to a timeout after a long run of its own, which
+/// can land after the first frame. The page cannot scroll above its top, so a
+/// control near the top of the page may still move up when text above it
+/// shrinks.
 pub fn keep_steady_controls_in_place() -> Option<gloo_events::EventListener> {
     let page = window()?;
     let options = gloo_events::EventListenerOptions::run_in_capture_phase();
@@ -261,21 +270,52 @@ pub fn keep_steady_controls_in_place() -> Option<gloo_events::EventListener> {
             else {
                 return;
             };
-            let top = control.get_bounding_client_rect().top();
-            let settle = wasm_bindgen::closure::Closure::once_into_js(move || {
-                if !control.is_connected() {
-                    return;
-                }
-                let moved = control.get_bounding_client_rect().top() - top;
-                if moved.abs() >= 0.5 {
-                    if let Some(window) = window() {
-                        window.scroll_by_with_x_and_y(0.0, moved);
-                    }
+            STEADY_PENDING.with(|pending| {
+                let mut pending = pending.borrow_mut();
+                if pending.is_none() {
+                    let top = control.get_bounding_client_rect().top();
+                    *pending = Some((control, top));
+                    after_frame(|| {
+                        scroll_back_steady_control();
+                        after_frame(|| {
+                            scroll_back_steady_control();
+                            STEADY_PENDING.with(|p| p.borrow_mut().take());
+                        });
+                    });
                 }
             });
-            if let Some(window) = window() {
-                let _ = window.request_animation_frame(settle.unchecked_ref());
-            }
         },
     ))
+}
+
+thread_local! {
+    /// The control of [`keep_steady_controls_in_place`] waiting for its
+    /// correction, and its viewport top when it was clicked.
+    static STEADY_PENDING: std::cell::RefCell<Option<(web_sys::Element, f64)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Scrolls the page by how far the pending steady control moved from its
+/// place at the click (nothing when it left the page).
+fn scroll_back_steady_control() {
+    let moved = STEADY_PENDING.with(|pending| {
+        let pending = pending.borrow();
+        let (control, top) = pending.as_ref()?;
+        control
+            .is_connected()
+            .then(|| control.get_bounding_client_rect().top() - top)
+    });
+    if let (Some(moved), Some(window)) = (moved, window()) {
+        if moved.abs() >= 0.5 {
+            window.scroll_by_with_x_and_y(0.0, moved);
+        }
+    }
+}
+
+/// Runs `then` in the next animation frame, before it is painted.
+fn after_frame(then: impl FnOnce() + 'static) {
+    let callback = wasm_bindgen::closure::Closure::once_into_js(then);
+    if let Some(window) = window() {
+        let _ = window.request_animation_frame(callback.unchecked_ref());
+    }
 }
