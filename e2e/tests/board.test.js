@@ -133,17 +133,23 @@ test('at 768 px high, scale-5 and scale-7 races show the sentence, the TLBI chip
 // keeping the clicked button in place, Step CPU1 moved 90 px down under the
 // pointer. A user's step also never brings the evidence on screen (only "Show
 // the race" and Play's stop do), which would move it too.
-test('a Step or Back button the user clicks stays under the pointer, even when the step breaks a promise', async (t) => {
+/** The seed race on four CPUs one step before its stale write (its shortest
+ * schedule up to the write), with Step CPU1, which takes the write, in view. */
+async function beforeTheStaleWrite(t) {
   const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 1280, height: 800 } });
   t.after(() => app.close());
   const { page } = app;
-  // The race's last step by hand: its shortest schedule up to the write, then the write.
   await page.getByRole('button', { name: 'Show the race' }).click();
   await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
   await page.getByRole('button', { name: 'Back' }).click();
   await status(page).filter({ hasNotText: 'STALE WRITE:' }).waitFor();
   const stepButton = page.getByRole('button', { name: 'Step CPU1', exact: true });
   await stepButton.scrollIntoViewIfNeeded();
+  return { app, page, stepButton };
+}
+
+test('a Step or Back button the user clicks stays under the pointer, even when the step breaks a promise', async (t) => {
+  const { app, page, stepButton } = await beforeTheStaleWrite(t);
   const top = (locator) => locator.evaluate((el) => el.getBoundingClientRect().top);
   const outcomeHeight = () => status(page).evaluate((el) => el.getBoundingClientRect().height);
   const [before, outcomeBefore] = [await top(stepButton), await outcomeHeight()];
@@ -167,15 +173,7 @@ test('a Step or Back button the user clicks stays under the pointer, even when t
 });
 
 test('two clicks before a frame is painted leave the first button under the pointer', async (t) => {
-  const app = await openApp('#v2/seed-race-4cpu/dsb/100', { viewport: { width: 1280, height: 800 } });
-  t.after(() => app.close());
-  const { page } = app;
-  await page.getByRole('button', { name: 'Show the race' }).click();
-  await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
-  await page.getByRole('button', { name: 'Back' }).click();
-  await status(page).filter({ hasNotText: 'STALE WRITE:' }).waitFor();
-  const stepButton = page.getByRole('button', { name: 'Step CPU1', exact: true });
-  await stepButton.scrollIntoViewIfNeeded();
+  const { app, page, stepButton } = await beforeTheStaleWrite(t);
   await page.waitForTimeout(200);
   const stepHandle = await stepButton.elementHandle();
   const backHandle = await page.getByRole('button', { name: 'Back' }).elementHandle();
