@@ -247,6 +247,10 @@ pub fn reveal_evidence() {
 /// None of these controls brings the evidence on screen
 /// ([`reveal_evidence`]), which this would undo.
 ///
+/// A Deliver or Take IPI button leaves the page with its delivery: then its
+/// chip (which keeps the other CPUs' buttons) is kept in place instead, or,
+/// after the last delivery, the CPU's column holding it.
+///
 /// One correction is pending at a time, from the first click's place: a
 /// second click before the frame (a fast double click, a held Enter) saw the
 /// control where the first left it, and two corrections would undo each
@@ -273,8 +277,19 @@ pub fn keep_steady_controls_in_place() -> Option<gloo_events::EventListener> {
             STEADY_PENDING.with(|pending| {
                 let mut pending = pending.borrow_mut();
                 if pending.is_none() {
-                    let top = control.get_bounding_client_rect().top();
-                    *pending = Some((control, top));
+                    // The control, then what holds it, nearest first.
+                    let holders = [".chip", "section"]
+                        .into_iter()
+                        .filter_map(|selector| control.closest(selector).ok().flatten());
+                    *pending = Some(
+                        std::iter::once(control.clone())
+                            .chain(holders)
+                            .map(|element| {
+                                let top = element.get_bounding_client_rect().top();
+                                (element, top)
+                            })
+                            .collect(),
+                    );
                     after_frame(|| {
                         scroll_back_steady_control();
                         after_frame(|| {
@@ -290,24 +305,32 @@ pub fn keep_steady_controls_in_place() -> Option<gloo_events::EventListener> {
 
 thread_local! {
     /// The control of [`keep_steady_controls_in_place`] waiting for its
-    /// correction, and its viewport top when it was clicked.
-    static STEADY_PENDING: std::cell::RefCell<Option<(web_sys::Element, f64)>> =
+    /// correction, then its chip and its section, each with its viewport top
+    /// when the control was clicked.
+    static STEADY_PENDING: std::cell::RefCell<Option<Vec<(web_sys::Element, f64)>>> =
         const { std::cell::RefCell::new(None) };
 }
 
 /// Scrolls the page by how far the pending steady control moved from its
-/// place at the click (nothing when it left the page).
+/// place at the click or, when it left the page, the nearest of its holders
+/// still there (nothing when all did).
 fn scroll_back_steady_control() {
     let moved = STEADY_PENDING.with(|pending| {
-        let pending = pending.borrow();
-        let (control, top) = pending.as_ref()?;
-        control
-            .is_connected()
-            .then(|| control.get_bounding_client_rect().top() - top)
+        pending
+            .borrow()
+            .as_ref()?
+            .iter()
+            .find(|(element, _)| element.is_connected())
+            .map(|(element, top)| element.get_bounding_client_rect().top() - top)
     });
     if let (Some(moved), Some(window)) = (moved, window()) {
         if moved.abs() >= 0.5 {
-            window.scroll_by_with_x_and_y(0.0, moved);
+            // Instant whatever the page's `scroll-behavior`: the frame after
+            // measures again, which a smooth scroll under way would mislead.
+            let by = web_sys::ScrollToOptions::new();
+            by.set_top(moved);
+            by.set_behavior(web_sys::ScrollBehavior::Instant);
+            window.scroll_by_with_scroll_to_options(&by);
         }
     }
 }
