@@ -133,6 +133,11 @@ test('at 768 px high, scale-5 and scale-7 races show the sentence, the TLBI chip
 // keeping the clicked button in place, Step CPU1 moved 90 px down under the
 // pointer. A user's step also never brings the evidence on screen (only "Show
 // the race" and Play's stop do), which would move it too.
+/** Where `locator`'s box starts, from the top of the viewport. */
+function viewportTop(locator) {
+  return locator.evaluate((el) => el.getBoundingClientRect().top);
+}
+
 /** The seed race on four CPUs one step before its stale write (its shortest
  * schedule up to the write), with Step CPU1, which takes the write, in view. */
 async function beforeTheStaleWrite(t) {
@@ -150,24 +155,23 @@ async function beforeTheStaleWrite(t) {
 
 test('a Step or Back button the user clicks stays under the pointer, even when the step breaks a promise', async (t) => {
   const { app, page, stepButton } = await beforeTheStaleWrite(t);
-  const top = (locator) => locator.evaluate((el) => el.getBoundingClientRect().top);
   const outcomeHeight = () => status(page).evaluate((el) => el.getBoundingClientRect().height);
-  const [before, outcomeBefore] = [await top(stepButton), await outcomeHeight()];
+  const [before, outcomeBefore] = [await viewportTop(stepButton), await outcomeHeight()];
   await step(page, 1);
   await status(page).filter({ hasText: 'STALE WRITE:' }).waitFor();
   await page.waitForTimeout(200);
   // The case this test is for: the text above the button did grow.
   assert.ok(await outcomeHeight() > outcomeBefore + 10, 'the outcome gained a line');
-  const after = await top(stepButton);
+  const after = await viewportTop(stepButton);
   assert.ok(Math.abs(after - before) <= 1, `Step CPU1 stayed under the pointer (top ${before} -> ${after})`);
   // And back: the outcome loses its line above the Back button.
   const back = page.getByRole('button', { name: 'Back' });
   await back.scrollIntoViewIfNeeded();
-  const backBefore = await top(back);
+  const backBefore = await viewportTop(back);
   await back.click();
   await status(page).filter({ hasNotText: 'STALE WRITE:' }).waitFor();
   await page.waitForTimeout(200);
-  const backAfter = await top(back);
+  const backAfter = await viewportTop(back);
   assert.ok(Math.abs(backAfter - backBefore) <= 1, `Back stayed under the pointer (top ${backBefore} -> ${backAfter})`);
   assertClean(app);
 });
@@ -206,16 +210,15 @@ test('a Deliver button that leaves with its delivery keeps its chip under the po
   const chip = page.getByRole('group', { name: 'tlbi vale1is P from CPU0' });
   await chip.scrollIntoViewIfNeeded();
   const deliver = chip.getByRole('button', { name: 'Deliver to CPU0' });
-  const top = () => chip.evaluate((el) => el.getBoundingClientRect().top);
   const height = () => sentence(page).evaluate((el) => el.getBoundingClientRect().height);
-  const [before, sentenceBefore] = [await top(), await height()];
+  const [before, sentenceBefore] = [await viewportTop(chip), await height()];
   await deliver.click();
   await deliver.waitFor({ state: 'detached' });
   await page.waitForTimeout(200);
   // The case this test is for: the text above the chip shrank (by 41 px at
   // 1280x800; Chrome's scroll anchoring alone left the chip 10 px off).
   assert.ok(await height() < sentenceBefore - 10, `the sentence above shrank (${sentenceBefore} -> ${await height()})`);
-  const after = await top();
+  const after = await viewportTop(chip);
   assert.ok(Math.abs(after - before) <= 1, `the chip stayed under the pointer (top ${before} -> ${after})`);
   assertClean(app);
 });
