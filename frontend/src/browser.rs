@@ -237,8 +237,8 @@ pub fn reveal_evidence() {
 
 /// Keeps a control marked `data-steady` (a Step, Deliver, Take IPI, Back or
 /// Forward button: the ones a user clicks again and again) where it was on
-/// screen after the re-render its click causes. A step changes the text above the
-/// columns (the outcome gains a line when a promise breaks, the step's
+/// screen after the re-render its click causes. A step changes the text above
+/// the columns (the outcome gains a line when a promise breaks, the step's
 /// sentence and its sources grow or shrink), which would otherwise move the
 /// next click's target away from the pointer. The click is seen in the
 /// capture phase, before the app's handler; the page is scrolled back by how
