@@ -25,6 +25,7 @@ async fn mount_tlb(state: AppState, cpu: u8) -> Element {
     let props = TlbTableProps {
         history: state.history,
         cpu: CpuId(cpu),
+        note: None,
     };
     yew::Renderer::<TlbTable>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
@@ -174,6 +175,34 @@ async fn timeline_offers_to_deliver_an_inflight_tlbi() {
     assert_eq!(next.len(), 2, "one next step per CPU: {next:?}");
     assert!(next[0].contains("try_to_unmap_flush_dirty"), "{next:?}");
     assert!(next[1].contains("pte_offset_map_lock"), "{next:?}");
+}
+
+/// A TLBI that reaches a TLB without its page says so in that TLB's caption,
+/// beside the name and out of the table's accessible name.
+#[wasm_bindgen_test]
+async fn a_delivery_that_removes_nothing_says_so_on_its_tlb() {
+    let div = mount_timeline(state_after("s1,s0,s0,d0>0", Mitigation::Dsb)).await;
+    let captions = common::texts(&div, "caption");
+    assert_eq!(
+        captions,
+        ["CPU0 TLBnothing to remove", "CPU1 TLB"],
+        "only the reached TLB carries the note"
+    );
+    let note = div.query_selector("caption .arrow-note").unwrap().unwrap();
+    assert_eq!(note.get_attribute("aria-hidden").as_deref(), Some("true"));
+    // The arrow's name says the same for a screen reader.
+    let arrow = div
+        .query_selector("g.arrow.landing")
+        .unwrap()
+        .expect("the landing arrow is drawn");
+    assert_eq!(
+        arrow.get_attribute("aria-label").as_deref(),
+        Some("tlbi vale1is P from CPU0 reached CPU0: nothing to remove")
+    );
+    assert!(
+        div.query_selector("svg text").unwrap().is_none(),
+        "no words in the drawing"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -99,8 +99,9 @@ struct ArrowSpec {
     from: String,
     to: String,
     kind: ArrowKind,
-    /// Words on the arrow (a delivery that reached nothing to remove, a handler that ran).
-    label: Option<String>,
+    /// Words for the arrow's target TLB (a delivery that reached nothing to
+    /// remove, a handler that ran), shown in its caption.
+    note: Option<String>,
     /// The arrow's accessible name.
     name: String,
 }
@@ -147,7 +148,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                     from: format!("tlbi-{}-{}", tlbi.issuer.0, tlbi.nth),
                     to: format!("tlb-{}", to.0),
                     kind,
-                    label: None,
+                    note: None,
                     name: format!(
                         "{what} from {}, in flight to {to}: no entry there to remove",
                         t.issuer
@@ -161,7 +162,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                     from: format!("tlbi-{}-{}", tlbi.issuer.0, tlbi.nth),
                     to: format!("entry-{}-{}", to.0, e.page.0),
                     kind,
-                    label: None,
+                    note: None,
                     name: format!(
                         "{what} from {}, in flight to {to}: will remove {to}'s entry for {page}",
                         t.issuer
@@ -190,7 +191,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                 from: format!("ipi-{}", ipi.sender.0),
                 to: format!("tlb-{}", to.0),
                 kind,
-                label: None,
+                note: None,
                 name: format!(
                     "{what} from {}, not yet taken by {to}: {} waits for it",
                     ipi.sender, ipi.sender
@@ -208,7 +209,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
             from: format!("strip-{}", from.0),
             to: format!("tlb-{}", cpu.0),
             kind: ArrowKind::Landing,
-            label: Some("handler ran".into()),
+            note: Some("handler ran".into()),
             name: format!("{what} from {from} taken by {cpu}: its handler flushed {cpu}'s TLB"),
         });
     }
@@ -235,7 +236,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                 from: format!("strip-{}", issuer.0),
                 to: format!("tlb-{}", to.0),
                 kind: ArrowKind::Landing,
-                label: Some("reached: nothing to remove".into()),
+                note: Some("nothing to remove".into()),
                 name: format!("{what} from {issuer} reached {to}: nothing to remove"),
             });
         }
@@ -246,7 +247,7 @@ fn arrows(history: &History) -> Vec<ArrowSpec> {
                 from: format!("strip-{}", issuer.0),
                 to: format!("gone-{}-{}", to.0, entry.page.0),
                 kind: ArrowKind::Landing,
-                label: None,
+                note: None,
                 name: format!("{what} from {issuer} reached {to} and removed its entry for {page}"),
             });
         }
@@ -331,8 +332,8 @@ fn measure(root: &Element) -> Layout {
 }
 
 /// The path of an arrow from `f` to `t`: sideways between columns, or a loop
-/// on the left within one column. Returns the path and its midpoint (for a label).
-fn path(f: Rect, t: Rect) -> (String, (i32, i32)) {
+/// on the left within one column.
+fn path(f: Rect, t: Rect) -> String {
     let (sx, sy, ex, ey, c1x, c2x);
     if t.cx() > f.right {
         (sx, sy, ex, ey) = (f.right, f.cy(), t.left - 4.0, t.cy());
@@ -352,30 +353,35 @@ fn path(f: Rect, t: Rect) -> (String, (i32, i32)) {
     // Whole pixels, formatted as integers: float formatting costs about 10 KB
     // of wasm, and a drawing over CSS pixels needs no finer grain.
     let [sx, sy, ex, ey, c1x, c2x] = [sx, sy, ex, ey, c1x, c2x].map(|v| v.round() as i32);
-    let d = format!("M{sx} {sy} C{c1x} {sy} {c2x} {ey} {ex} {ey}");
-    // The curve's midpoint (t = 1/2 of the cubic).
-    let mx = (sx + 3 * c1x + 3 * c2x + ex) / 8;
-    let my = (sy + 3 * sy + 3 * ey + ey) / 8;
-    (d, (mx, my))
+    format!("M{sx} {sy} C{c1x} {sy} {c2x} {ey} {ex} {ey}")
+}
+
+/// The words of the arrows ending on `cpu`'s TLB (its caption, not an arrow's
+/// middle: a loop within one column put them over the chip's Deliver buttons
+/// and out of the board, and text in the drawing cannot wrap in a narrow one).
+fn caption_note(specs: &[ArrowSpec], cpu: CpuId) -> Option<AttrValue> {
+    let target = format!("tlb-{}", cpu.0);
+    let notes: Vec<&str> = specs
+        .iter()
+        .filter(|a| a.to == target)
+        .filter_map(|a| a.note.as_deref())
+        .collect();
+    (!notes.is_empty()).then(|| AttrValue::from(notes.join("; ")))
 }
 
 /// The arrows, drawn over the columns.
 fn draw(specs: &[ArrowSpec], layout: &Layout) -> Html {
     let drawn = specs.iter().filter_map(|a| {
         let (f, t) = (layout.get(&a.from)?, layout.get(&a.to)?);
-        let (d, (lx, ly)) = path(f, t);
+        let d = path(f, t);
         let class = match a.kind {
             ArrowKind::InFlight => "arrow in-flight",
             ArrowKind::Issued => "arrow in-flight issued",
             ArrowKind::Landing => "arrow landing",
         };
-        let label = a.label.as_ref().map(|text| {
-            html! { <text class="arrow-label" x={lx.to_string()} y={(ly - 8).to_string()} text-anchor="middle">{ text }</text> }
-        });
         Some(html! {
             <g key={a.key.clone()} class={class} role="img" aria-label={a.name.clone()}>
                 <path class="shaft" d={d} pathLength="1" marker-end="url(#tlbi-head)" />
-                { for label }
             </g>
         })
     });
@@ -579,7 +585,7 @@ pub fn Board(props: &BoardProps) -> Html {
                             <section class="cpu-col" key={c} aria-label={cpu.to_string()}>
                                 <Lane history={history.clone()} {cpu} on_event={props.on_event.clone()} />
                                 <Issued history={history.clone()} {cpu} on_event={props.on_event.clone()} />
-                                <TlbTable history={history.clone()} {cpu} />
+                                <TlbTable history={history.clone()} {cpu} note={caption_note(&specs, cpu)} />
                             </section>
                         }
                     }) }

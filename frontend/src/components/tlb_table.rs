@@ -12,6 +12,11 @@ pub struct TlbTableProps {
     pub history: History,
     /// Whose TLB.
     pub cpu: CpuId,
+    /// What the last step's arrows into this TLB say (board.rs: a TLBI that
+    /// reached nothing to remove, a flush handler that ran), at the end of
+    /// its caption.
+    #[prop_or_default]
+    pub note: Option<AttrValue>,
 }
 
 /// What the last step did to an entry of this TLB.
@@ -107,7 +112,16 @@ pub fn TlbTable(props: &TlbTableProps) -> Html {
             <table>
                 // The anchor of arrows to a TLB without an entry they remove:
                 // they point at its name, not into its header row.
-                <caption data-anchor={format!("tlb-{}", cpu.0)}>{ format!("{cpu} TLB") }</caption>
+                // The note floats right, so a narrow column wraps it under the
+                // name; hidden from the table's name, which the arrow's says.
+                // (The lecture-hall view hides the name only: the column says
+                // whose TLB it is, the note still shows.)
+                <caption data-anchor={format!("tlb-{}", cpu.0)}>
+                    <span class="tlb-name">{ format!("{cpu} TLB") }</span>
+                    if let Some(note) = props.note.clone() {
+                        <span class="arrow-note" aria-hidden="true">{ note }</span>
+                    }
+                </caption>
                 <thead>
                     <tr>
                         <th scope="col">{ "ASID" }</th>
